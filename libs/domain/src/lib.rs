@@ -1,0 +1,15 @@
+//! BAN Sync domain types, free of I/O: what an address file talks about, parsed once and
+//! trusted afterwards.
+pub mod ids;
+pub mod insee;
+pub mod level;
+pub mod position;
+
+pub use ids::BanId;
+pub use insee::InseeCode;
+pub use level::Level;
+pub use position::PositionType;
+
+/// The `numero` that marks a BAL row describing a named place (street or lieu-dit) rather
+/// than a numbered address.
+pub const TOPONYM_NUMERO: u32 = 99_999;
