@@ -21,9 +21,8 @@ impl InseeCode {
         let [a, b, c, d, e] = <[u8; 5]>::try_from(bytes).map_err(|_| invalid())?;
         let b = b.to_ascii_uppercase();
         let corsica = a == b'2' && (b == b'A' || b == b'B');
-        let ok = a.is_ascii_digit()
-            && (b.is_ascii_digit() || corsica)
-            && [c, d, e].iter().all(u8::is_ascii_digit);
+        let ok =
+            a.is_ascii_digit() && (b.is_ascii_digit() || corsica) && [c, d, e].iter().all(u8::is_ascii_digit);
         if ok {
             Ok(InseeCode([a, b, c, d, e]))
         } else {

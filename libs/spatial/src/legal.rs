@@ -136,16 +136,17 @@ impl Projector {
                     "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {}",
                     projection.operation
                 );
-                let created = Proj::new(&definition).map_err(|source| ProjectionError::Setup {
-                    name: projection.name,
-                    source,
-                })?;
+                let created = Proj::new(&definition)
+                    .map_err(|source| ProjectionError::Setup { name: projection.name, source })?;
                 self.transforms[index].get_or_init(|| created)
             }
         };
-        let (x, y) = transform
-            .convert((lon, lat))
-            .map_err(|source| ProjectionError::Transform { name: projection.name, lon, lat, source })?;
+        let (x, y) = transform.convert((lon, lat)).map_err(|source| ProjectionError::Transform {
+            name: projection.name,
+            lon,
+            lat,
+            source,
+        })?;
         Ok(Some(Projected { x: round_cm(x), y: round_cm(y), projection }))
     }
 }
@@ -194,10 +195,7 @@ mod tests {
     #[test]
     fn outside_every_territory_is_none_and_outside_the_world_an_error() {
         assert!(matches!(Projector::new().project(-30.0, 40.0), Ok(None)));
-        assert!(matches!(
-            Projector::new().project(200.0, 40.0),
-            Err(ProjectionError::InvalidWgs84 { .. })
-        ));
+        assert!(matches!(Projector::new().project(200.0, 40.0), Err(ProjectionError::InvalidWgs84 { .. })));
         assert!(matches!(
             Projector::new().project(f64::NAN, 40.0),
             Err(ProjectionError::InvalidWgs84 { .. })

@@ -1,0 +1,87 @@
+//! Checks the submission service adds to a validation report: a file publishes exactly one
+//! commune, and a revision may not silently delete most of the commune's addresses.
+use std::sync::Arc;
+
+use ban_domain::Level;
+
+use crate::report::{FileIssue, Report};
+
+/// Share of the previous row count whose loss is a warning.
+pub const DELETION_WARNING_RATIO: f64 = 0.2;
+/// Share of the previous row count whose loss is an error.
+pub const DELETION_ERROR_RATIO: f64 = 0.8;
+
+/// What the depot knows beyond the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepotContext {
+    /// The commune the revision is for.
+    pub commune: String,
+    /// Rows of the commune's current revision (0 when it has none).
+    pub previous_rows: usize,
+}
+
+/// The depot's findings on a report.
+pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
+    let mut found = Vec::new();
+    if report.communes.iter().any(|c| *c != context.commune) {
+        found.push(FileIssue { code: Arc::from("commune_insee.valeur_inattendue"), level: Level::Error });
+    }
+    let previous = context.previous_rows as f64;
+    let lost = previous - report.rows_count as f64;
+    if lost > DELETION_ERROR_RATIO * previous {
+        found.push(FileIssue { code: Arc::from("rows.delete_too_many_addresses"), level: Level::Error });
+    } else if lost > DELETION_WARNING_RATIO * previous {
+        found.push(FileIssue { code: Arc::from("rows.delete_many_addresses"), level: Level::Warning });
+    }
+    found
+}
+
+/// Adds the depot's findings to a report and recomputes its verdict.
+pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report {
+    let found = depot_checks(&report, context);
+    report.file_issues.extend(found);
+    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{validate, Options};
+
+    fn report(rows: usize) -> Report {
+        let mut csv = String::from("cle_interop;commune_insee;commune_nom;numero;suffixe;voie_nom;position;x;y;long;lat;source;date_der_maj\n");
+        for i in 1..=rows {
+            csv.push_str(&format!(
+                "31591_0010_{i:05};31591;Escoulis;{i};;Rue des Places;entrée;539416.13;6225601.11;1.028392;43.111637;Commune;2024-01-01\n"
+            ));
+        }
+        match validate(csv.as_bytes(), &Options::default()) {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn codes(found: &[FileIssue]) -> Vec<&str> {
+        found.iter().map(|f| &*f.code).collect()
+    }
+
+    #[test]
+    fn other_commune_is_an_error() {
+        let r = report(3);
+        let context = DepotContext { commune: "31592".into(), previous_rows: 0 };
+        assert_eq!(codes(&depot_checks(&r, &context)), vec!["commune_insee.valeur_inattendue"]);
+        let context = DepotContext { commune: "31591".into(), previous_rows: 0 };
+        assert!(depot_checks(&r, &context).is_empty());
+    }
+
+    #[test]
+    fn mass_deletion_thresholds() {
+        let r = report(10);
+        let ctx = |previous_rows| DepotContext { commune: "31591".into(), previous_rows };
+        assert!(depot_checks(&r, &ctx(12)).is_empty());
+        assert_eq!(codes(&depot_checks(&r, &ctx(13))), vec!["rows.delete_many_addresses"]);
+        assert_eq!(codes(&depot_checks(&r, &ctx(51))), vec!["rows.delete_too_many_addresses"]);
+        assert!(!apply_depot_checks(r, &ctx(51)).valid);
+    }
+}
