@@ -76,7 +76,7 @@ pub struct Read {
 }
 
 /// Reads `raw` as a value of `field`. Regional-language columns (`localized`) may be empty.
-pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog, today: (i32, u32, u32)) -> Read {
+pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today: (i32, u32, u32)) -> Read {
     let mut out = Read::default();
     let trimmed = js_trim(raw);
     if trimmed.len() != raw.len() {
@@ -179,7 +179,7 @@ fn js_length(s: &str) -> usize {
     }
 }
 
-fn parse_cle_interop(v: &str, cog: &Cog, f: &mut Findings) -> Option<Value> {
+fn parse_cle_interop(v: &str, cog: &Cog<'_>, f: &mut Findings) -> Option<Value> {
     if changes_case(v, Case::Lower) {
         f.push("casse_invalide");
     }

@@ -2,8 +2,9 @@
 use std::sync::Arc;
 
 use ban_domain::Level;
-use serde::Serialize;
-use serde_json::{json, Value as Json};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value as Json;
 
 use crate::profile::Profile;
 
@@ -110,51 +111,99 @@ impl Report {
     /// The report in the shape of the reference validator's JSON front end (keys `valid`,
     /// `profile`, `errors`/`warnings`/`infos`, `rowsCount`, `rows: [{line, errors}]` with
     /// `line` the 0-based data row), plus `fileLine` and the values, so both can be compared
-    /// file by file.
+    /// file by file. Serialised as it is written: nothing is built in memory.
+    pub fn reference_view(&self) -> ReferenceView<'_> {
+        ReferenceView(self)
+    }
+
+    /// [`Report::reference_view`] as a JSON value.
     pub fn to_reference_json(&self) -> Json {
-        let codes = |level| self.codes_at(level).collect::<Vec<_>>();
-        let mut rows: Vec<Json> = Vec::new();
-        let mut current: Option<(usize, usize, Vec<Json>)> = None;
-        for issue in &self.issues {
-            if current.as_ref().is_some_and(|(row, _, _)| *row != issue.row) {
-                if let Some((row, line, errors)) = current.take() {
-                    rows.push(json!({"line": row, "fileLine": line, "errors": errors}));
-                }
-            }
-            let entry = current.get_or_insert_with(|| (issue.row, issue.line, Vec::new()));
-            entry.2.push(json!({
-                "code": issue.code,
-                "level": issue.level,
-                "schemaName": issue.field,
-                "value": issue.value,
-            }));
+        serde_json::to_value(self.reference_view()).unwrap_or(Json::Null)
+    }
+}
+
+/// The reference-compatible JSON shape of a report; see [`Report::reference_view`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReferenceView<'a>(&'a Report);
+
+struct Codes<'a>(&'a Report, Level);
+
+impl Serialize for Codes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.codes_at(self.1))
+    }
+}
+
+struct Rows<'a>(&'a [Issue]);
+
+#[derive(Serialize)]
+struct RowEntry<'a> {
+    line: usize,
+    #[serde(rename = "fileLine")]
+    file_line: usize,
+    errors: Vec<RowError<'a>>,
+}
+
+#[derive(Serialize)]
+struct RowError<'a> {
+    code: &'a str,
+    level: Level,
+    #[serde(rename = "schemaName")]
+    schema_name: Option<&'a str>,
+    value: Option<&'a str>,
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for group in self.0.chunk_by(|a, b| a.row == b.row) {
+            let errors = group
+                .iter()
+                .map(|i| RowError {
+                    code: &i.code,
+                    level: i.level,
+                    schema_name: i.field.as_deref(),
+                    value: i.value.as_deref(),
+                })
+                .collect();
+            seq.serialize_element(&RowEntry { line: group[0].row, file_line: group[0].line, errors })?;
         }
-        if let Some((row, line, errors)) = current {
-            rows.push(json!({"line": row, "fileLine": line, "errors": errors}));
+        seq.end()
+    }
+}
+
+struct ProfilesValid<'a>(&'a [(Profile, bool)]);
+
+impl Serialize for ProfilesValid<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(p, ok)| (p.name(), ok)))
+    }
+}
+
+impl Serialize for ReferenceView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("valid", &r.valid)?;
+        map.serialize_entry("profile", &r.profile)?;
+        map.serialize_entry("parseOk", &r.parsed)?;
+        map.serialize_entry("encoding", r.encoding)?;
+        map.serialize_entry("linebreak", r.linebreak)?;
+        map.serialize_entry("delimiter", &r.delimiter)?;
+        map.serialize_entry("errors", &Codes(r, Level::Error))?;
+        map.serialize_entry("warnings", &Codes(r, Level::Warning))?;
+        map.serialize_entry("infos", &Codes(r, Level::Info))?;
+        map.serialize_entry("rowsCount", &r.rows_count)?;
+        map.serialize_entry("rowsWithIssues", &r.rows_with_issues())?;
+        if !r.parse_errors.is_empty() {
+            map.serialize_entry("parseErrors", &r.parse_errors)?;
         }
-        let mut out = json!({
-            "valid": self.valid,
-            "profile": self.profile,
-            "parseOk": self.parsed,
-            "encoding": self.encoding,
-            "linebreak": self.linebreak,
-            "delimiter": self.delimiter.map(String::from),
-            "errors": codes(Level::Error),
-            "warnings": codes(Level::Warning),
-            "infos": codes(Level::Info),
-            "rowsCount": self.rows_count,
-            "rowsWithIssues": self.rows_with_issues(),
-            "rows": rows,
-        });
-        if !self.parse_errors.is_empty() {
-            out["parseErrors"] = json!(self.parse_errors);
+        if r.parsed {
+            map.serialize_entry("fields", &r.columns)?;
+            map.serialize_entry("notFoundFields", &r.missing_fields)?;
+            map.serialize_entry("profilesValidation", &ProfilesValid(&r.profiles_valid))?;
         }
-        if self.parsed {
-            out["fields"] = json!(self.columns);
-            out["notFoundFields"] = json!(self.missing_fields);
-            out["profilesValidation"] =
-                self.profiles_valid.iter().map(|(p, ok)| (p.name().to_owned(), json!(ok))).collect();
-        }
-        out
+        map.serialize_entry("rows", &Rows(&r.issues))?;
+        map.end()
     }
 }

@@ -298,7 +298,7 @@ struct Engine<'c> {
     profile: Profile,
     today: (i32, u32, u32),
     encoding: Encoding,
-    cog: &'static Cog,
+    cog: &'static Cog<'static>,
     projector: Projector,
     /// Code strings, shared by every finding that carries them.
     codes: FxHashMap<(usize, &'static str), Arc<str>>,
@@ -476,7 +476,7 @@ impl<'c> Engine<'c> {
             // The reference fails on an unknown commune here; we skip the check instead.
             if !v.commune_column_issue {
                 if let Some(commune) = v.commune_code().and_then(|c| self.cog.commune(c)) {
-                    if deleguee != commune.code && !commune.anciens_codes.iter().any(|a| a == deleguee) {
+                    if deleguee != commune.code && !commune.has_former_code(deleguee) {
                         codes.push("row.chef_lieu_invalide");
                     }
                 }

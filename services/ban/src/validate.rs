@@ -54,9 +54,11 @@ pub fn run(args: &Args) -> ExitCode {
     let options = Options { profile, ..Options::default() };
     let name = args.file.display().to_string();
     let outcome = validate_file(&args.file, &options);
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     let written = match (&outcome, args.format) {
-        (Ok(report), Format::Json) => writeln!(out, "{}", report.to_reference_json()),
+        (Ok(report), Format::Json) => serde_json::to_writer(&mut out, &report.reference_view())
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
         (Ok(report), Format::Human) => write_human(&mut out, &name, report, args.infos),
         (Err(refusal), Format::Json) => writeln!(
             out,
@@ -66,7 +68,7 @@ pub fn run(args: &Args) -> ExitCode {
         ),
         (Err(refusal), Format::Human) => writeln!(io::stderr(), "{name}: {refusal}"),
     };
-    if written.is_err() {
+    if written.and_then(|()| out.flush()).is_err() {
         return ExitCode::from(2);
     }
     match outcome {
