@@ -1,6 +1,8 @@
 //! Reading one value of one column: trimming, the required check, then the column's own
 //! parse rule. Each rule yields the parsed value (or nothing, when the value is dropped) and
 //! the issue names it found (`type_invalide`, …), in the reference validator's order.
+use std::borrow::Cow;
+
 use ban_domain::{BanId, PositionType};
 
 use crate::cog::Cog;
@@ -38,45 +40,61 @@ pub mod smallvec_lite {
 
 /// The parts of a `cle_interop` the row rules use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CleParts {
+pub struct CleParts<'a> {
     /// First segment, upper-cased.
-    pub commune: String,
+    pub commune: Cow<'a, str>,
     /// Street code, upper-cased; `None` when malformed or a placeholder (`xxxx`, `0000`).
-    pub voie: Option<String>,
+    pub voie: Option<Cow<'a, str>>,
     /// Number segment without leading zeros.
-    pub numero: String,
+    pub numero: &'a str,
 }
 
 /// BAN ids carried by a legacy `uid_adresse` value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UidIds {
-    pub commune: Option<String>,
-    pub toponyme: Option<String>,
-    pub adresse: Option<String>,
+pub struct UidIds<'a> {
+    pub commune: Option<&'a str>,
+    pub toponyme: Option<&'a str>,
+    pub adresse: Option<&'a str>,
 }
 
-/// A parsed value.
+/// A parsed value, borrowing from the text it was read from where it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Cle { normalized: String, parts: Option<CleParts> },
-    Uid(UidIds),
+pub enum Value<'a> {
+    Text(Cow<'a, str>),
+    Cle(CleParts<'a>),
+    Uid(UidIds<'a>),
     Numero(u32),
     Position(PositionType),
     Number(f64),
-    Parcelles(Vec<String>),
+    /// Cadastral parcels (their normalised form is not needed by any rule).
+    Parcelles(usize),
     Bool(bool),
 }
 
 /// What reading one value gave.
 #[derive(Debug, Default)]
-pub struct Read {
-    pub value: Option<Value>,
+pub struct Read<'a> {
+    pub value: Option<Value<'a>>,
     pub findings: Findings,
 }
 
+/// Upper-cases, borrowing when nothing changes.
+fn upper(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_uppercase())
+    }
+}
+
 /// Reads `raw` as a value of `field`. Regional-language columns (`localized`) may be empty.
-pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today: (i32, u32, u32)) -> Read {
+pub fn read_value<'a>(
+    field: Field,
+    raw: &'a str,
+    localized: bool,
+    cog: &Cog<'_>,
+    today: (i32, u32, u32),
+) -> Read<'a> {
     let mut out = Read::default();
     let trimmed = js_trim(raw);
     if trimmed.len() != raw.len() {
@@ -94,7 +112,7 @@ pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today
         Field::UidAdresse => parse_uid_adresse(trimmed, f),
         Field::IdBanCommune | Field::IdBanToponyme | Field::IdBanAdresse => {
             if BanId::parse(trimmed).is_ok() {
-                Some(Value::Text(trimmed.to_owned()))
+                Some(Value::Text(Cow::Borrowed(trimmed)))
             } else {
                 f.push("type_invalide");
                 None
@@ -104,7 +122,7 @@ pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today
         Field::Numero => parse_numero(trimmed, f),
         Field::Suffixe => parse_suffixe(trimmed, f),
         Field::CommuneInsee => {
-            let code = trimmed.to_uppercase();
+            let code = upper(trimmed);
             if cog.is_current(&code) {
                 Some(Value::Text(code))
             } else if cog.is_former(&code) {
@@ -122,10 +140,10 @@ pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today
             if !changes_case(trimmed, Case::Upper) {
                 f.push("casse_incorrecte");
             }
-            Some(Value::Text(trimmed.to_owned()))
+            Some(Value::Text(Cow::Borrowed(trimmed)))
         }
         Field::CommuneDelegueeInsee => {
-            let code = trimmed.to_uppercase();
+            let code = upper(trimmed);
             if !cog.is_current(&code) && !cog.is_former(&code) {
                 f.push("commune_invalide");
             }
@@ -144,7 +162,7 @@ pub fn read_value(field: Field, raw: &str, localized: bool, cog: &Cog<'_>, today
             }
         },
         Field::LieuditComplementNom | Field::CommuneDelegueeNom | Field::Source => {
-            Some(Value::Text(trimmed.to_owned()))
+            Some(Value::Text(Cow::Borrowed(trimmed)))
         }
     };
     out
@@ -179,32 +197,34 @@ fn js_length(s: &str) -> usize {
     }
 }
 
-fn parse_cle_interop(v: &str, cog: &Cog<'_>, f: &mut Findings) -> Option<Value> {
+fn parse_cle_interop<'a>(v: &'a str, cog: &Cog<'_>, f: &mut Findings) -> Option<Value<'a>> {
     if changes_case(v, Case::Lower) {
         f.push("casse_invalide");
     }
-    let parts: Vec<&str> = v.split('_').collect();
-    if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
+    let mut parts = v.split('_');
+    let (Some(commune), Some(voie), Some(numero)) = (parts.next(), parts.next(), parts.next()) else {
+        f.push("structure_invalide");
+        return None;
+    };
+    if commune.is_empty() || voie.is_empty() || numero.is_empty() || parts.any(str::is_empty) {
         f.push("structure_invalide");
         return None;
     }
-    let commune = parts[0].to_uppercase();
+    let commune = upper(commune);
     if !cog.is_current(&commune) && !cog.is_former(&commune) {
         f.push("commune_invalide");
     } else if cog.is_former(&commune) {
         f.push("commune_ancienne");
     }
-    let voie = parts[1];
     let voie_ok = if js_length(voie) != 4 {
         f.push("voie_invalide");
         false
-    } else if voie.to_uppercase() == "XXXX" || voie == "0000" {
+    } else if voie.eq_ignore_ascii_case("xxxx") || voie == "0000" {
         f.push("voie_non_renseignee");
         false
     } else {
         true
     };
-    let numero = parts[2];
     if !numero.bytes().all(|b| b.is_ascii_digit()) {
         f.push("numero_invalide");
         return None;
@@ -212,25 +232,11 @@ fn parse_cle_interop(v: &str, cog: &Cog<'_>, f: &mut Findings) -> Option<Value> 
     if numero.len() != 5 {
         f.push("numero_prefixe_manquant");
     }
-    let mut normalized = String::with_capacity(v.len() + 5);
-    normalized.push_str(&commune);
-    normalized.push('_');
-    normalized.push_str(voie);
-    normalized.push('_');
-    for _ in numero.len()..5 {
-        normalized.push('0');
-    }
-    normalized.push_str(numero);
-    for suffix in &parts[3..] {
-        normalized.push('_');
-        normalized.push_str(suffix);
-    }
-    let parts = CleParts {
+    Some(Value::Cle(CleParts {
         commune,
-        voie: voie_ok.then(|| voie.to_uppercase()),
-        numero: numero.trim_start_matches('0').to_owned(),
-    };
-    Some(Value::Cle { normalized: normalized.to_lowercase(), parts: Some(parts) })
+        voie: voie_ok.then(|| upper(voie)),
+        numero: numero.trim_start_matches('0'),
+    }))
 }
 
 /// The first `@c:`/`@v:`/`@a:` token (case-insensitive), up to the next blank.
@@ -258,14 +264,9 @@ fn is_regex_space(c: char) -> bool {
     is_js_whitespace(c)
 }
 
-fn parse_uid_adresse(v: &str, f: &mut Findings) -> Option<Value> {
-    let ids = UidIds {
-        commune: uid_token(v, 'c').map(str::to_owned),
-        toponyme: uid_token(v, 'v').map(str::to_owned),
-        adresse: uid_token(v, 'a').map(str::to_owned),
-    };
-    let bad =
-        [&ids.commune, &ids.toponyme, &ids.adresse].into_iter().flatten().any(|id| BanId::parse(id).is_err());
+fn parse_uid_adresse<'a>(v: &'a str, f: &mut Findings) -> Option<Value<'a>> {
+    let ids = UidIds { commune: uid_token(v, 'c'), toponyme: uid_token(v, 'v'), adresse: uid_token(v, 'a') };
+    let bad = [ids.commune, ids.toponyme, ids.adresse].into_iter().flatten().any(|id| BanId::parse(id).is_err());
     if bad {
         f.push("type_invalide");
         return None;
@@ -273,7 +274,7 @@ fn parse_uid_adresse(v: &str, f: &mut Findings) -> Option<Value> {
     Some(Value::Uid(ids))
 }
 
-fn parse_street_name(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_street_name<'a>(v: &'a str, f: &mut Findings) -> Option<Value<'a>> {
     let length = js_length(v);
     if length < 3 {
         f.push("trop_court");
@@ -287,10 +288,10 @@ fn parse_street_name(v: &str, f: &mut Findings) -> Option<Value> {
         f.push("caractere_invalide");
         return None;
     }
-    let mut name = v.to_owned();
-    if name.contains('_') {
+    let mut name = Cow::Borrowed(v);
+    if v.contains('_') {
         f.push("contient_tiret_bas");
-        name = name.replace('_', " ");
+        name = Cow::Owned(v.replace('_', " "));
     }
     if !changes_case(&name, Case::Upper) {
         f.push("casse_incorrecte");
@@ -298,7 +299,7 @@ fn parse_street_name(v: &str, f: &mut Findings) -> Option<Value> {
     Some(Value::Text(name))
 }
 
-fn parse_numero(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_numero(v: &str, f: &mut Findings) -> Option<Value<'static>> {
     if !v.bytes().all(|b| b.is_ascii_digit()) {
         f.push("type_invalide");
         return None;
@@ -327,7 +328,7 @@ fn parse_numero(v: &str, f: &mut Findings) -> Option<Value> {
 
 const ACCENTED: &str = "àáâãäåæçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ";
 
-fn parse_suffixe(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_suffixe<'a>(v: &'a str, f: &mut Findings) -> Option<Value<'a>> {
     if !v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
         f.push("debut_invalide");
         return None;
@@ -340,7 +341,7 @@ fn parse_suffixe(v: &str, f: &mut Findings) -> Option<Value> {
     if !v.chars().all(allowed) {
         f.push("caractere_invalide");
     }
-    Some(Value::Text(v.to_owned()))
+    Some(Value::Text(Cow::Borrowed(v)))
 }
 
 /// The comparison form of a position type: accents removed, runs of anything but ASCII
@@ -365,7 +366,7 @@ fn position_key(v: &str) -> String {
     key
 }
 
-fn parse_position(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_position(v: &str, f: &mut Findings) -> Option<Value<'static>> {
     use unicode_normalization::UnicodeNormalization;
     if let Some(p) = PositionType::from_canonical(v) {
         return Some(Value::Position(p));
@@ -413,7 +414,7 @@ fn is_plain_decimal(v: &str, separator: u8) -> bool {
     }
 }
 
-fn parse_number(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_number(v: &str, f: &mut Findings) -> Option<Value<'static>> {
     if is_plain_decimal(v, b'.') {
         return v.parse().ok().map(Value::Number);
     }
@@ -425,7 +426,7 @@ fn parse_number(v: &str, f: &mut Findings) -> Option<Value> {
     None
 }
 
-fn parse_parcelles(v: &str, f: &mut Findings) -> Option<Value> {
+fn parse_parcelles(v: &str, f: &mut Findings) -> Option<Value<'static>> {
     let inner = v.trim_matches('|');
     if inner.len() != v.len() {
         f.push("pipe_debut_fin");
@@ -434,24 +435,12 @@ fn parse_parcelles(v: &str, f: &mut Findings) -> Option<Value> {
         f.push("valeur_invalide");
         return None;
     }
-    let parcels: Vec<&str> = inner.split('|').collect();
-    if parcels.iter().any(|p| !matches!(js_length(p), 14 | 15)) {
+    // 14 characters, or 15 in the DGFiP form (with an extra third character).
+    if inner.split('|').any(|p| !matches!(js_length(p), 14 | 15)) {
         f.push("valeur_invalide");
         return None;
     }
-    let normalized = parcels
-        .into_iter()
-        .map(|p| {
-            if js_length(p) == 14 {
-                p.to_owned()
-            } else {
-                // The DGFiP form has an extra third character.
-                let chars: Vec<char> = p.chars().collect();
-                chars[..2].iter().chain(&chars[3..]).collect()
-            }
-        })
-        .collect();
-    Some(Value::Parcelles(normalized))
+    Some(Value::Parcelles(inner.split('|').count()))
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -464,7 +453,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// `YYYY-MM-DD` and a real calendar date; before 2010 is old, after today is dropped.
-fn parse_date(v: &str, today: (i32, u32, u32), f: &mut Findings) -> Option<Value> {
+fn parse_date<'a>(v: &'a str, today: (i32, u32, u32), f: &mut Findings) -> Option<Value<'a>> {
     let b = v.as_bytes();
     let shape = b.len() == 10
         && b[4] == b'-'
@@ -490,7 +479,7 @@ fn parse_date(v: &str, today: (i32, u32, u32), f: &mut Findings) -> Option<Value
         f.push("date_future");
         return None;
     }
-    Some(Value::Text(v.to_owned()))
+    Some(Value::Text(Cow::Borrowed(v)))
 }
 
 /// Today's date (UTC) as (year, month, day).
@@ -518,7 +507,7 @@ fn civil_from_days(days: i64) -> (i32, u32, u32) {
 mod tests {
     use super::*;
 
-    fn findings(field: Field, raw: &str) -> (Option<Value>, Vec<&'static str>) {
+    fn findings(field: Field, raw: &str) -> (Option<Value<'_>>, Vec<&'static str>) {
         let r = read_value(field, raw, false, Cog::get(), (2026, 11, 24));
         (r.value, r.findings.iter().collect())
     }

@@ -11,7 +11,6 @@ use ban_domain::TOPONYM_NUMERO;
 #[derive(Debug, Default)]
 pub struct Interner {
     ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
 }
 
 impl Interner {
@@ -19,20 +18,39 @@ impl Interner {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(s.into());
+        let id = self.ids.len() as u32;
         self.ids.insert(s.into(), id);
         id
     }
+}
 
-    pub fn lookup(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
+/// Interns BAN ids (already checked to be UUIDs). Ids are compared as written, so an
+/// upper-case spelling is another id; the usual lower-case spelling is stored as a number.
+#[derive(Debug, Default)]
+pub struct IdInterner {
+    canonical: FxHashMap<u128, u32>,
+    other: FxHashMap<Box<str>, u32>,
+}
 
-    pub fn resolve(&self, id: u32) -> &str {
-        self.names.get(id as usize).map_or("", |s| s)
+impl IdInterner {
+    pub fn intern(&mut self, id: &str) -> u32 {
+        let next = (self.canonical.len() + self.other.len()) as u32;
+        let lower = !id.bytes().any(|b| b.is_ascii_uppercase());
+        match ban_domain::BanId::parse(id) {
+            Ok(parsed) if lower => *self.canonical.entry(parsed.as_u128()).or_insert(next),
+            _ => match self.other.get(id) {
+                Some(&known) => known,
+                None => {
+                    self.other.insert(id.into(), next);
+                    next
+                }
+            },
+        }
     }
 }
+
+/// "No value" in interned keys.
+pub const NONE: u32 = u32::MAX;
 
 /// What the multi-row rules need of one row (ids are interned strings).
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,9 +59,9 @@ pub struct RowKeys {
     pub row: u32,
     pub numero: Option<u32>,
     /// Street identity: normalised name and street code of `cle_interop`.
-    pub street: u32,
+    pub street: (u32, u32),
     /// Address identity: numero, suffixe, normalised street name, commune déléguée.
-    pub address: u32,
+    pub address: [u32; 4],
     pub id_commune: Option<u32>,
     pub id_toponyme: Option<u32>,
     pub id_adresse: Option<u32>,
@@ -187,8 +205,8 @@ mod tests {
         RowKeys {
             row,
             numero: Some(row + 1),
-            street,
-            address,
+            street: (street, NONE),
+            address: [address, 0, 0, 0],
             id_commune: ids.0,
             id_toponyme: ids.1,
             id_adresse: ids.2,

@@ -9,12 +9,14 @@ use ban_spatial::Projector;
 use rustc_hash::FxHashMap;
 
 use crate::cog::Cog;
+use std::borrow::Cow;
+
 use crate::fields::{read_value, today_utc, CleParts, Value};
 use crate::normalize::normalize_street_name;
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
 use crate::report::{Column, FileIssue, Issue, ParseError, Report};
-use crate::rows::{check_rows, Interner, RowKeys};
+use crate::rows::{check_rows, IdInterner, Interner, RowKeys, NONE};
 use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
 pub use crate::read::Refusal;
@@ -223,15 +225,15 @@ impl Columns {
 
 /// The parsed base values of one row.
 #[derive(Debug, Default)]
-struct RowValues {
-    values: [Option<Value>; 23],
+struct RowValues<'a> {
+    values: [Option<Value<'a>>; 23],
     raw_present: [bool; 23],
     /// Some value of `commune_insee` or `commune_deleguee_insee` had a finding.
     commune_column_issue: bool,
 }
 
-impl RowValues {
-    fn get(&self, field: Field) -> Option<&Value> {
+impl<'a> RowValues<'a> {
+    fn get(&self, field: Field) -> Option<&Value<'a>> {
         self.values[field as usize].as_ref()
     }
 
@@ -256,9 +258,9 @@ impl RowValues {
         }
     }
 
-    fn cle(&self) -> Option<(&str, Option<&CleParts>)> {
+    fn cle(&self) -> Option<&CleParts<'a>> {
         match self.get(Field::CleInterop) {
-            Some(Value::Cle { normalized, parts }) => Some((normalized, parts.as_ref())),
+            Some(Value::Cle(parts)) => Some(parts),
             _ => None,
         }
     }
@@ -270,7 +272,7 @@ impl RowValues {
 
     /// `commune_insee`, else the commune of `cle_interop`.
     fn commune_code(&self) -> Option<&str> {
-        self.text(Field::CommuneInsee).or_else(|| self.cle().and_then(|(_, p)| p.map(|p| p.commune.as_str())))
+        self.text(Field::CommuneInsee).or_else(|| self.cle().map(|p| &*p.commune))
     }
 
     fn ban_ids(&self) -> [Option<&str>; 3] {
@@ -279,9 +281,9 @@ impl RowValues {
             _ => None,
         };
         [
-            self.text(Field::IdBanCommune).or_else(|| uid.and_then(|u| u.commune.as_deref())),
-            self.text(Field::IdBanToponyme).or_else(|| uid.and_then(|u| u.toponyme.as_deref())),
-            self.text(Field::IdBanAdresse).or_else(|| uid.and_then(|u| u.adresse.as_deref())),
+            self.text(Field::IdBanCommune).or_else(|| uid.and_then(|u| u.commune)),
+            self.text(Field::IdBanToponyme).or_else(|| uid.and_then(|u| u.toponyme)),
+            self.text(Field::IdBanAdresse).or_else(|| uid.and_then(|u| u.adresse)),
         ]
     }
 }
@@ -304,6 +306,7 @@ struct Engine<'c> {
     codes: FxHashMap<(usize, &'static str), Arc<str>>,
     static_codes: FxHashMap<&'static str, Arc<str>>,
     interner: Interner,
+    ids: IdInterner,
     /// Raw street name → interned normalised form.
     normalized: FxHashMap<Box<str>, u32>,
     records: Vec<RowKeys>,
@@ -327,6 +330,7 @@ impl<'c> Engine<'c> {
             codes: FxHashMap::default(),
             static_codes: FxHashMap::default(),
             interner: Interner::default(),
+            ids: IdInterner::default(),
             normalized: FxHashMap::default(),
             records: Vec::new(),
             lines: Vec::new(),
@@ -356,13 +360,15 @@ impl<'c> Engine<'c> {
     }
 
     fn row(&mut self, index: usize, raw: &RawRow) {
+        let encoding = self.encoding;
+        let texts: Vec<Cow<'_, str>> =
+            self.columns.effective.iter().map(|&c| encoding.decode(raw.field(c))).collect();
         let mut values = RowValues::default();
         let mut pending: Vec<Pending> = Vec::new();
-        for &c in &self.columns.effective {
+        for (&c, text) in self.columns.effective.iter().zip(&texts) {
             let (name, field, lang) = &self.columns.specs[c];
             let Some(field) = *field else { continue };
-            let text = self.encoding.decode(raw.field(c));
-            let read = read_value(field, &text, lang.is_some(), self.cog, self.today);
+            let read = read_value(field, text, lang.is_some(), self.cog, self.today);
             if lang.is_none() {
                 values.raw_present[field as usize] = !text.is_empty();
             }
@@ -424,10 +430,9 @@ impl<'c> Engine<'c> {
         let numero = v.numero();
         let cle = v.cle();
         // The number of the key must be the numero (a 0 numero is not compared).
-        if let (Some((_, parts)), Some(n)) = (cle, numero) {
+        if let (Some(parts), Some(n)) = (cle, numero) {
             if n != 0 {
-                let key_number = parts.map(|p| p.numero.as_str()).unwrap_or("");
-                if key_number.parse::<u32>().ok() != Some(n) {
+                if parts.numero.parse::<u32>().ok() != Some(n) {
                     codes.push("row.incoherence_numero");
                 }
             }
@@ -496,26 +501,23 @@ impl<'c> Engine<'c> {
     fn row_keys(&mut self, index: usize, v: &RowValues) -> RowKeys {
         let numero = v.numero();
         let street_name = self.normalized(v.street_name());
-        let voie_code = v.cle().and_then(|(_, p)| p.and_then(|p| p.voie.as_deref()));
-        let street = self.interner.intern(&format!("{street_name}\u{1}{}", voie_code.unwrap_or("\u{0}")));
-        let address = self.interner.intern(&format!(
-            "{}\u{1}{}\u{1}{street_name}\u{1}{}",
-            numero.map_or_else(|| "\u{0}".to_owned(), |n| n.to_string()),
-            v.text(Field::Suffixe).unwrap_or("\u{0}"),
-            v.text(Field::CommuneDelegueeInsee).unwrap_or("\u{0}"),
-        ));
+        let mut optional = |s: Option<&str>| s.map_or(NONE, |s| self.interner.intern(s));
+        let voie_code = optional(v.cle().and_then(|p| p.voie.as_deref()));
+        let suffixe = optional(v.text(Field::Suffixe));
+        let deleguee = optional(v.text(Field::CommuneDelegueeInsee));
+        let name = optional(if numero == Some(TOPONYM_NUMERO) { v.street_name() } else { None });
+        let lieudit = optional(v.text(Field::LieuditComplementNom));
         let [c, t, a] = v.ban_ids();
-        let name = if numero == Some(TOPONYM_NUMERO) { v.street_name() } else { None };
         RowKeys {
             row: index as u32,
             numero,
-            street,
-            address,
-            id_commune: c.map(|s| self.interner.intern(s)),
-            id_toponyme: t.map(|s| self.interner.intern(s)),
-            id_adresse: a.map(|s| self.interner.intern(s)),
-            name: name.map(|s| self.interner.intern(s)),
-            lieudit: v.text(Field::LieuditComplementNom).map(|s| self.interner.intern(s)),
+            street: (street_name, voie_code),
+            address: [numero.unwrap_or(NONE), suffixe, street_name, deleguee],
+            id_commune: c.map(|s| self.ids.intern(s)),
+            id_toponyme: t.map(|s| self.ids.intern(s)),
+            id_adresse: a.map(|s| self.ids.intern(s)),
+            name: (name != NONE).then_some(name),
+            lieudit: (lieudit != NONE).then_some(lieudit),
         }
     }
 
