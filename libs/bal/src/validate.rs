@@ -361,8 +361,20 @@ impl<'c> Engine<'c> {
 
     fn row(&mut self, index: usize, raw: &RawRow) {
         let encoding = self.encoding;
-        let texts: Vec<Cow<'_, str>> =
-            self.columns.effective.iter().map(|&c| encoding.decode(raw.field(c))).collect();
+        // Valid UTF-8 rows (the usual case) are checked once and borrowed field by field.
+        let whole = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(raw.bytes()).ok(),
+            Encoding::Windows1252 => None,
+        };
+        let texts: Vec<Cow<'_, str>> = self
+            .columns
+            .effective
+            .iter()
+            .map(|&c| match whole.and_then(|w| w.get(raw.range(c))) {
+                Some(text) => Cow::Borrowed(text),
+                None => encoding.decode(raw.field(c)),
+            })
+            .collect();
         let mut values = RowValues::default();
         let mut pending: Vec<Pending> = Vec::new();
         for (&c, text) in self.columns.effective.iter().zip(&texts) {

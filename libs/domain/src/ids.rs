@@ -34,16 +34,20 @@ fn parse_uuid(text: &str) -> Option<(u128, u32)> {
     if bytes.len() != 36 {
         return None;
     }
+    if bytes[8] != b'-' || bytes[13] != b'-' || bytes[18] != b'-' || bytes[23] != b'-' {
+        return None;
+    }
     let mut value: u128 = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if b != b'-' {
-                return None;
-            }
-            continue;
+    for group in [&bytes[..8], &bytes[9..13], &bytes[14..18], &bytes[19..23], &bytes[24..]] {
+        for &b in group {
+            let digit = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return None,
+            };
+            value = (value << 4) | u128::from(digit);
         }
-        let digit = (b as char).to_digit(16)?;
-        value = (value << 4) | u128::from(digit);
     }
     let version = ((value >> 76) & 0xf) as u32;
     let variant = ((value >> 62) & 0x3) as u32;

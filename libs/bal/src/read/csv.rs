@@ -33,6 +33,18 @@ impl RawRow {
         &self.data[start..self.ends[index]]
     }
 
+    /// All field bytes, back to back (fields are cut at ASCII separators, so if this is valid
+    /// UTF-8, so is every field).
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Byte range of a field within [`RawRow::bytes`].
+    pub fn range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        start..self.ends[index]
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).map(|i| self.field(i))
     }
@@ -165,6 +177,14 @@ impl<R: Read> Tokenizer<R> {
         self.line += memchr::memchr_iter(needle, &self.buf[from..to]).count();
     }
 
+    /// Unquoted text holds no line break of the file's own kind, but a CRLF file may hold
+    /// a bare LF, which editors count as a line.
+    fn count_stray_lines(&mut self, from: usize, to: usize) {
+        if self.linebreak == Linebreak::CrLf {
+            self.count_lines(from, to);
+        }
+    }
+
     /// Cuts the next row into `row`; false when the input is exhausted.
     pub fn next_row(&mut self, row: &mut RawRow) -> io::Result<bool> {
         if self.done {
@@ -225,13 +245,13 @@ impl<R: Read> Tokenizer<R> {
                 let s = self.pos;
                 if self.buf[i] == self.delimiter {
                     row.push_field(&self.buf[s..i]);
-                    self.count_lines(s, i);
+                    self.count_stray_lines(s, i);
                     self.pos = i + 1;
                     break;
                 }
                 if self.newline_at(i)? {
                     row.push_field(&self.buf[s..i]);
-                    self.count_lines(s, i);
+                    self.count_stray_lines(s, i);
                     self.pos = i + self.linebreak.bytes().len();
                     self.line += 1;
                     return Ok(true);

@@ -53,14 +53,26 @@ impl Utf8Score {
         Self::default()
     }
 
-    pub fn feed(&mut self, chunk: &[u8]) {
-        for &b in chunk {
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            // Runs of ASCII outside a sequence change nothing: skip them in bulk.
+            if self.seen >= 4 && self.trail.is_none() {
+                let ascii = chunk.iter().position(|b| !b.is_ascii()).unwrap_or(chunk.len());
+                self.seen += ascii as u64;
+                chunk = &chunk[ascii..];
+                if chunk.is_empty() {
+                    break;
+                }
+            }
+            let b = chunk[0];
+            chunk = &chunk[1..];
             if self.seen < 4 {
                 self.head[self.seen as usize] = b;
             }
             self.seen += 1;
             if self.stopped {
-                continue;
+                self.seen += chunk.len() as u64;
+                break;
             }
             match self.trail {
                 Some(remaining) => {
