@@ -266,7 +266,8 @@ fn is_regex_space(c: char) -> bool {
 
 fn parse_uid_adresse<'a>(v: &'a str, f: &mut Findings) -> Option<Value<'a>> {
     let ids = UidIds { commune: uid_token(v, 'c'), toponyme: uid_token(v, 'v'), adresse: uid_token(v, 'a') };
-    let bad = [ids.commune, ids.toponyme, ids.adresse].into_iter().flatten().any(|id| BanId::parse(id).is_err());
+    let bad =
+        [ids.commune, ids.toponyme, ids.adresse].into_iter().flatten().any(|id| BanId::parse(id).is_err());
     if bad {
         f.push("type_invalide");
         return None;
@@ -541,9 +542,7 @@ mod tests {
     fn cle_interop_rules() {
         let (v, f) = findings(Field::CleInterop, "31591_xxxx_00009");
         assert_eq!(f, vec!["voie_non_renseignee"]);
-        assert!(
-            matches!(v, Some(Value::Cle(CleParts { numero: "9", voie: None, .. })))
-        );
+        assert!(matches!(v, Some(Value::Cle(CleParts { numero: "9", voie: None, .. }))));
         assert_eq!(
             findings(Field::CleInterop, "31591_A1B2_9_bis").1,
             vec!["casse_invalide", "numero_prefixe_manquant"]
@@ -578,10 +577,7 @@ mod tests {
     fn parcels() {
         assert_eq!(
             findings(Field::CadParcelles, "|12345000AA0001|123450000AA0002"),
-            (
-                Some(Value::Parcelles(2)),
-                vec!["pipe_debut_fin"]
-            )
+            (Some(Value::Parcelles(2)), vec!["pipe_debut_fin"])
         );
         assert_eq!(findings(Field::CadParcelles, "12345").1, vec!["valeur_invalide"]);
     }

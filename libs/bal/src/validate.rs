@@ -443,10 +443,8 @@ impl<'c> Engine<'c> {
         let cle = v.cle();
         // The number of the key must be the numero (a 0 numero is not compared).
         if let (Some(parts), Some(n)) = (cle, numero) {
-            if n != 0 {
-                if parts.numero.parse::<u32>().ok() != Some(n) {
-                    codes.push("row.incoherence_numero");
-                }
+            if n != 0 && parts.numero.parse::<u32>().ok() != Some(n) {
+                codes.push("row.incoherence_numero");
             }
         }
         if cle.is_none() && v.text(Field::CommuneInsee).is_none() {
