@@ -63,6 +63,8 @@ pub enum Value<'a> {
     Text(Cow<'a, str>),
     Cle(CleParts<'a>),
     Uid(UidIds<'a>),
+    /// A BAN id as written, and its value.
+    Id(&'a str, BanId),
     Numero(u32),
     Position(PositionType),
     Number(f64),
@@ -111,8 +113,8 @@ pub fn read_value<'a>(
         Field::CleInterop => parse_cle_interop(trimmed, cog, f),
         Field::UidAdresse => parse_uid_adresse(trimmed, f),
         Field::IdBanCommune | Field::IdBanToponyme | Field::IdBanAdresse => {
-            if BanId::parse(trimmed).is_ok() {
-                Some(Value::Text(Cow::Borrowed(trimmed)))
+            if let Ok(id) = BanId::parse(trimmed) {
+                Some(Value::Id(trimmed, id))
             } else {
                 f.push("type_invalide");
                 None

@@ -6,6 +6,7 @@
 //! ```
 //! Findings are data ([`Issue`]): a stable dotted code, the level the profile gives it, the
 //! row and column where it was found. Labels for humans live apart, in [`labels`].
+mod check;
 pub mod cog;
 pub mod depot;
 pub mod fields;

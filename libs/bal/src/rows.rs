@@ -33,19 +33,24 @@ pub struct IdInterner {
 }
 
 impl IdInterner {
-    pub fn intern(&mut self, id: &str) -> u32 {
-        let next = (self.canonical.len() + self.other.len()) as u32;
-        let lower = !id.bytes().any(|b| b.is_ascii_uppercase());
-        match ban_domain::BanId::parse(id) {
-            Ok(parsed) if lower => *self.canonical.entry(parsed.as_u128()).or_insert(next),
-            _ => match self.other.get(id) {
-                Some(&known) => known,
-                None => {
-                    self.other.insert(id.into(), next);
-                    next
-                }
-            },
+    fn next(&self) -> u32 {
+        (self.canonical.len() + self.other.len()) as u32
+    }
+
+    /// A lower-case id, by its value.
+    pub fn intern_canonical(&mut self, value: u128) -> u32 {
+        let next = self.next();
+        *self.canonical.entry(value).or_insert(next)
+    }
+
+    /// Any other spelling, as written.
+    pub fn intern_written(&mut self, id: &str) -> u32 {
+        if let Some(&known) = self.other.get(id) {
+            return known;
         }
+        let next = self.next();
+        self.other.insert(id.into(), next);
+        next
     }
 }
 

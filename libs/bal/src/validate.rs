@@ -1,18 +1,16 @@
 //! Validation of a whole file: header, then every row as it streams, then the rules across
 //! rows, then the verdict under the profile.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
 
-use ban_domain::{Level, TOPONYM_NUMERO};
-use ban_spatial::Projector;
+use ban_domain::Level;
 use rustc_hash::FxHashMap;
 
-use crate::cog::Cog;
-use std::borrow::Cow;
-
-use crate::fields::{read_value, today_utc, CleParts, Value};
-use crate::normalize::normalize_street_name;
+use crate::check::{CheckedBatch, Checker, Columns, IdKey, RowMaterial, Span};
+use crate::fields::today_utc;
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
 use crate::report::{Column, FileIssue, Issue, ParseError, Report};
@@ -20,6 +18,17 @@ use crate::rows::{check_rows, IdInterner, Interner, RowKeys, NONE};
 use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
 pub use crate::read::Refusal;
+
+/// Rows per batch handed to a worker thread.
+const BATCH_ROWS: usize = 1024;
+
+/// Data rows cut from the file, to be checked together.
+struct RowBatch {
+    seq: usize,
+    first_row: usize,
+    rows: Vec<RawRow>,
+    len: usize,
+}
 
 /// How to validate.
 #[derive(Debug, Clone, Default)]
@@ -72,33 +81,99 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     let columns = Columns::detect(&names);
     let profile = options.profile.unwrap_or_else(|| columns.detected_profile());
 
-    let mut engine =
-        Engine::new(&columns, profile, options.today.unwrap_or_else(today_utc), dialect.encoding);
+    let today = options.today.unwrap_or_else(today_utc);
     let mut parse_errors = Vec::new();
     let mut data_row = 0usize;
-    while tokenizer.next_row(&mut raw)? {
-        if raw.is_blank() {
-            continue;
-        }
-        if raw.len() != names.len() {
-            let (code, word) =
-                if raw.len() > names.len() { ("TooManyFields", "many") } else { ("TooFewFields", "few") };
-            parse_errors.push(ParseError {
-                code,
-                message: format!(
-                    "too {word} fields: the header has {} columns but line {} has {}",
-                    names.len(),
-                    raw.line,
-                    raw.len()
-                ),
-                row: Some(data_row),
-                line: Some(raw.line),
+    let mut merger = Merger::new(&columns, profile);
+    // Rows are cut here, checked in batches on worker threads and merged back in file order.
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let (work_tx, work_rx) = mpsc::sync_channel::<RowBatch>(workers * 2);
+    let work_rx = Mutex::new(work_rx);
+    thread::scope(|scope| -> io::Result<()> {
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, CheckedBatch)>(workers * 2);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<RawRow>>();
+        for _ in 0..workers {
+            let (work_rx, done_tx, free_tx, columns) = (&work_rx, done_tx.clone(), free_tx.clone(), &columns);
+            scope.spawn(move || {
+                let mut checker = Checker::new(columns, today, dialect.encoding);
+                loop {
+                    let next = match work_rx.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(batch) = next else { break };
+                    let mut checked = CheckedBatch::default();
+                    for (offset, raw) in batch.rows[..batch.len].iter().enumerate() {
+                        checker.check(batch.first_row + offset, raw, &mut checked);
+                    }
+                    let _ = free_tx.send(batch.rows);
+                    if done_tx.send((batch.seq, checked)).is_err() {
+                        break;
+                    }
+                }
             });
-        } else if parse_errors.is_empty() {
-            engine.row(data_row, &raw);
         }
-        data_row += 1;
-    }
+        drop(done_tx);
+        let merger = &mut merger;
+        scope.spawn(move || {
+            let mut waiting = BTreeMap::new();
+            let mut next = 0;
+            for (seq, checked) in done_rx {
+                waiting.insert(seq, checked);
+                while let Some(checked) = waiting.remove(&next) {
+                    merger.merge(&checked);
+                    next += 1;
+                }
+            }
+        });
+
+        let new_batch = |seq: usize, first_row: usize| RowBatch {
+            seq,
+            first_row,
+            rows: free_rx.try_recv().unwrap_or_else(|_| vec![RawRow::default(); BATCH_ROWS]),
+            len: 0,
+        };
+        let mut batch = new_batch(0, 0);
+        loop {
+            if !tokenizer.next_row(&mut batch.rows[batch.len])? {
+                break;
+            }
+            let raw = &batch.rows[batch.len];
+            if raw.is_blank() {
+                continue;
+            }
+            if raw.len() != names.len() {
+                let (code, word) =
+                    if raw.len() > names.len() { ("TooManyFields", "many") } else { ("TooFewFields", "few") };
+                parse_errors.push(ParseError {
+                    code,
+                    message: format!(
+                        "too {word} fields: the header has {} columns but line {} has {}",
+                        names.len(),
+                        raw.line,
+                        raw.len()
+                    ),
+                    row: Some(data_row),
+                    line: Some(raw.line),
+                });
+            } else if parse_errors.is_empty() {
+                batch.len += 1;
+                if batch.len == BATCH_ROWS {
+                    let full = std::mem::replace(&mut batch, new_batch(0, data_row + 1));
+                    batch.seq = full.seq + 1;
+                    if work_tx.send(full).is_err() {
+                        break;
+                    }
+                }
+            }
+            data_row += 1;
+        }
+        if batch.len > 0 && parse_errors.is_empty() {
+            let _ = work_tx.send(batch);
+        }
+        drop(work_tx);
+        Ok(())
+    })?;
     for problem in &tokenizer.problems {
         if let QuoteProblem::Missing { line, .. } = problem {
             parse_errors.push(ParseError {
@@ -112,7 +187,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     if !parse_errors.is_empty() {
         return Ok(unparsed(&dialect, parse_errors, data_row));
     }
-    Ok(engine.finish(&dialect, &columns, data_row))
+    Ok(merger.finish(&dialect, &columns, data_row))
 }
 
 fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Report {
@@ -166,17 +241,6 @@ fn rename_duplicates(names: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// The header, matched to the BAL fields.
-#[derive(Debug)]
-struct Columns {
-    /// Per column: name, field, regional language.
-    specs: Vec<(Arc<str>, Option<Field>, Option<&'static str>)>,
-    /// Columns to read per row (for repeated names, the last one, as the reference keeps).
-    effective: Vec<usize>,
-    /// Fields without a base column, in the standard's order.
-    missing: Vec<Field>,
-}
-
 impl Columns {
     fn detect(names: &[String]) -> Self {
         let mut specs: Vec<(Arc<str>, Option<Field>, Option<&'static str>)> =
@@ -223,92 +287,27 @@ impl Columns {
     }
 }
 
-/// The parsed base values of one row.
-#[derive(Debug, Default)]
-struct RowValues<'a> {
-    values: [Option<Value<'a>>; 23],
-    raw_present: [bool; 23],
-    /// Some value of `commune_insee` or `commune_deleguee_insee` had a finding.
-    commune_column_issue: bool,
-}
-
-impl<'a> RowValues<'a> {
-    fn get(&self, field: Field) -> Option<&Value<'a>> {
-        self.values[field as usize].as_ref()
-    }
-
-    fn text(&self, field: Field) -> Option<&str> {
-        match self.get(field) {
-            Some(Value::Text(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn number(&self, field: Field) -> Option<f64> {
-        match self.get(field) {
-            Some(Value::Number(n)) => Some(*n),
-            _ => None,
-        }
-    }
-
-    fn numero(&self) -> Option<u32> {
-        match self.get(Field::Numero) {
-            Some(Value::Numero(n)) => Some(*n),
-            _ => None,
-        }
-    }
-
-    fn cle(&self) -> Option<&CleParts<'a>> {
-        match self.get(Field::CleInterop) {
-            Some(Value::Cle(parts)) => Some(parts),
-            _ => None,
-        }
-    }
-
-    /// The street name: `voie_nom`, else `toponyme`.
-    fn street_name(&self) -> Option<&str> {
-        self.text(Field::VoieNom).or_else(|| self.text(Field::Toponyme))
-    }
-
-    /// `commune_insee`, else the commune of `cle_interop`.
-    fn commune_code(&self) -> Option<&str> {
-        self.text(Field::CommuneInsee).or_else(|| self.cle().map(|p| &*p.commune))
-    }
-
-    fn ban_ids(&self) -> [Option<&str>; 3] {
-        let uid = match self.get(Field::UidAdresse) {
-            Some(Value::Uid(ids)) => Some(ids),
-            _ => None,
-        };
-        [
-            self.text(Field::IdBanCommune).or_else(|| uid.and_then(|u| u.commune)),
-            self.text(Field::IdBanToponyme).or_else(|| uid.and_then(|u| u.toponyme)),
-            self.text(Field::IdBanAdresse).or_else(|| uid.and_then(|u| u.adresse)),
-        ]
-    }
-}
-
-/// A finding before leveling: column index for value findings.
-struct Pending {
-    column: Option<usize>,
+/// A code as the profile sees it, worked out once.
+#[derive(Debug, Clone)]
+struct Code {
     code: Arc<str>,
-    value: Option<Box<str>>,
+    level: Level,
+    /// The column it is reported on (value findings).
+    field: Option<Arc<str>>,
+    /// Whether the profile reports it on rows at all.
+    reported: bool,
 }
 
-struct Engine<'c> {
+/// Gathers checked rows in file order: levels their findings under the profile and interns
+/// what the rules across rows need.
+struct Merger<'c> {
     columns: &'c Columns,
     profile: Profile,
-    today: (i32, u32, u32),
-    encoding: Encoding,
-    cog: &'static Cog<'static>,
-    projector: Projector,
     /// Code strings, shared by every finding that carries them.
-    codes: FxHashMap<(usize, &'static str), Arc<str>>,
-    static_codes: FxHashMap<&'static str, Arc<str>>,
+    codes: FxHashMap<(usize, &'static str), Code>,
+    static_codes: FxHashMap<&'static str, Code>,
     interner: Interner,
     ids: IdInterner,
-    /// Raw street name → interned normalised form.
-    normalized: FxHashMap<Box<str>, u32>,
     records: Vec<RowKeys>,
     /// Row number → file line, for rows with findings added at the end.
     lines: Vec<u32>,
@@ -318,20 +317,15 @@ struct Engine<'c> {
     communes: BTreeSet<String>,
 }
 
-impl<'c> Engine<'c> {
-    fn new(columns: &'c Columns, profile: Profile, today: (i32, u32, u32), encoding: Encoding) -> Self {
-        Engine {
+impl<'c> Merger<'c> {
+    fn new(columns: &'c Columns, profile: Profile) -> Self {
+        Merger {
             columns,
             profile,
-            today,
-            encoding,
-            cog: Cog::get(),
-            projector: Projector::new(),
             codes: FxHashMap::default(),
             static_codes: FxHashMap::default(),
             interner: Interner::default(),
             ids: IdInterner::default(),
-            normalized: FxHashMap::default(),
             records: Vec::new(),
             lines: Vec::new(),
             issues: Vec::new(),
@@ -340,90 +334,86 @@ impl<'c> Engine<'c> {
         }
     }
 
-    fn field_code(&mut self, column: usize, finding: &'static str) -> Arc<str> {
-        let name = &self.columns.specs[column].0;
-        self.codes.entry((column, finding)).or_insert_with(|| Arc::from(format!("{name}.{finding}"))).clone()
+    /// A value finding's code, seen for the first time or not.
+    fn field_code(&mut self, column: usize, finding: &'static str) -> &Code {
+        let (columns, profile, seen) = (self.columns, self.profile, &mut self.seen);
+        self.codes.entry((column, finding)).or_insert_with(|| {
+            let name = &columns.specs[column].0;
+            let code: Arc<str> = Arc::from(format!("{name}.{finding}"));
+            seen.insert(code.clone());
+            Code {
+                level: profile.level(&code),
+                field: Some(name.clone()),
+                reported: profile.reports_column(Some(name)),
+                code,
+            }
+        })
     }
 
-    fn code(&mut self, code: &'static str) -> Arc<str> {
-        self.static_codes.entry(code).or_insert_with(|| Arc::from(code)).clone()
+    fn code(&mut self, code: &'static str) -> &Code {
+        let (profile, seen) = (self.profile, &mut self.seen);
+        self.static_codes.entry(code).or_insert_with(|| {
+            let code: Arc<str> = Arc::from(code);
+            seen.insert(code.clone());
+            Code { level: profile.level(&code), field: None, reported: true, code }
+        })
     }
 
-    fn normalized(&mut self, name: Option<&str>) -> u32 {
-        let key = name.unwrap_or("");
-        if let Some(&id) = self.normalized.get(key) {
-            return id;
+    fn merge(&mut self, batch: &CheckedBatch) {
+        for row in &batch.rows {
+            let (index, line) = (row.index as usize, row.line as usize);
+            for (column, finding, value) in &row.findings {
+                let code = self.field_code(*column, finding).clone();
+                self.push(index, line, code, Some(value.clone()));
+            }
+            for rule in &row.rules {
+                let code = self.code(rule).clone();
+                self.push(index, line, code, None);
+            }
+            if let Some(commune) = &row.commune {
+                let commune = batch.get(commune);
+                if !self.communes.contains(commune) {
+                    self.communes.insert(commune.to_owned());
+                }
+            }
+            let keys = self.row_keys(index, &row.material, batch);
+            self.records.push(keys);
+            self.lines.push(row.line);
         }
-        let id = self.interner.intern(&normalize_street_name(name));
-        self.normalized.insert(key.into(), id);
-        id
     }
 
-    fn row(&mut self, index: usize, raw: &RawRow) {
-        let encoding = self.encoding;
-        // Valid UTF-8 rows (the usual case) are checked once and borrowed field by field.
-        let whole = match encoding {
-            Encoding::Utf8 => std::str::from_utf8(raw.bytes()).ok(),
-            Encoding::Windows1252 => None,
-        };
-        let texts: Vec<Cow<'_, str>> = self
-            .columns
-            .effective
-            .iter()
-            .map(|&c| match whole.and_then(|w| w.get(raw.range(c))) {
-                Some(text) => Cow::Borrowed(text),
-                None => encoding.decode(raw.field(c)),
+    fn row_keys(&mut self, index: usize, m: &RowMaterial, batch: &CheckedBatch) -> RowKeys {
+        let street = self.interner.intern(batch.get(&m.street));
+        let mut optional = |s: &Option<Span>| s.as_ref().map_or(NONE, |s| self.interner.intern(batch.get(s)));
+        let voie_code = optional(&m.voie_code);
+        let suffixe = optional(&m.suffixe);
+        let deleguee = optional(&m.deleguee);
+        let name = optional(&m.name);
+        let lieudit = optional(&m.lieudit);
+        let [c, t, a] = m.ids.clone().map(|id| {
+            id.map(|id| match id {
+                IdKey::Canonical(value) => self.ids.intern_canonical(value),
+                IdKey::Written(span) => self.ids.intern_written(batch.get(&span)),
             })
-            .collect();
-        let mut values = RowValues::default();
-        let mut pending: Vec<Pending> = Vec::new();
-        for (&c, text) in self.columns.effective.iter().zip(&texts) {
-            let (name, field, lang) = &self.columns.specs[c];
-            let Some(field) = *field else { continue };
-            let read = read_value(field, text, lang.is_some(), self.cog, self.today);
-            if lang.is_none() {
-                values.raw_present[field as usize] = !text.is_empty();
-            }
-            if !read.findings.is_empty() {
-                if matches!(&**name, "commune_insee" | "commune_deleguee_insee") {
-                    values.commune_column_issue = true;
-                }
-                for finding in read.findings.iter() {
-                    let code = self.field_code(c, finding);
-                    pending.push(Pending { column: Some(c), code, value: Some(text.as_ref().into()) });
-                }
-            }
-            if lang.is_none() {
-                values.values[field as usize] = read.value;
-            }
-        }
-        for code in self.row_rules(&values) {
-            let code = self.code(code);
-            pending.push(Pending { column: None, code, value: None });
-        }
-        if let Some(code) = values.commune_code() {
-            if !self.communes.contains(code) {
-                self.communes.insert(code.to_owned());
-            }
-        }
-        let keys = self.row_keys(index, &values);
-        self.records.push(keys);
-        self.lines.push(raw.line as u32);
-        for p in pending {
-            self.push(index, raw.line, p);
+        });
+        RowKeys {
+            row: index as u32,
+            numero: m.numero,
+            street: (street, voie_code),
+            address: [m.numero.unwrap_or(NONE), suffixe, street, deleguee],
+            id_commune: c,
+            id_toponyme: t,
+            id_adresse: a,
+            name: (name != NONE).then_some(name),
+            lieudit: (lieudit != NONE).then_some(lieudit),
         }
     }
 
-    fn push(&mut self, row: usize, line: usize, p: Pending) {
-        if !self.seen.contains(&p.code) {
-            self.seen.insert(p.code.clone());
-        }
-        let column = p.column.map(|c| &self.columns.specs[c].0);
-        if !self.profile.reports_column(column.map(|c| &**c)) {
+    fn push(&mut self, row: usize, line: usize, code: Code, value: Option<Box<str>>) {
+        if !code.reported {
             return;
         }
-        let level = self.profile.level(&p.code);
-        let issue = Issue { row, line, field: column.cloned(), code: p.code, level, value: p.value };
+        let issue = Issue { row, line, field: code.field, code: code.code, level: code.level, value };
         // The same finding twice on a row (e.g. both case checks) is reported once.
         if !self
             .issues
@@ -436,107 +426,12 @@ impl<'c> Engine<'c> {
         }
     }
 
-    /// The row rules, in the reference's order.
-    fn row_rules(&mut self, v: &RowValues) -> Vec<&'static str> {
-        let mut codes = Vec::new();
-        let numero = v.numero();
-        let cle = v.cle();
-        // The number of the key must be the numero (a 0 numero is not compared).
-        if let (Some(parts), Some(n)) = (cle, numero) {
-            if n != 0 && parts.numero.parse::<u32>().ok() != Some(n) {
-                codes.push("row.incoherence_numero");
-            }
-        }
-        if cle.is_none() && v.text(Field::CommuneInsee).is_none() {
-            codes.push("row.commune_manquante");
-        }
-        let commune = v.commune_code().and_then(|code| self.cog.commune(code));
-        if let (Some(commune), Some(nom)) = (commune, v.text(Field::CommuneNom)) {
-            if nom != commune.nom {
-                codes.push("row.commune_nom_invalide");
-            }
-        }
-        let street = self.normalized(v.street_name());
-        let complement = self.normalized(v.text(Field::LieuditComplementNom));
-        if street == complement {
-            codes.push("row.voie_nom_have_same_lieudit_complement_nom");
-        }
-        let numbered = numero.is_some_and(|n| n != TOPONYM_NUMERO);
-        if numbered && !v.raw_present[Field::Position as usize] {
-            codes.push("row.position_manquante");
-        }
-        if numbered && !(v.raw_present[Field::Long as usize] && v.raw_present[Field::Lat as usize]) {
-            codes.push("row.longlat_vides");
-        } else {
-            let projected = match (v.number(Field::Long), v.number(Field::Lat)) {
-                (Some(lon), Some(lat)) => self.projector.project(lon, lat).ok().flatten(),
-                _ => None,
-            };
-            match projected {
-                Some(p) => {
-                    if let (Some(x), Some(y)) = (v.number(Field::X), v.number(Field::Y)) {
-                        if ((x - p.x).powi(2) + (y - p.y).powi(2)).sqrt() > 10.0 {
-                            codes.push("row.longlat_xy_incoherents");
-                        }
-                    }
-                }
-                None if numero != Some(TOPONYM_NUMERO) => codes.push("row.longlat_invalides"),
-                None => {}
-            }
-        }
-        if numero.is_none() || v.street_name().is_none() {
-            codes.push("row.adresse_incomplete");
-        }
-        if let Some(deleguee) = v.text(Field::CommuneDelegueeInsee) {
-            // The reference fails on an unknown commune here; we skip the check instead.
-            if !v.commune_column_issue {
-                if let Some(commune) = v.commune_code().and_then(|c| self.cog.commune(c)) {
-                    if deleguee != commune.code && !commune.has_former_code(deleguee) {
-                        codes.push("row.chef_lieu_invalide");
-                    }
-                }
-            }
-        }
-        let [commune_id, toponyme_id, adresse_id] = v.ban_ids();
-        let uses_ids = commune_id.is_some() || toponyme_id.is_some() || adresse_id.is_some();
-        let lacks_one = commune_id.is_none()
-            || toponyme_id.is_none()
-            || (adresse_id.is_none() && numero != Some(TOPONYM_NUMERO));
-        if uses_ids && lacks_one {
-            codes.push("row.lack_of_id_ban");
-        }
-        codes
-    }
-
-    fn row_keys(&mut self, index: usize, v: &RowValues) -> RowKeys {
-        let numero = v.numero();
-        let street_name = self.normalized(v.street_name());
-        let mut optional = |s: Option<&str>| s.map_or(NONE, |s| self.interner.intern(s));
-        let voie_code = optional(v.cle().and_then(|p| p.voie.as_deref()));
-        let suffixe = optional(v.text(Field::Suffixe));
-        let deleguee = optional(v.text(Field::CommuneDelegueeInsee));
-        let name = optional(if numero == Some(TOPONYM_NUMERO) { v.street_name() } else { None });
-        let lieudit = optional(v.text(Field::LieuditComplementNom));
-        let [c, t, a] = v.ban_ids();
-        RowKeys {
-            row: index as u32,
-            numero,
-            street: (street_name, voie_code),
-            address: [numero.unwrap_or(NONE), suffixe, street_name, deleguee],
-            id_commune: c.map(|s| self.ids.intern(s)),
-            id_toponyme: t.map(|s| self.ids.intern(s)),
-            id_adresse: a.map(|s| self.ids.intern(s)),
-            name: (name != NONE).then_some(name),
-            lieudit: (lieudit != NONE).then_some(lieudit),
-        }
-    }
-
     fn finish(mut self, dialect: &Dialect, columns: &Columns, rows_count: usize) -> Report {
         let found = check_rows(&self.records);
         for (row, code) in found.rows {
             let line = self.lines.get(row as usize).copied().unwrap_or(0) as usize;
-            let code = self.code(code);
-            self.push(row as usize, line, Pending { column: None, code, value: None });
+            let code = self.code(code).clone();
+            self.push(row as usize, line, code, None);
         }
         self.issues.sort_by_key(|i| i.row);
 
