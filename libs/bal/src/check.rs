@@ -10,7 +10,7 @@ use ban_spatial::Projector;
 use rustc_hash::FxHashMap;
 
 use crate::cog::Cog;
-use crate::fields::{read_value, CleParts, Value};
+use crate::fields::{read_value_into, CleParts, Findings, Value};
 use crate::normalize::normalize_street_name;
 use crate::read::{Encoding, RawRow};
 use crate::schema::Field;
@@ -73,6 +73,11 @@ pub(crate) struct CheckedBatch {
 }
 
 impl CheckedBatch {
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.text.clear();
+    }
+
     pub fn get(&self, span: &Span) -> &str {
         &self.text[span.start as usize..span.end as usize]
     }
@@ -146,6 +151,7 @@ impl<'c> Checker<'c> {
         let mut values = RowValues::default();
         let mut row = CheckedRow { index: index as u32, line: raw.line as u32, ..CheckedRow::default() };
         let columns = self.columns;
+        let mut findings = Findings::default();
         for &c in &columns.effective {
             let (name, field, lang) = &columns.specs[c];
             let Some(field) = *field else { continue };
@@ -157,17 +163,18 @@ impl<'c> Checker<'c> {
             if lang.is_none() {
                 values.raw_present[field as usize] = !text.is_empty();
             }
-            let read = read_value(field, text, lang.is_some(), self.cog, self.today);
-            if !read.findings.is_empty() {
+            findings.clear();
+            let value = read_value_into(field, text, lang.is_some(), self.cog, self.today, &mut findings);
+            if !findings.is_empty() {
                 if matches!(&**name, "commune_insee" | "commune_deleguee_insee") {
                     values.commune_column_issue = true;
                 }
-                for finding in read.findings.iter() {
+                for finding in findings.iter() {
                     row.findings.push((c, finding, text.into()));
                 }
             }
             if lang.is_none() {
-                values.values[field as usize] = read.value;
+                values.values[field as usize] = value;
             }
         }
         self.row_rules(&values, &mut row.rules);

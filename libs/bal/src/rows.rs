@@ -58,26 +58,104 @@ impl IdInterner {
 pub const NONE: u32 = u32::MAX;
 
 /// What the multi-row rules need of one row (ids are interned strings).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RowKeys {
     /// Index of the row in the report.
     pub row: u32,
-    pub numero: Option<u32>,
+    /// `NONE` when absent, as for every other key.
+    pub numero: u32,
     /// Street identity: normalised name and street code of `cle_interop`.
     pub street: (u32, u32),
     /// Address identity: numero, suffixe, normalised street name, commune déléguée.
     pub address: [u32; 4],
-    pub id_commune: Option<u32>,
-    pub id_toponyme: Option<u32>,
-    pub id_adresse: Option<u32>,
+    pub id_commune: u32,
+    pub id_toponyme: u32,
+    pub id_adresse: u32,
     /// The raw street name (for lieux-dits: numero 99999).
-    pub name: Option<u32>,
-    pub lieudit: Option<u32>,
+    pub name: u32,
+    pub lieudit: u32,
 }
 
 impl RowKeys {
     fn is_toponym(&self) -> bool {
-        self.numero == Some(TOPONYM_NUMERO)
+        self.numero == TOPONYM_NUMERO
+    }
+
+    fn id_commune(&self) -> Option<u32> {
+        some(self.id_commune)
+    }
+
+    fn id_toponyme(&self) -> Option<u32> {
+        some(self.id_toponyme)
+    }
+
+    fn id_adresse(&self) -> Option<u32> {
+        some(self.id_adresse)
+    }
+}
+
+fn some(key: u32) -> Option<u32> {
+    (key != NONE).then_some(key)
+}
+
+impl Default for RowKeys {
+    fn default() -> Self {
+        RowKeys {
+            row: 0,
+            numero: NONE,
+            street: (NONE, NONE),
+            address: [NONE; 4],
+            id_commune: NONE,
+            id_toponyme: NONE,
+            id_adresse: NONE,
+            name: NONE,
+            lieudit: NONE,
+        }
+    }
+}
+
+/// Row records in fixed-size chunks: growing never copies, nor doubles, what is stored.
+#[derive(Debug, Default)]
+pub struct Records {
+    chunks: Vec<Vec<RowKeys>>,
+    len: usize,
+}
+
+impl Records {
+    const CHUNK: usize = 8192;
+
+    pub fn push(&mut self, record: RowKeys) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(record),
+            _ => {
+                let mut chunk = Vec::with_capacity(Self::CHUNK);
+                chunk.push(record);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &RowKeys> + '_ {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl FromIterator<RowKeys> for Records {
+    fn from_iter<I: IntoIterator<Item = RowKeys>>(iter: I) -> Self {
+        let mut records = Records::default();
+        for record in iter {
+            records.push(record);
+        }
+        records
     }
 }
 
@@ -91,7 +169,7 @@ pub struct RowsFindings {
 }
 
 /// Runs the multi-row rules over the records of every data row.
-pub fn check_rows(records: &[RowKeys]) -> RowsFindings {
+pub fn check_rows(records: &Records) -> RowsFindings {
     let mut out = RowsFindings::default();
     if records.is_empty() {
         out.file.push("rows.empty");
@@ -104,15 +182,15 @@ pub fn check_rows(records: &[RowKeys]) -> RowsFindings {
 }
 
 /// Either every row carries its BAN ids (then with one commune id) or none does.
-fn check_id_usage(records: &[RowKeys], out: &mut RowsFindings) {
+fn check_id_usage(records: &Records, out: &mut RowsFindings) {
     let mut using = 0usize;
     let mut communes: Vec<u32> = Vec::new();
-    for r in records {
+    for r in records.iter() {
         let complete =
-            r.id_commune.is_some() && r.id_toponyme.is_some() && (r.id_adresse.is_some() || r.is_toponym());
+            r.id_commune != NONE && r.id_toponyme != NONE && (r.id_adresse != NONE || r.is_toponym());
         if complete {
             using += 1;
-            if let Some(c) = r.id_commune {
+            if let Some(c) = r.id_commune() {
                 if !communes.contains(&c) {
                     communes.push(c);
                 }
@@ -130,33 +208,34 @@ fn check_id_usage(records: &[RowKeys], out: &mut RowsFindings) {
 
 /// Flags every row of each group whose rows disagree on `value`.
 fn flag_disagreeing_groups<K: std::hash::Hash + Eq + Copy, V: PartialEq + Copy>(
-    records: &[RowKeys],
+    records: &Records,
     key: impl Fn(&RowKeys) -> Option<K>,
     value: impl Fn(&RowKeys) -> V,
     code: &'static str,
     out: &mut RowsFindings,
 ) {
-    // Per group: the first value seen, whether another was seen, and its rows.
-    let mut groups: FxHashMap<K, (V, bool, Vec<u32>)> = FxHashMap::default();
-    for r in records {
+    // Per group: the first value seen and whether another was seen; then the rows of the
+    // groups that disagree, in order (two passes keep no list of rows per group).
+    let mut groups: FxHashMap<K, (V, bool)> = FxHashMap::default();
+    for r in records.iter() {
         let Some(k) = key(r) else { continue };
         let v = value(r);
-        let group = groups.entry(k).or_insert_with(|| (v, false, Vec::new()));
+        let group = groups.entry(k).or_insert((v, false));
         if group.0 != v {
             group.1 = true;
         }
-        group.2.push(r.row);
     }
-    let mut flagged: Vec<u32> =
-        groups.into_values().filter(|(_, differs, _)| *differs).flat_map(|(_, _, rows)| rows).collect();
-    flagged.sort_unstable();
-    out.rows.extend(flagged.into_iter().map(|row| (row, code)));
+    for r in records.iter() {
+        if key(r).and_then(|k| groups.get(&k)).is_some_and(|(_, differs)| *differs) {
+            out.rows.push((r.row, code));
+        }
+    }
 }
 
-fn check_toponym_ids(records: &[RowKeys], out: &mut RowsFindings) {
+fn check_toponym_ids(records: &Records, out: &mut RowsFindings) {
     flag_disagreeing_groups(
         records,
-        |r| r.id_toponyme,
+        |r| r.id_toponyme(),
         |r| r.street,
         "row.different_voie_nom_with_same_id_ban_toponyme",
         out,
@@ -164,17 +243,17 @@ fn check_toponym_ids(records: &[RowKeys], out: &mut RowsFindings) {
     // Lieux-dits and streets of the same name are kept apart here.
     flag_disagreeing_groups(
         records,
-        |r| r.id_toponyme.map(|_| (r.street, r.is_toponym())),
-        |r| r.id_toponyme,
+        |r| r.id_toponyme().map(|_| (r.street, r.is_toponym())),
+        |r| r.id_toponyme(),
         "row.different_id_ban_toponyme_with_same_voie_nom",
         out,
     );
 }
 
-fn check_address_ids(records: &[RowKeys], out: &mut RowsFindings) {
+fn check_address_ids(records: &Records, out: &mut RowsFindings) {
     flag_disagreeing_groups(
         records,
-        |r| if r.is_toponym() { None } else { r.id_adresse },
+        |r| if r.is_toponym() { None } else { r.id_adresse() },
         |r| r.address,
         "row.different_adresse_with_same_id_ban_adresse",
         out,
@@ -190,11 +269,11 @@ fn check_address_ids(records: &[RowKeys], out: &mut RowsFindings) {
 }
 
 /// Every `lieudit_complement_nom` must be the exact name of some lieu-dit row (99999).
-fn check_lieux_dits(records: &[RowKeys], out: &mut RowsFindings) {
+fn check_lieux_dits(records: &Records, out: &mut RowsFindings) {
     let declared: rustc_hash::FxHashSet<u32> =
-        records.iter().filter(|r| r.is_toponym()).filter_map(|r| r.name).collect();
-    for r in records {
-        if let Some(l) = r.lieudit {
+        records.iter().filter(|r| r.is_toponym()).filter_map(|r| some(r.name)).collect();
+    for r in records.iter() {
+        if let Some(l) = some(r.lieudit) {
             if !declared.contains(&l) {
                 out.rows.push((r.row, "row.lieudit_complement_nom_not_declared"));
             }
@@ -209,33 +288,33 @@ mod tests {
     fn keys(row: u32, street: u32, address: u32, ids: (Option<u32>, Option<u32>, Option<u32>)) -> RowKeys {
         RowKeys {
             row,
-            numero: Some(row + 1),
+            numero: row + 1,
             street: (street, NONE),
             address: [address, 0, 0, 0],
-            id_commune: ids.0,
-            id_toponyme: ids.1,
-            id_adresse: ids.2,
+            id_commune: ids.0.unwrap_or(NONE),
+            id_toponyme: ids.1.unwrap_or(NONE),
+            id_adresse: ids.2.unwrap_or(NONE),
             ..RowKeys::default()
         }
     }
 
     #[test]
     fn empty_file() {
-        assert_eq!(check_rows(&[]).file, vec!["rows.empty"]);
+        assert_eq!(check_rows(&Records::default()).file, vec!["rows.empty"]);
     }
 
     #[test]
     fn partial_id_usage_and_several_communes() {
         let some = [keys(0, 1, 1, (Some(1), Some(2), Some(3))), keys(1, 1, 2, (None, None, None))];
-        assert!(check_rows(&some).file.contains(&"rows.every_line_required_id_ban"));
+        assert!(check_rows(&some.into_iter().collect()).file.contains(&"rows.every_line_required_id_ban"));
         let two = [keys(0, 1, 1, (Some(1), Some(2), Some(3))), keys(1, 1, 2, (Some(9), Some(2), Some(4)))];
-        assert!(check_rows(&two).file.contains(&"rows.multi_id_ban_commune"));
+        assert!(check_rows(&two.into_iter().collect()).file.contains(&"rows.multi_id_ban_commune"));
     }
 
     #[test]
     fn one_address_id_for_two_addresses_flags_both_rows() {
         let rows = [keys(0, 1, 10, (Some(1), Some(2), Some(3))), keys(1, 1, 11, (Some(1), Some(2), Some(3)))];
-        let found = check_rows(&rows);
+        let found = check_rows(&rows.into_iter().collect());
         assert!(found.rows.contains(&(0, "row.different_adresse_with_same_id_ban_adresse")));
         assert!(found.rows.contains(&(1, "row.different_adresse_with_same_id_ban_adresse")));
     }
@@ -243,12 +322,15 @@ mod tests {
     #[test]
     fn undeclared_lieu_dit() {
         let mut lieu = keys(0, 1, 1, (None, None, None));
-        lieu.numero = Some(TOPONYM_NUMERO);
-        lieu.name = Some(7);
+        lieu.numero = TOPONYM_NUMERO;
+        lieu.name = 7;
         let mut a = keys(1, 2, 2, (None, None, None));
-        a.lieudit = Some(7);
+        a.lieudit = 7;
         let mut b = keys(2, 2, 3, (None, None, None));
-        b.lieudit = Some(8);
-        assert_eq!(check_rows(&[lieu, a, b]).rows, vec![(2, "row.lieudit_complement_nom_not_declared")]);
+        b.lieudit = 8;
+        assert_eq!(
+            check_rows(&[lieu, a, b].into_iter().collect()).rows,
+            vec![(2, "row.lieudit_complement_nom_not_declared")]
+        );
     }
 }

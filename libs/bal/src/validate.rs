@@ -14,13 +14,13 @@ use crate::fields::today_utc;
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
 use crate::report::{Column, FileIssue, Issue, ParseError, Report};
-use crate::rows::{check_rows, IdInterner, Interner, RowKeys, NONE};
+use crate::rows::{check_rows, IdInterner, Interner, Records, RowKeys, NONE};
 use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
 pub use crate::read::Refusal;
 
 /// Rows per batch handed to a worker thread.
-const BATCH_ROWS: usize = 1024;
+const BATCH_ROWS: usize = 512;
 
 /// Data rows cut from the file, to be checked together.
 struct RowBatch {
@@ -28,6 +28,8 @@ struct RowBatch {
     first_row: usize,
     rows: Vec<RawRow>,
     len: usize,
+    /// Where the worker puts its outcome.
+    checked: CheckedBatch,
 }
 
 /// How to validate.
@@ -87,11 +89,13 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     let mut merger = Merger::new(&columns, profile);
     // Rows are cut here, checked in batches on worker threads and merged back in file order.
     let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-    let (work_tx, work_rx) = mpsc::sync_channel::<RowBatch>(workers * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<RowBatch>(workers);
     let work_rx = Mutex::new(work_rx);
     thread::scope(|scope| -> io::Result<()> {
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, CheckedBatch)>(workers * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, CheckedBatch)>(workers);
+        // Buffers go back to the reader once used, so they are allocated once per run.
         let (free_tx, free_rx) = mpsc::channel::<Vec<RawRow>>();
+        let (free_checked_tx, free_checked_rx) = mpsc::channel::<CheckedBatch>();
         for _ in 0..workers {
             let (work_rx, done_tx, free_tx, columns) = (&work_rx, done_tx.clone(), free_tx.clone(), &columns);
             scope.spawn(move || {
@@ -102,7 +106,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
                         Err(_) => break,
                     };
                     let Ok(batch) = next else { break };
-                    let mut checked = CheckedBatch::default();
+                    let mut checked = batch.checked;
                     for (offset, raw) in batch.rows[..batch.len].iter().enumerate() {
                         checker.check(batch.first_row + offset, raw, &mut checked);
                     }
@@ -120,8 +124,10 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             let mut next = 0;
             for (seq, checked) in done_rx {
                 waiting.insert(seq, checked);
-                while let Some(checked) = waiting.remove(&next) {
+                while let Some(mut checked) = waiting.remove(&next) {
                     merger.merge(&checked);
+                    checked.clear();
+                    let _ = free_checked_tx.send(checked);
                     next += 1;
                 }
             }
@@ -131,6 +137,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             seq,
             first_row,
             rows: free_rx.try_recv().unwrap_or_else(|_| vec![RawRow::default(); BATCH_ROWS]),
+            checked: free_checked_rx.try_recv().unwrap_or_default(),
             len: 0,
         };
         let mut batch = new_batch(0, 0);
@@ -308,7 +315,7 @@ struct Merger<'c> {
     static_codes: FxHashMap<&'static str, Code>,
     interner: Interner,
     ids: IdInterner,
-    records: Vec<RowKeys>,
+    records: Records,
     /// Row number → file line, for rows with findings added at the end.
     lines: Vec<u32>,
     issues: Vec<Issue>,
@@ -326,7 +333,7 @@ impl<'c> Merger<'c> {
             static_codes: FxHashMap::default(),
             interner: Interner::default(),
             ids: IdInterner::default(),
-            records: Vec::new(),
+            records: Records::default(),
             lines: Vec::new(),
             issues: Vec::new(),
             seen: BTreeSet::new(),
@@ -398,14 +405,14 @@ impl<'c> Merger<'c> {
         });
         RowKeys {
             row: index as u32,
-            numero: m.numero,
+            numero: m.numero.unwrap_or(NONE),
             street: (street, voie_code),
             address: [m.numero.unwrap_or(NONE), suffixe, street, deleguee],
-            id_commune: c,
-            id_toponyme: t,
-            id_adresse: a,
-            name: (name != NONE).then_some(name),
-            lieudit: (lieudit != NONE).then_some(lieudit),
+            id_commune: c.unwrap_or(NONE),
+            id_toponyme: t.unwrap_or(NONE),
+            id_adresse: a.unwrap_or(NONE),
+            name,
+            lieudit,
         }
     }
 
