@@ -12,9 +12,9 @@ use crate::profile::Profile;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Issue {
     /// 0-based index of the data row (blank lines and the header not counted).
-    pub row: usize,
+    pub row: u32,
     /// 1-based line of the file where the row starts.
-    pub line: usize,
+    pub line: u32,
     /// The column, for findings on a value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Arc<str>>,
@@ -138,9 +138,9 @@ struct Rows<'a>(&'a [Issue]);
 
 #[derive(Serialize)]
 struct RowEntry<'a> {
-    line: usize,
+    line: u32,
     #[serde(rename = "fileLine")]
-    file_line: usize,
+    file_line: u32,
     errors: Vec<RowError<'a>>,
 }
 

@@ -368,7 +368,7 @@ impl<'c> Merger<'c> {
 
     fn merge(&mut self, batch: &CheckedBatch) {
         for row in &batch.rows {
-            let (index, line) = (row.index as usize, row.line as usize);
+            let (index, line) = (row.index, row.line);
             for (column, finding, value) in &row.findings {
                 let code = self.field_code(*column, finding).clone();
                 self.push(index, line, code, Some(value.clone()));
@@ -389,7 +389,7 @@ impl<'c> Merger<'c> {
         }
     }
 
-    fn row_keys(&mut self, index: usize, m: &RowMaterial, batch: &CheckedBatch) -> RowKeys {
+    fn row_keys(&mut self, index: u32, m: &RowMaterial, batch: &CheckedBatch) -> RowKeys {
         let street = self.interner.intern(batch.get(&m.street));
         let mut optional = |s: &Option<Span>| s.as_ref().map_or(NONE, |s| self.interner.intern(batch.get(s)));
         let voie_code = optional(&m.voie_code);
@@ -404,7 +404,7 @@ impl<'c> Merger<'c> {
             })
         });
         RowKeys {
-            row: index as u32,
+            row: index,
             numero: m.numero.unwrap_or(NONE),
             street: (street, voie_code),
             address: [m.numero.unwrap_or(NONE), suffixe, street, deleguee],
@@ -416,7 +416,7 @@ impl<'c> Merger<'c> {
         }
     }
 
-    fn push(&mut self, row: usize, line: usize, code: Code, value: Option<Box<str>>) {
+    fn push(&mut self, row: u32, line: u32, code: Code, value: Option<Box<str>>) {
         if !code.reported {
             return;
         }
@@ -436,9 +436,9 @@ impl<'c> Merger<'c> {
     fn finish(mut self, dialect: &Dialect, columns: &Columns, rows_count: usize) -> Report {
         let found = check_rows(&self.records);
         for (row, code) in found.rows {
-            let line = self.lines.get(row as usize).copied().unwrap_or(0) as usize;
+            let line = self.lines.get(row as usize).copied().unwrap_or(0);
             let code = self.code(code).clone();
-            self.push(row as usize, line, code, None);
+            self.push(row, line, code, None);
         }
         self.issues.sort_by_key(|i| i.row);
 

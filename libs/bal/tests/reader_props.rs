@@ -9,7 +9,7 @@ fn check(bytes: &[u8]) {
         Err(refusal) => assert!(!refusal.to_string().is_empty()),
         Ok(report) => {
             assert!(report.issues.windows(2).all(|w| w[0].row <= w[1].row), "issues sorted by row");
-            assert!(report.issues.iter().all(|i| i.row < report.rows_count.max(1)));
+            assert!(report.issues.iter().all(|i| (i.row as usize) < report.rows_count.max(1)));
             assert!(report.rows_with_issues() <= report.rows_count);
             if report.valid {
                 assert!(report.parsed);
