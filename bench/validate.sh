@@ -52,12 +52,12 @@ runs = [l.split(" ", 4) for l in sys.stdin.read().splitlines()]
 wall = statistics.median(float(r[0]) for r in runs)
 rss = statistics.median(int(r[1]) for r in runs) / 1024
 internal = [float(r[2]) for r in runs if r[2]]
-# rows/s from each system's own timer around its validation call (process start-up, reading
-# the file in node, and printing the JSON excluded), as the reference's front end reports it.
+# rows/s from the own timer of each system around its validation call (process start-up, reading
+# the file in node, and printing the JSON excluded), as the reference front end reports it.
 seconds = statistics.median(internal) / 1000 if internal else wall
 verdict = "valid" if runs[0][3] == "True" else "invalid: " + runs[0][4].strip()
 print(f"{name:<44} {system:<9} {rows:>8} {wall:>7.3f} {seconds:>10.3f} {rows / seconds:>12,.0f} {rss:>9.1f} {verdict}")
-' "$system" "$(basename "$(dirname "$(dirname "$f")")")/$(basename "$f")" "$rows"
+' "$system" "$(basename "$(dirname "$(dirname "$(dirname "$f")")")")/$(basename "$f")" "$rows"
   done
 done | tee "$TMP/results.txt"
 python3 - "$TMP/results.txt" <<'PY'
