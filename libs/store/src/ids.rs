@@ -1,0 +1,45 @@
+//! Identifiers and secrets in the shapes the production submission API uses.
+use chrono::{DateTime, Utc};
+use rand::distr::{Alphanumeric, SampleString};
+use rand::Rng;
+
+/// A 24-hexadecimal-digit id (a MongoDB ObjectId's shape): 4 bytes of seconds, then 8
+/// random bytes, so ids sort roughly by creation time.
+pub fn object_id(at: DateTime<Utc>) -> String {
+    let seconds = at.timestamp().clamp(0, i64::from(u32::MAX)) as u32;
+    let random: u64 = rand::rng().random();
+    format!("{seconds:08x}{random:016x}")
+}
+
+/// Whether `text` has the shape of [`object_id`].
+pub fn is_object_id(text: &str) -> bool {
+    text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A client token: 32 characters from `[a-zA-Z0-9]`.
+pub fn token() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 32)
+}
+
+/// A 6-digit PIN code.
+pub fn pin_code() -> String {
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let id = object_id(Utc::now());
+        assert!(is_object_id(&id), "{id}");
+        assert!(!is_object_id("not-an-id"));
+        let token = token();
+        assert_eq!(token.len(), 32);
+        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let pin = pin_code();
+        assert_eq!(pin.len(), 6);
+        assert!(pin.bytes().all(|b| b.is_ascii_digit()));
+    }
+}

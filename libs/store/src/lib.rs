@@ -1,0 +1,116 @@
+//! The store of BAN Sync: clients, habilitations, revisions and their files, the job queue
+//! (and, later, the national base and its change feed), behind one trait with two backends:
+//! SQLite embedded (`ban-store-sqlite`) and PostgreSQL (`ban-store-postgres`).
+//!
+//! Every operation that changes several rows is one transaction in the backend: a crash
+//! leaves either the state before or the state after, never a mix. The guards that decide
+//! whether a change is allowed (a revision still pending, a file not yet attached) are
+//! checked inside that transaction, so two concurrent requests cannot both pass them.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub mod conformance;
+pub mod ids;
+pub mod model;
+pub mod sql;
+
+pub use model::*;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing operated on does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The thing exists but is not in a state that allows the change.
+    #[error("{0}")]
+    Precondition(String),
+    /// Another request changed the same thing at the same time.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed or could not be reached.
+    #[error("database: {0}")]
+    Database(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn database(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Database(Box::new(error))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a publication needs beyond the revision id.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The habilitation the client relied on, as it was (stored with the revision).
+    pub habilitation: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+/// The store. Services hold an `Arc<dyn Store>`; the backend is chosen by the URL scheme.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The backend's name (`sqlite`, `postgres`), for logs and health.
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Clients.
+    async fn create_client(&self, client: NewClient) -> StoreResult<Client>;
+    async fn client(&self, id: &str) -> StoreResult<Option<Client>>;
+    async fn client_by_token(&self, token: &str) -> StoreResult<Option<Client>>;
+    async fn clients(&self) -> StoreResult<Vec<Client>>;
+
+    // Revisions.
+    async fn create_revision(&self, revision: NewRevision, at: DateTime<Utc>) -> StoreResult<Revision>;
+    async fn revision(&self, id: &str) -> StoreResult<Option<Revision>>;
+    /// Attaches the one file of a pending revision. `Precondition` if the revision is not
+    /// pending or already has a file.
+    async fn attach_file(&self, revision_id: &str, file: StoredFile, bytes: &[u8])
+        -> StoreResult<StoredFile>;
+    async fn file(&self, revision_id: &str) -> StoreResult<Option<StoredFile>>;
+    async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores the validation of a pending revision. `Precondition` if it is not pending.
+    async fn save_validation(
+        &self,
+        revision_id: &str,
+        computed: ComputedValidation,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Revision>;
+    /// Publishes a pending, ready revision, in one transaction: it becomes the commune's
+    /// current revision, the previous one is no longer current, the commune's other pending
+    /// revisions are no longer ready (they must be computed again), and a consolidation job
+    /// is queued. `Precondition` if the revision is not pending or not ready (including when
+    /// a concurrent publication of the commune made it so).
+    async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision>;
+    async fn current_revision(&self, code_commune: &str) -> StoreResult<Option<Revision>>;
+    async fn commune_revisions(
+        &self,
+        code_commune: &str,
+        filter: RevisionFilter,
+    ) -> StoreResult<Vec<Revision>>;
+    /// Current revisions, optionally published since a date and for some communes only.
+    async fn current_revisions(
+        &self,
+        published_since: Option<DateTime<Utc>>,
+        communes: Option<&[String]>,
+    ) -> StoreResult<Vec<Revision>>;
+    async fn client_revisions(&self, client_id: &str) -> StoreResult<Vec<Revision>>;
+
+    // Habilitations.
+    async fn create_habilitation(&self, habilitation: Habilitation) -> StoreResult<Habilitation>;
+    async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>>;
+    /// Saves a changed habilitation, if it was not changed meanwhile (`updated_at` as read).
+    /// `Conflict` otherwise.
+    async fn update_habilitation(
+        &self,
+        habilitation: &Habilitation,
+        read_at: DateTime<Utc>,
+    ) -> StoreResult<Habilitation>;
+
+    // Jobs.
+    async fn jobs(&self, code_commune: &str) -> StoreResult<Vec<Job>>;
+}
