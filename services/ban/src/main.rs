@@ -3,6 +3,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admin;
+mod serve;
 mod validate;
 
 #[derive(Debug, Parser)]
@@ -20,11 +22,50 @@ struct Cli {
 enum Command {
     /// Check a BAL file against the standard, as the reference validator does.
     Validate(validate::Args),
+    /// Run every service in one process (the depot under /api-depot, health and metrics).
+    Serve(serve::ServiceArgs),
+    /// Run the submission service alone.
+    Depot(serve::ServiceArgs),
+    /// Manage the clients allowed to publish.
+    Client {
+        #[command(subcommand)]
+        command: admin::ClientCommand,
+        #[command(flatten)]
+        store: admin::StoreArgs,
+    },
+    /// Habilitations, for local use.
+    Habilitation {
+        #[command(subcommand)]
+        command: admin::HabilitationCommand,
+        #[command(flatten)]
+        store: admin::StoreArgs,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Validate(args) => validate::run(&args),
+    let outcome = match cli.command {
+        Command::Validate(args) => return validate::run(&args),
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::All))),
+        Command::Depot(args) => {
+            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Depot)))
+        }
+        Command::Client { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
+        }
+        Command::Habilitation { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::habilitation(&command, &store)))
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ban: {error:#}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

@@ -1,0 +1,119 @@
+//! Administration from the command line: clients and habilitations, on the store of
+//! `DATABASE_URL`.
+use anyhow::{bail, Context};
+use ban_service_kit::{open_store, DEFAULT_DATABASE_URL};
+use ban_store::ids::{object_id, token};
+use ban_store::{AuthorizationStrategy, NewClient, Perimeter};
+
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The store: sqlite://PATH or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ClientCommand {
+    /// Create a client and print its token.
+    Create {
+        /// The client's name.
+        #[arg(long)]
+        name: String,
+        /// The organisation operating it (defaults to the name).
+        #[arg(long)]
+        mandataire: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// A perimeter: commune:CODE, departement:CODE or epci:SIREN (repeatable); makes the
+        /// client a chef de file.
+        #[arg(long = "chef-de-file", value_name = "PERIMETER")]
+        chef_de_file: Vec<String>,
+        /// A managed client of the platform, without per-commune checks.
+        #[arg(long, conflicts_with = "chef_de_file")]
+        internal: bool,
+    },
+    /// List the clients.
+    List,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HabilitationCommand {
+    /// Print the PIN code last sent for a habilitation (when no SMTP relay is configured).
+    Pin { id: String },
+}
+
+pub async fn client(command: &ClientCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(&store.database_url).await.context("opening the store")?;
+    match command {
+        ClientCommand::Create { name, mandataire, email, chef_de_file, internal } => {
+            let perimeters = chef_de_file
+                .iter()
+                .map(|p| {
+                    Perimeter::parse(p).with_context(|| {
+                        format!("perimeter {p:?}: expected commune:CODE, departement:CODE or epci:SIREN")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let strategy = if *internal {
+                AuthorizationStrategy::Internal
+            } else if perimeters.is_empty() {
+                AuthorizationStrategy::Habilitation
+            } else {
+                AuthorizationStrategy::ChefDeFile
+            };
+            let client = store
+                .create_client(NewClient {
+                    id: object_id(chrono::Utc::now()),
+                    nom: name.clone(),
+                    mandataire: mandataire.clone().unwrap_or_else(|| name.clone()),
+                    email: email.clone(),
+                    authorization_strategy: strategy,
+                    perimeters,
+                    token: token(),
+                })
+                .await?;
+            eprintln!("client {} ({}) created, strategy {}", client.id, client.nom, strategy.as_str());
+            println!("{}", client.token);
+        }
+        ClientCommand::List => {
+            for c in store.clients().await? {
+                let perimeters: Vec<String> = c
+                    .perimeters
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}:{}",
+                            serde_json::to_value(p.kind).unwrap_or_default().as_str().unwrap_or(""),
+                            p.code
+                        )
+                    })
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.nom,
+                    c.authorization_strategy.as_str(),
+                    if c.is_active { "active" } else { "inactive" },
+                    perimeters.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn habilitation(command: &HabilitationCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(&store.database_url).await.context("opening the store")?;
+    match command {
+        HabilitationCommand::Pin { id } => {
+            let Some(h) = store.habilitation(id).await? else { bail!("habilitation {id} not found") };
+            match (h.pin_code, h.pin_code_expiration) {
+                (Some(pin), Some(until)) => {
+                    println!("{pin}\t(valid until {until}, {} attempts left)", h.remaining_attempts)
+                }
+                _ => bail!("no PIN code pending for habilitation {id} (status {})", h.status.as_str()),
+            }
+        }
+    }
+    Ok(())
+}

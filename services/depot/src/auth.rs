@@ -1,0 +1,65 @@
+//! Who is calling: a client by its token, or an administrator.
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use ban_service_kit::ApiError;
+use ban_store::Client;
+
+use crate::DepotState;
+
+/// The calling client, from `Authorization: Token <token>` (any scheme word is accepted, as
+/// in production: the part after the space is the token).
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Client);
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let token = value.split_once(' ').map_or(value, |(_, token)| token.trim());
+    (!token.is_empty()).then_some(token)
+}
+
+impl FromRequestParts<Arc<DepotState>> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
+        let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
+        let token = bearer(parts)
+            .ok_or_else(|| unauthorized("Jeton manquant : en-tête Authorization: Token <jeton>."))?;
+        let client =
+            state.store.client_by_token(token).await?.ok_or_else(|| unauthorized("Jeton inconnu."))?;
+        if !client.is_active {
+            return Err(ApiError::forbidden("client_inactive", "Ce client est désactivé."));
+        }
+        Ok(Authenticated(client))
+    }
+}
+
+/// An administrator, from `Authorization: Token|Bearer <ADMIN_TOKEN>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<Arc<DepotState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
+        match (bearer(parts), state.admin_token.as_deref()) {
+            (Some(given), Some(expected)) if given == expected => Ok(Admin),
+            _ => {
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Jeton d’administration requis."))
+            }
+        }
+    }
+}
+
+impl Authenticated {
+    /// Refuses when the thing belongs to another client.
+    pub fn owns(&self, client_id: &str) -> Result<(), ApiError> {
+        if self.0.id == client_id {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("not_owner", "Cette ressource appartient à un autre client."))
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Habilitations: a commune's consent, given by a PIN code sent to the town hall, that a
+//! client publishes its addresses.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ban_bal::Cog;
+use ban_service_kit::ApiError;
+use ban_store::ids::{is_object_id, object_id, pin_code};
+use ban_store::{Habilitation, HabilitationStatus};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{Admin, Authenticated, DepotState};
+
+type AppState = State<Arc<DepotState>>;
+
+/// A PIN code is valid this long.
+const PIN_VALIDITY: Duration = Duration::hours(24);
+/// A new code may be asked for after this delay.
+const PIN_RESEND_DELAY: Duration = Duration::minutes(5);
+/// Wrong codes allowed before the habilitation is rejected.
+const PIN_ATTEMPTS: i32 = 10;
+
+async fn habilitation_of(state: &DepotState, id: &str) -> Result<Habilitation, ApiError> {
+    if !is_object_id(id) {
+        return Err(ApiError::bad_request(
+            "invalid_id",
+            format!("« {id} » n’est pas un identifiant valide."),
+        ));
+    }
+    state.store.habilitation(id).await?.ok_or_else(|| {
+        ApiError::not_found("habilitation_not_found", format!("Habilitation {id} introuvable."))
+    })
+}
+
+fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
+    let mut value = serde_json::to_value(h).unwrap_or(Value::Null);
+    if let (Some(object), Some(client)) = (value.as_object_mut(), client) {
+        object.insert(
+            "client".into(),
+            json!({"id": client.id, "nom": client.nom, "mandataire": client.mandataire}),
+        );
+    }
+    value
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(value)| value).map_err(|e| {
+        ApiError::bad_request("invalid_body", format!("Corps de requête invalide : {}", e.body_text()))
+    })
+}
+
+/// `POST /communes/{code}/habilitations`
+pub async fn create(
+    State(state): AppState,
+    Path(code): Path<String>,
+    caller: Authenticated,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !Cog::get().is_current(&code) {
+        return Err(ApiError::not_found("commune_not_found", format!("Commune {code} inconnue.")));
+    }
+    let now = Utc::now();
+    let habilitation = Habilitation {
+        id: object_id(now),
+        client_id: caller.0.id.clone(),
+        code_commune: code,
+        email_commune: None,
+        status: HabilitationStatus::Pending,
+        strategy: None,
+        pin_code: None,
+        pin_code_expiration: None,
+        pin_sent_at: None,
+        remaining_attempts: PIN_ATTEMPTS,
+        accepted_at: None,
+        rejected_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let created = state.store.create_habilitation(habilitation).await?;
+    Ok((StatusCode::CREATED, Json(public(&created, Some(&caller.0)))))
+}
+
+/// `GET /habilitations/{id}` (the PIN code is never shown).
+pub async fn get(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    let h = habilitation_of(&state, &id).await?;
+    caller.owns(&h.client_id)?;
+    Ok(Json(public(&h, Some(&caller.0))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdsBody {
+    ids: Vec<String>,
+}
+
+/// `POST /habilitations/are-valid`: `{ids}` → `{id: accepted}`.
+pub async fn are_valid(
+    State(state): AppState,
+    _caller: Authenticated,
+    body: Result<Json<IdsBody>, JsonRejection>,
+) -> Result<Json<BTreeMap<String, bool>>, ApiError> {
+    let body = json_body(body)?;
+    let mut out = BTreeMap::new();
+    for id in body.ids {
+        let accepted = if is_object_id(&id) {
+            state
+                .store
+                .habilitation(&id)
+                .await?
+                .is_some_and(|h| h.status == HabilitationStatus::Accepted && h.accepted_at.is_some())
+        } else {
+            false
+        };
+        out.insert(id, accepted);
+    }
+    Ok(Json(out))
+}
+
+fn still_pending(h: &Habilitation) -> Result<(), ApiError> {
+    match h.status {
+        HabilitationStatus::Pending => Ok(()),
+        status => Err(ApiError::precondition(
+            "habilitation_closed",
+            format!(
+                "Cette habilitation est déjà {}.",
+                if status == HabilitationStatus::Accepted { "acceptée" } else { "rejetée" }
+            ),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailBody {
+    email: String,
+}
+
+fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(char::is_whitespace)
+}
+
+/// `POST /habilitations/{id}/authentication/email/send-pin-code`: `{email}`.
+pub async fn send_pin_code(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+    body: Result<Json<EmailBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = json_body(body)?;
+    let h = habilitation_of(&state, &id).await?;
+    caller.owns(&h.client_id)?;
+    still_pending(&h)?;
+    let email = body.email.trim().to_lowercase();
+    if !plausible_email(&email) {
+        return Err(ApiError::precondition(
+            "invalid_email",
+            format!("« {} » n’est pas une adresse électronique valide.", body.email),
+        ));
+    }
+    let now = Utc::now();
+    if let Some(sent) = h.pin_sent_at.filter(|sent| now - *sent < PIN_RESEND_DELAY) {
+        let wait = (PIN_RESEND_DELAY - (now - sent)).num_seconds().max(1);
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "pin_code_recently_sent",
+            format!("Un code a été envoyé il y a moins de 5 minutes : réessayez dans {wait} s."),
+        ));
+    }
+    let pin = pin_code();
+    let read_at = h.updated_at;
+    let changed = Habilitation {
+        email_commune: Some(email.clone()),
+        strategy: Some("email".into()),
+        pin_code: Some(pin.clone()),
+        pin_code_expiration: Some(now + PIN_VALIDITY),
+        pin_sent_at: Some(now),
+        remaining_attempts: PIN_ATTEMPTS,
+        updated_at: now,
+        ..h
+    };
+    let saved = state.store.update_habilitation(&changed, read_at).await?;
+    state.mailer.send_pin_code(&email, &saved.code_commune, &pin).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "mail_failed",
+            format!("Le code n’a pas pu être envoyé : {e}"),
+        )
+    })?;
+    Ok(Json(public(&saved, Some(&caller.0))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeBody {
+    code: String,
+}
+
+/// `POST /habilitations/{id}/authentication/email/validate-pin-code`: `{code}`.
+pub async fn validate_pin_code(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+    body: Result<Json<CodeBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = json_body(body)?;
+    let h = habilitation_of(&state, &id).await?;
+    caller.owns(&h.client_id)?;
+    still_pending(&h)?;
+    let (Some(expected), Some(expiration)) = (h.pin_code.clone(), h.pin_code_expiration) else {
+        return Err(ApiError::precondition(
+            "pin_code_not_sent",
+            "Aucun code n’a été envoyé pour cette habilitation.",
+        ));
+    };
+    let now = Utc::now();
+    if now > expiration {
+        return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
+    }
+    let read_at = h.updated_at;
+    if body.code.trim() == expected {
+        let accepted = Habilitation {
+            status: HabilitationStatus::Accepted,
+            accepted_at: Some(now),
+            pin_code: None,
+            updated_at: now,
+            ..h
+        };
+        let saved = state.store.update_habilitation(&accepted, read_at).await?;
+        tracing::info!(habilitation = %saved.id, commune = %saved.code_commune, "habilitation accepted");
+        return Ok(Json(public(&saved, Some(&caller.0))));
+    }
+    let remaining = h.remaining_attempts - 1;
+    let failed = if remaining <= 0 {
+        Habilitation {
+            status: HabilitationStatus::Rejected,
+            rejected_at: Some(now),
+            remaining_attempts: 0,
+            pin_code: None,
+            updated_at: now,
+            ..h
+        }
+    } else {
+        Habilitation { remaining_attempts: remaining, updated_at: now, ..h }
+    };
+    state.store.update_habilitation(&failed, read_at).await?;
+    Err(if remaining <= 0 {
+        ApiError::precondition(
+            "pin_code_rejected",
+            "Code non valide : plus aucune tentative, l’habilitation est rejetée.",
+        )
+    } else {
+        ApiError::precondition(
+            "pin_code_invalid",
+            format!("Code non valide, {remaining} tentatives restantes."),
+        )
+    })
+}
+
+/// `PUT /habilitations/{id}/validate` (administrators): accepts without a code.
+pub async fn force_accept(
+    State(state): AppState,
+    Path(id): Path<String>,
+    _admin: Admin,
+) -> Result<Json<Value>, ApiError> {
+    let h = habilitation_of(&state, &id).await?;
+    still_pending(&h)?;
+    let now = Utc::now();
+    let read_at = h.updated_at;
+    let accepted = Habilitation {
+        status: HabilitationStatus::Accepted,
+        strategy: Some("internal".into()),
+        accepted_at: Some(now),
+        updated_at: now,
+        ..h
+    };
+    let saved = state.store.update_habilitation(&accepted, read_at).await?;
+    Ok(Json(public(&saved, None)))
+}

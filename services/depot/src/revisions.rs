@@ -1,0 +1,414 @@
+//! Revisions: create, upload the file, compute, publish, and the public read routes.
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ban_bal::Cog;
+use ban_service_kit::ApiError;
+use ban_store::ids::{is_object_id, object_id};
+use ban_store::{
+    AuthorizationStrategy, ComputedValidation, HabilitationStatus, NewRevision, Publication, Revision,
+    RevisionFilter, StoreError, StoredFile,
+};
+use chrono::{DateTime, Utc};
+use md5::Md5;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{Authenticated, DepotState, MAX_FILE_BYTES};
+
+type AppState = State<Arc<DepotState>>;
+
+fn checked_id(id: &str) -> Result<(), ApiError> {
+    if is_object_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_id",
+            format!("« {id} » n’est pas un identifiant valide (24 chiffres hexadécimaux)."),
+        ))
+    }
+}
+
+async fn revision_of(state: &DepotState, id: &str) -> Result<Revision, ApiError> {
+    checked_id(id)?;
+    state
+        .store
+        .revision(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("revision_not_found", format!("Révision {id} introuvable.")))
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(value)| value).map_err(|e| {
+        ApiError::bad_request("invalid_body", format!("Corps de requête invalide : {}", e.body_text()))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommuneQuery {
+    #[serde(default)]
+    ancienne_commune_allowed: Option<bool>,
+}
+
+fn known_commune(code: &str, former_allowed: bool) -> Result<(), ApiError> {
+    let cog = Cog::get();
+    if cog.is_current(code) || (former_allowed && cog.is_former(code)) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(
+            "commune_not_found",
+            format!("Commune {code} inconnue du Code officiel géographique."),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateBody {
+    context: Option<Value>,
+}
+
+/// `POST /communes/{code}/revisions`
+pub async fn create(
+    State(state): AppState,
+    Path(code): Path<String>,
+    Query(query): Query<CommuneQuery>,
+    caller: Authenticated,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Revision>), ApiError> {
+    known_commune(&code, query.ancienne_commune_allowed.unwrap_or(false))?;
+    let body = json_body(body)?;
+    let context = match body.context {
+        Some(context @ Value::Object(_)) => context,
+        _ => return Err(ApiError::bad_request("invalid_body", "Le champ context (objet) est requis.")),
+    };
+    let now = Utc::now();
+    let revision =
+        NewRevision { id: object_id(now), client_id: caller.0.id.clone(), code_commune: code, context };
+    let revision = state.store.create_revision(revision, now).await?;
+    tracing::info!(revision = %revision.id, commune = %revision.code_commune, client = %caller.0.id, "revision created");
+    Ok((StatusCode::CREATED, Json(revision)))
+}
+
+/// `PUT /revisions/{id}/files/bal`: the raw file, at most 50,000,000 bytes.
+pub async fn upload(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<StoredFile>, ApiError> {
+    let revision = revision_of(&state, &id).await?;
+    caller.owns(&revision.client_id)?;
+    if headers.contains_key(header::CONTENT_ENCODING) {
+        return Err(ApiError::bad_request(
+            "content_encoding",
+            "Le fichier doit être envoyé sans Content-Encoding.",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("Le fichier dépasse la taille maximale de {MAX_FILE_BYTES} octets."),
+        )
+    };
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FILE_BYTES as u64) {
+        return Err(too_large());
+    }
+    if revision.status != ban_store::RevisionStatus::Pending {
+        return Err(ApiError::precondition("revision_not_pending", "La révision n’est plus en attente."));
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_FILE_BYTES).await.map_err(|_| too_large())?;
+    if bytes.is_empty() {
+        return Err(ApiError::not_found("file_missing", "Fichier non fourni."));
+    }
+    if let Some(expected) = headers.get("content-md5").and_then(|v| v.to_str().ok()) {
+        if base64(&Md5::digest(&bytes)) != expected.trim() {
+            return Err(ApiError::bad_request(
+                "content_md5_mismatch",
+                "Le Content-MD5 ne correspond pas au fichier reçu.",
+            ));
+        }
+    }
+    let now = Utc::now();
+    let file = StoredFile {
+        id: object_id(now),
+        revision_id: revision.id.clone(),
+        size: bytes.len() as i64,
+        hash: hex::encode(Sha256::digest(&bytes)),
+        kind: "bal".into(),
+        created_at: now,
+    };
+    let file = state.store.attach_file(&revision.id, file, &bytes).await.map_err(|e| match e {
+        StoreError::Precondition(message) | StoreError::Conflict(message) => {
+            ApiError::precondition("file_already_attached", message)
+        }
+        other => other.into(),
+    })?;
+    tracing::info!(revision = %revision.id, size = file.size, hash = %file.hash, "file attached");
+    Ok(Json(file))
+}
+
+/// Standard base64 (for `Content-MD5`).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `POST /revisions/{id}/compute`: validates the file (off the async runtime).
+pub async fn compute(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+) -> Result<Json<Revision>, ApiError> {
+    let revision = revision_of(&state, &id).await?;
+    caller.owns(&revision.client_id)?;
+    if revision.status != ban_store::RevisionStatus::Pending {
+        return Err(ApiError::precondition("revision_not_pending", "La révision n’est plus en attente."));
+    }
+    let bytes = state.store.file_bytes(&revision.id).await?.ok_or_else(|| {
+        ApiError::precondition("file_missing", "Aucun fichier n’est attaché à la révision.")
+    })?;
+    let previous_rows =
+        state.store.current_revision(&revision.code_commune).await?.and_then(|r| r.rows_count).unwrap_or(0);
+    let (commune, client) = (revision.code_commune.clone(), caller.0.clone());
+    let span = tracing::Span::current();
+    let computed = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        crate::validation::compute(&bytes, &commune, &client, previous_rows.max(0) as usize)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "validation_failed", e.to_string()))?;
+    let saved = ComputedValidation {
+        validation: computed.validation,
+        is_ready: computed.valid,
+        rows_count: computed.rows_count,
+    };
+    let revision = state.store.save_validation(&revision.id, saved, Utc::now()).await?;
+    tracing::info!(revision = %revision.id, valid = computed.valid, rows = computed.rows_count, "revision computed");
+    Ok(Json(revision))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishBody {
+    habilitation_id: Option<String>,
+}
+
+/// `POST /revisions/{id}/publish`
+pub async fn publish(
+    State(state): AppState,
+    Path(id): Path<String>,
+    caller: Authenticated,
+    body: Option<Json<PublishBody>>,
+) -> Result<Json<Revision>, ApiError> {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let revision = revision_of(&state, &id).await?;
+    caller.owns(&revision.client_id)?;
+    let impossible = || {
+        ApiError::precondition(
+            "publication_impossible",
+            "La publication n’est pas possible : la révision doit être en attente et valide (calculée).",
+        )
+    };
+    if revision.status != ban_store::RevisionStatus::Pending || !revision.is_ready {
+        return Err(impossible());
+    }
+    let habilitation = match caller.0.authorization_strategy {
+        AuthorizationStrategy::Habilitation => {
+            let hid = body.habilitation_id.ok_or_else(|| {
+                ApiError::bad_request("habilitation_required", "Ce client doit fournir habilitationId.")
+            })?;
+            checked_id(&hid)?;
+            let found = state.store.habilitation(&hid).await?;
+            let valid = found.filter(|h| {
+                h.status == HabilitationStatus::Accepted
+                    && h.client_id == caller.0.id
+                    && h.code_commune == revision.code_commune
+            });
+            let h = valid.ok_or_else(|| {
+                ApiError::not_found(
+                    "habilitation_not_found",
+                    "Aucune habilitation acceptée de ce client pour cette commune.",
+                )
+            })?;
+            Some(serde_json::to_value(&h).unwrap_or(Value::Null))
+        }
+        _ => None,
+    };
+    let published =
+        state.store.publish(&revision.id, Publication { habilitation, at: Utc::now() }).await.map_err(
+            |e| match e {
+                StoreError::Precondition(_) => impossible(),
+                StoreError::Conflict(message) => {
+                    ApiError::new(StatusCode::CONFLICT, "publication_in_progress", message)
+                }
+                other => other.into(),
+            },
+        )?;
+    tracing::info!(revision = %published.id, commune = %published.code_commune, "revision published");
+    Ok(Json(published))
+}
+
+/// `GET /revisions/{id}`
+pub async fn get(State(state): AppState, Path(id): Path<String>) -> Result<Json<Revision>, ApiError> {
+    Ok(Json(revision_of(&state, &id).await?))
+}
+
+fn csv_download(bytes: Vec<u8>, name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn file_response(state: &DepotState, revision: &Revision) -> Result<Response, ApiError> {
+    let bytes = state
+        .store
+        .file_bytes(&revision.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file_missing", "Aucun fichier pour cette révision."))?;
+    Ok(csv_download(bytes, &format!("bal-{}.csv", revision.code_commune)))
+}
+
+/// `GET /revisions/{id}/files/bal/download`
+pub async fn file(State(state): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let revision = revision_of(&state, &id).await?;
+    file_response(&state, &revision).await
+}
+
+async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Result<Revision, ApiError> {
+    known_commune(code, query.ancienne_commune_allowed.unwrap_or(false))?;
+    state.store.current_revision(code).await?.ok_or_else(|| {
+        ApiError::not_found("no_current_revision", format!("Aucune révision trouvée pour la commune {code}."))
+    })
+}
+
+/// `GET /communes/{code}/current-revision`
+pub async fn current(
+    State(state): AppState,
+    Path(code): Path<String>,
+    Query(query): Query<CommuneQuery>,
+) -> Result<Json<Revision>, ApiError> {
+    Ok(Json(current_of(&state, &code, &query).await?))
+}
+
+/// `GET /communes/{code}/current-revision/files/bal/download`
+pub async fn current_file(
+    State(state): AppState,
+    Path(code): Path<String>,
+    Query(query): Query<CommuneQuery>,
+) -> Result<Response, ApiError> {
+    let revision = current_of(&state, &code, &query).await?;
+    file_response(&state, &revision).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    status: Option<String>,
+}
+
+/// `GET /communes/{code}/revisions?status=published|pending|all`
+pub async fn commune_revisions(
+    State(state): AppState,
+    Path(code): Path<String>,
+    Query(query): Query<StatusQuery>,
+) -> Result<Json<Vec<Revision>>, ApiError> {
+    let filter = match query.status.as_deref() {
+        None | Some("published") => RevisionFilter::Published,
+        Some("pending") => RevisionFilter::Pending,
+        Some("all") => RevisionFilter::All,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                format!("status « {other} » : attendu published, pending ou all."),
+            ))
+        }
+    };
+    Ok(Json(state.store.commune_revisions(&code, filter).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentQuery {
+    published_since: Option<String>,
+    codes_communes: Option<String>,
+}
+
+/// `GET /current-revisions?publishedSince=DATE&codesCommunes=a,b`
+pub async fn current_revisions(
+    State(state): AppState,
+    Query(query): Query<CurrentQuery>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let since = match query.published_since.as_deref() {
+        None => None,
+        Some(text) => Some(parse_date(text).ok_or_else(|| {
+            ApiError::bad_request("invalid_date", format!("publishedSince « {text} » n’est pas une date."))
+        })?),
+    };
+    let codes: Option<Vec<String>> = query
+        .codes_communes
+        .map(|c| c.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
+    let revisions = state.store.current_revisions(since, codes.as_deref()).await?;
+    let cog = Cog::get();
+    Ok(Json(
+        revisions
+            .into_iter()
+            .filter(|r| cog.is_current(&r.code_commune))
+            .map(|r| json!({"id": r.id, "codeCommune": r.code_commune, "publishedAt": r.published_at, "clientId": r.client_id}))
+            .collect(),
+    ))
+}
+
+fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// `GET /revisions/client/{clientId}`
+pub async fn client_revisions(
+    State(state): AppState,
+    Path(client_id): Path<String>,
+) -> Result<Json<Vec<Revision>>, ApiError> {
+    Ok(Json(state.store.client_revisions(&client_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(&Md5::digest(b"hello")), "XUFAKrxLKna5cZ2REBfFkg==");
+    }
+}
