@@ -1,0 +1,464 @@
+//! The depot's routes on a fresh database per test, SQLite always and PostgreSQL when
+//! `TEST_DATABASE_URL` is set: the whole publication flow and every failure path.
+#![allow(clippy::unwrap_used)]
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use ban_depot::{router, DepotState, LogMailer};
+use ban_store::ids::{object_id, token};
+use ban_store::{AuthorizationStrategy, NewClient, Perimeter, Store};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ADMIN: &str = "admin-secret";
+
+struct Harness {
+    app: Router,
+    store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
+    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::SqliteStore::open(&url).await.unwrap());
+    harness(store, Some(dir))
+}
+
+/// A schema per test, named after it, emptied at the start of each run.
+async fn postgres(test: &str) -> Option<Harness> {
+    let url = std::env::var("TEST_DATABASE_URL").ok()?;
+    let schema = format!("depot_{test}");
+    let url = ban_store_postgres::fresh_schema(&url, &schema).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::PgStore::open(&url).await.unwrap());
+    Some(harness(store, None))
+}
+
+fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
+    let state =
+        DepotState { store: store.clone(), mailer: Arc::new(LogMailer), admin_token: Some(ADMIN.into()) };
+    Harness { app: router(state), store, _dir: dir }
+}
+
+/// Runs a test body on every available backend.
+macro_rules! on_every_backend {
+    ($name:ident, $body:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let body = $body;
+            body(sqlite().await).await;
+            if let Some(h) = postgres(stringify!($name)).await {
+                body(h).await;
+            }
+        }
+    };
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/samples").join(name);
+    std::fs::read(path).unwrap()
+}
+
+impl Harness {
+    async fn client(&self, strategy: AuthorizationStrategy, perimeters: &[&str]) -> String {
+        let client = self
+            .store
+            .create_client(NewClient {
+                id: object_id(chrono::Utc::now()),
+                nom: "Client de test".into(),
+                mandataire: "Mandataire".into(),
+                email: None,
+                authorization_strategy: strategy,
+                perimeters: perimeters.iter().map(|p| Perimeter::parse(p).unwrap()).collect(),
+                token: token(),
+            })
+            .await
+            .unwrap();
+        client.token
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(format!("/{}", path.trim_start_matches('/')));
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
+        }
+        let request = request.header(header::CONTENT_TYPE, content_type).body(body).unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let is_problem =
+            response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v == "application/problem+json");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let value =
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+        if !status.is_success() {
+            assert!(is_problem, "errors answer problem+json: {status} {value}");
+            assert!(value["code"].is_string() && value["detail"].is_string(), "{value}");
+        }
+        (status, value)
+    }
+
+    async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.call(method, path, token, Body::from(body.to_string()), "application/json").await
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None, Body::empty(), "application/json").await
+    }
+
+    async fn create(&self, token: &str, commune: &str) -> String {
+        let (status, revision) = self
+            .json(
+                Method::POST,
+                &format!("/communes/{commune}/revisions"),
+                Some(token),
+                json!({"context": {"nomComplet": "Test"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{revision}");
+        revision["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn upload(&self, token: &str, id: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.call(
+            Method::PUT,
+            &format!("/revisions/{id}/files/bal"),
+            Some(token),
+            Body::from(bytes),
+            "text/csv",
+        )
+        .await
+    }
+
+    async fn compute(&self, token: &str, id: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            &format!("/revisions/{id}/compute"),
+            Some(token),
+            Body::empty(),
+            "application/json",
+        )
+        .await
+    }
+
+    async fn publish(&self, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+        self.json(Method::POST, &format!("/revisions/{id}/publish"), Some(token), body).await
+    }
+
+    /// create → upload → compute, returning the computed revision.
+    async fn computed(&self, token: &str, commune: &str, file: Vec<u8>) -> Value {
+        let id = self.create(token, commune).await;
+        let (status, _) = self.upload(token, &id, file).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, revision) = self.compute(token, &id).await;
+        assert_eq!(status, StatusCode::OK, "{revision}");
+        revision
+    }
+}
+
+on_every_backend!(whole_publication_flow, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let bal = sample("54084_mont-bonvillers.csv");
+    let id = h.create(&token, "54084").await;
+    let (status, file) = h.upload(&token, &id, bal.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(file["size"], bal.len());
+    assert_eq!(file["hash"].as_str().unwrap().len(), 64);
+    let (status, revision) = h.compute(&token, &id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(revision["isReady"], true);
+    let validation = &revision["validation"];
+    assert_eq!(validation["valid"], true);
+    assert_eq!(validation["rowsCount"], 486);
+    assert!(validation["issues"].as_array().unwrap().iter().all(|i| i["line"].as_u64().unwrap() >= 2));
+    let (status, published) = h.publish(&token, &id, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(
+        (published["status"].as_str(), published["isCurrent"].as_bool()),
+        (Some("published"), Some(true))
+    );
+    let (status, current) = h.get("/communes/54084/current-revision").await;
+    assert_eq!((status, current["id"].as_str()), (StatusCode::OK, Some(id.as_str())));
+    let (status, history) = h.get("/communes/54084/revisions?status=all").await;
+    assert_eq!((status, history.as_array().unwrap().len()), (StatusCode::OK, 1));
+    let (status, downloaded) = h.get(&format!("/revisions/{id}/files/bal/download")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(downloaded.as_str().unwrap().as_bytes(), bal.as_slice());
+    let (status, list) = h.get("/current-revisions?codesCommunes=54084").await;
+    assert_eq!((status, list[0]["codeCommune"].as_str()), (StatusCode::OK, Some("54084")));
+    assert_eq!(h.store.jobs("54084").await.unwrap().len(), 1, "publication queues a consolidation job");
+});
+
+on_every_backend!(authentication_and_ownership, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let other = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let body = json!({"context": {}});
+    let (status, problem) = h.json(Method::POST, "/communes/54084/revisions", None, body.clone()).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let (status, _) =
+        h.json(Method::POST, "/communes/54084/revisions", Some("wrong-token"), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = h.json(Method::POST, "/communes/00000/revisions", Some(&token), body.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        h.json(Method::POST, "/communes/54084/revisions", Some(&token), json!({"nope": 1})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = h
+        .call(Method::POST, "/communes/54084/revisions", Some(&token), Body::from("{"), "application/json")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let id = h.create(&token, "54084").await;
+    let (status, problem) = h.upload(&other, &id, b"a;b\n1;2\n".to_vec()).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_owner")));
+    let (status, _) = h.compute(&other, &id).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = h.get("/revisions/not-an-id").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = h.get("/revisions/0123456789abcdef01234567").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = h.get("/communes/54084/current-revision").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+on_every_backend!(upload_guards, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    let (status, problem) = h.upload(&token, &id, Vec::new()).await;
+    assert_eq!((status, problem["detail"].as_str()), (StatusCode::NOT_FOUND, Some("Fichier non fourni.")));
+    let too_large = vec![b'a'; ban_depot::MAX_FILE_BYTES + 1];
+    let (status, problem) = h.upload(&token, &id, too_large).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("file_too_large")));
+    let bal = sample("54084_mont-bonvillers.csv");
+    let (status, _) = h.upload(&token, &id, bal.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = h.upload(&token, &id, b"other".to_vec()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("file_already_attached"))
+    );
+    let (_, downloaded) = h.get(&format!("/revisions/{id}/files/bal/download")).await;
+    assert_eq!(downloaded.as_str().unwrap().as_bytes(), bal.as_slice(), "the first file is kept whole");
+    let request = Request::builder()
+        .method(Method::PUT)
+        .uri(format!("/revisions/{}/files/bal", h.create(&token, "54084").await))
+        .header(header::AUTHORIZATION, format!("Token {token}"))
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(Body::from("x"))
+        .unwrap();
+    assert_eq!(h.app.clone().oneshot(request).await.unwrap().status(), StatusCode::BAD_REQUEST);
+});
+
+on_every_backend!(publication_guards, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    // Publish before compute.
+    let id = h.create(&token, "54084").await;
+    h.upload(&token, &id, sample("54084_mont-bonvillers.csv")).await;
+    let (status, problem) = h.publish(&token, &id, json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("publication_impossible"))
+    );
+    // Compute without a file.
+    let empty = h.create(&token, "54084").await;
+    let (status, _) = h.compute(&token, &empty).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    // An invalid file is computed (issues are data) but cannot be published.
+    let defects = h.computed(&token, "67482", sample("67482_strasbourg_with-defects.csv")).await;
+    assert_eq!(defects["isReady"], false);
+    assert_eq!(defects["validation"]["valid"], false);
+    assert!(!defects["validation"]["errors"].as_array().unwrap().is_empty());
+    let (status, _) = h.publish(&token, defects["id"].as_str().unwrap(), json!({})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    // A file of another commune.
+    let elsewhere = h.computed(&token, "31591", sample("54084_mont-bonvillers.csv")).await;
+    let errors = elsewhere["validation"]["errors"].as_array().unwrap();
+    assert!(errors.contains(&json!("commune_insee.valeur_inattendue")), "{errors:?}");
+    // A published revision is final.
+    let (status, _) = h.compute(&token, &id).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = h.publish(&token, &id, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = h.publish(&token, &id, json!({})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, _) = h.compute(&token, &id).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+});
+
+on_every_backend!(perimeter_of_a_chef_de_file, |h: Harness| async move {
+    let partner = h.client(AuthorizationStrategy::ChefDeFile, &["departement:31"]).await;
+    let outside = h.computed(&partner, "54084", sample("54084_mont-bonvillers.csv")).await;
+    assert_eq!(outside["isReady"], false);
+    let errors = outside["validation"]["errors"].as_array().unwrap();
+    assert!(errors.contains(&json!("commune_insee.out_of_perimeter")), "{errors:?}");
+    let local = h.client(AuthorizationStrategy::ChefDeFile, &["departement:54"]).await;
+    let inside = h.computed(&local, "54084", sample("54084_mont-bonvillers.csv")).await;
+    assert_eq!(inside["isReady"], true);
+});
+
+on_every_backend!(mass_deletion, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let full = sample("54084_mont-bonvillers.csv");
+    let first = h.computed(&token, "54084", full.clone()).await;
+    h.publish(&token, first["id"].as_str().unwrap(), json!({})).await;
+    let text = String::from_utf8(full).unwrap();
+    let keep = |rows: usize| text.lines().take(rows + 1).collect::<Vec<_>>().join("\n").into_bytes();
+    let most = h.computed(&token, "54084", keep(50)).await;
+    assert!(most["validation"]["errors"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("rows.delete_too_many_addresses")));
+    assert_eq!(most["isReady"], false);
+    let many = h.computed(&token, "54084", keep(300)).await;
+    assert!(many["validation"]["warnings"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("rows.delete_many_addresses")));
+    assert_eq!(many["isReady"], true);
+});
+
+on_every_backend!(concurrent_publications, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let a = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
+    let b = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
+    let (ra, rb) = tokio::join!(
+        h.publish(&token, a["id"].as_str().unwrap(), json!({})),
+        h.publish(&token, b["id"].as_str().unwrap(), json!({}))
+    );
+    let statuses = [ra.0, rb.0];
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().any(|s| *s == StatusCode::PRECONDITION_FAILED || *s == StatusCode::CONFLICT));
+    let (_, history) = h.get("/communes/54084/revisions?status=all").await;
+    assert_eq!(history.as_array().unwrap().iter().filter(|r| r["isCurrent"] == true).count(), 1);
+});
+
+on_every_backend!(habilitation_flow, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
+    let other = h.client(AuthorizationStrategy::Habilitation, &[]).await;
+    let computed = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
+    let revision = computed["id"].as_str().unwrap().to_owned();
+    // Without a habilitation, a habilitation client cannot publish.
+    let (status, _) = h.publish(&token, &revision, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, habilitation) =
+        h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(habilitation.get("pinCode").is_none());
+    let hid = habilitation["id"].as_str().unwrap().to_owned();
+    let (status, _) = h.publish(&token, &revision, json!({"habilitationId": hid})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a pending habilitation does not allow publishing");
+    let (status, _) = h.json(Method::GET, &format!("/habilitations/{hid}"), Some(&other), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let send = format!("/habilitations/{hid}/authentication/email/send-pin-code");
+    let validate = format!("/habilitations/{hid}/authentication/email/validate-pin-code");
+    let (status, _) = h.json(Method::POST, &validate, Some(&token), json!({"code": "000000"})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "no code sent yet");
+    let (status, _) = h.json(Method::POST, &send, Some(&token), json!({"email": "not an email"})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, _) =
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a new code only after 5 minutes");
+    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap();
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    let (status, problem) = h.json(Method::POST, &validate, Some(&token), json!({"code": wrong})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert!(problem["detail"].as_str().unwrap().contains("9 tentatives restantes"), "{problem}");
+
+    // An expired code is refused.
+    let mut stale = h.store.habilitation(&hid).await.unwrap().unwrap();
+    let read_at = stale.updated_at;
+    stale.pin_code_expiration = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
+    stale.updated_at = chrono::Utc::now();
+    h.store.update_habilitation(&stale, read_at).await.unwrap();
+    let (status, problem) = h.json(Method::POST, &validate, Some(&token), json!({"code": pin})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("pin_code_expired"))
+    );
+    let mut fresh = h.store.habilitation(&hid).await.unwrap().unwrap();
+    let read_at = fresh.updated_at;
+    fresh.pin_code_expiration = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+    fresh.updated_at = chrono::Utc::now();
+    h.store.update_habilitation(&fresh, read_at).await.unwrap();
+
+    let (status, accepted) = h.json(Method::POST, &validate, Some(&token), json!({"code": pin})).await;
+    assert_eq!((status, accepted["status"].as_str()), (StatusCode::OK, Some("accepted")));
+    let (status, valid) =
+        h.json(Method::POST, "/habilitations/are-valid", Some(&token), json!({"ids": [hid]})).await;
+    assert_eq!((status, &valid[&hid]), (StatusCode::OK, &json!(true)));
+    let (status, published) = h.publish(&token, &revision, json!({"habilitationId": hid})).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published["habilitation"]["id"], json!(hid));
+});
+
+on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
+    let (_, habilitation) =
+        h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
+    let hid = habilitation["id"].as_str().unwrap().to_owned();
+    h.json(
+        Method::POST,
+        &format!("/habilitations/{hid}/authentication/email/send-pin-code"),
+        Some(&token),
+        json!({"email": "mairie@example.fr"}),
+    )
+    .await;
+    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap();
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    let validate = format!("/habilitations/{hid}/authentication/email/validate-pin-code");
+    for _ in 0..10 {
+        let (status, _) = h.json(Method::POST, &validate, Some(&token), json!({"code": wrong})).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    }
+    assert_eq!(
+        h.store.habilitation(&hid).await.unwrap().unwrap().status,
+        ban_store::HabilitationStatus::Rejected
+    );
+    let (status, problem) = h.json(Method::POST, &validate, Some(&token), json!({"code": pin})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("habilitation_closed"))
+    );
+});
+
+on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
+    let (_, habilitation) =
+        h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
+    let hid = habilitation["id"].as_str().unwrap().to_owned();
+    let (status, _) =
+        h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some(&token), json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, accepted) =
+        h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some(ADMIN), json!({})).await;
+    assert_eq!((status, accepted["status"].as_str()), (StatusCode::OK, Some("accepted")));
+});
+
+#[tokio::test]
+async fn openapi_describes_every_route() {
+    let h = sqlite().await;
+    let (status, spec) = h.get("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for (method, path, ..) in ban_depot::openapi::ROUTES {
+        assert!(spec["paths"][path][method].is_object(), "{method} {path}");
+    }
+    assert_eq!(spec["paths"].as_object().unwrap().len(), 16);
+}
