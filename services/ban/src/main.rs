@@ -3,9 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod admin;
-mod serve;
-mod validate;
+use ban::{admin, serve, validate};
 
 #[derive(Debug, Parser)]
 #[command(

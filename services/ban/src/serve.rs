@@ -52,11 +52,21 @@ pub async fn run(args: &ServiceArgs, services: Services) -> anyhow::Result<()> {
     ban_service_kit::init_tracing();
     let store =
         open_store(&args.database_url).await.with_context(|| format!("opening {}", args.database_url))?;
-    let app = app(store, services)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
+    serve(listener, store, services, shutdown_signal()).await
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    services: Services,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = app(store, services)?;
     tracing::info!(address = %listener.local_addr()?, ?services, "BAN Sync listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
