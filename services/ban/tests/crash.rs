@@ -21,7 +21,7 @@ fn free_port() -> u16 {
 
 async fn start(database: &str) -> (Child, String) {
     let port = free_port();
-    let child = ban(database)
+    let mut child = ban(database)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -35,6 +35,8 @@ async fn start(database: &str) -> (Child, String) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("ban serve did not start");
 }
 
