@@ -60,7 +60,7 @@ fn file_for(revision: &crate::Revision, bytes: &[u8]) -> StoredFile {
 
 fn ready(rows: i64) -> ComputedValidation {
     ComputedValidation {
-        validation: json!({"valid": true, "rowsCount": rows}),
+        validation: serde_json::value::to_raw_value(&json!({"valid": true, "rowsCount": rows})).unwrap(),
         is_ready: true,
         rows_count: rows,
     }
@@ -119,7 +119,9 @@ pub async fn revision_lifecycle(store: &dyn Store) {
     let computed = store.save_validation(&revision.id, ready(1), Utc::now()).await.unwrap();
     assert!(computed.is_ready);
     assert_eq!(computed.rows_count, Some(1));
-    assert_eq!(computed.validation.as_ref().unwrap()["valid"], true);
+    let validation: serde_json::Value =
+        serde_json::from_str(computed.validation.as_ref().unwrap().get()).unwrap();
+    assert_eq!(validation["valid"], true);
 
     let published = store.publish(&revision.id, publication()).await.unwrap();
     assert_eq!(published.status, RevisionStatus::Published);

@@ -2,6 +2,7 @@
 //! production (camelCase), so that the depot can answer with these types directly.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 /// How a client is allowed to publish for a commune.
@@ -122,7 +123,7 @@ impl RevisionStatus {
 }
 
 /// One submission of a commune's whole address file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Revision {
     /// 24 hexadecimal digits, as the production API's ids.
@@ -134,8 +135,9 @@ pub struct Revision {
     pub is_current: bool,
     /// `{nomComplet, organisation, extras}` as the client gave it.
     pub context: Json,
-    /// The validation, once computed: see the depot for its shape.
-    pub validation: Option<Json>,
+    /// The validation, once computed: see the depot for its shape. Kept as JSON text: a
+    /// report can list tens of thousands of issues, passed through without being parsed.
+    pub validation: Option<Box<RawValue>>,
     /// Rows of the file, once computed (the next revision's deletion check uses it).
     #[serde(skip)]
     pub rows_count: Option<i64>,
@@ -172,7 +174,7 @@ pub struct StoredFile {
 /// The outcome of a validation, to store on a pending revision.
 #[derive(Debug, Clone)]
 pub struct ComputedValidation {
-    pub validation: Json,
+    pub validation: Box<RawValue>,
     pub is_ready: bool,
     pub rows_count: i64,
 }

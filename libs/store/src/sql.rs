@@ -50,7 +50,8 @@ macro_rules! sql_store {
             use sqlx::Row as _;
             let status: String = row.try_get("status")?;
             let context: sqlx::types::Json<serde_json::Value> = row.try_get("context")?;
-            let validation: Option<sqlx::types::Json<serde_json::Value>> = row.try_get("validation")?;
+            let validation: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> =
+                row.try_get("validation")?;
             let habilitation: Option<sqlx::types::Json<serde_json::Value>> = row.try_get("habilitation")?;
             Ok($crate::Revision {
                 id: row.try_get("id")?,

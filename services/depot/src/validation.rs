@@ -7,7 +7,9 @@ use ban_bal::depot::{apply_depot_checks, DepotContext};
 use ban_bal::{Options, Report};
 use ban_domain::Level;
 use ban_store::{AuthorizationStrategy, Client, Perimeter, PerimeterKind};
-use serde_json::{json, Value as Json};
+use serde::Serialize;
+use serde_json::json;
+use serde_json::value::RawValue;
 
 /// The version of the rules, as stored with each validation.
 pub const VALIDATOR_VERSION: &str =
@@ -16,7 +18,8 @@ pub const VALIDATOR_VERSION: &str =
 /// What computing a file gave.
 #[derive(Debug)]
 pub struct Computed {
-    pub validation: Json,
+    /// The stored validation, as JSON text.
+    pub validation: Box<RawValue>,
     pub valid: bool,
     pub rows_count: i64,
 }
@@ -27,19 +30,16 @@ pub fn compute(bytes: &[u8], commune: &str, client: &Client, previous_rows: usiz
     let report = match ban_bal::validate(bytes, &Options::default()) {
         Ok(report) => apply_depot_checks(report, &context),
         Err(refusal) => {
-            return Computed {
-                validation: json!({
+            let validation = json!({
                     "valid": false,
                     "validatorVersion": VALIDATOR_VERSION,
                     "errors": ["file.unreadable"],
                     "warnings": [],
                     "infos": [],
                     "rowsCount": 0,
-                    "message": refusal.to_string(),
-                }),
-                valid: false,
-                rows_count: 0,
-            };
+                "message": refusal.to_string(),
+            });
+            return Computed { validation: raw(&validation), valid: false, rows_count: 0 };
         }
     };
     let report = check_perimeter(report, commune, client);
@@ -92,39 +92,78 @@ pub fn departement_of(commune: &str) -> &str {
     commune.get(..length).unwrap_or(commune)
 }
 
+fn raw(value: &impl Serialize) -> Box<RawValue> {
+    // Serialising plain data to a string cannot fail; an empty object stands in if it did.
+    serde_json::value::to_raw_value(value)
+        .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default())
+}
+
 /// The stored validation: the production depot's summary (`valid`, `format`, codes by level,
-/// `rowsCount`), plus the line-numbered issues.
-pub fn to_json(report: &Report) -> Json {
+/// `rowsCount`), plus the line-numbered issues. Written straight to JSON text: a report may
+/// hold tens of thousands of issues.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredValidation<'a> {
+    valid: bool,
+    format: Option<&'static str>,
+    validator_version: &'static str,
+    errors: Vec<&'a str>,
+    warnings: Vec<&'a str>,
+    infos: Vec<&'a str>,
+    rows_count: usize,
+    parse_errors: Vec<StoredParseError<'a>>,
+    issues: StoredIssues<'a>,
+}
+
+#[derive(Serialize)]
+struct StoredParseError<'a> {
+    code: &'a str,
+    message: &'a str,
+    line: Option<usize>,
+}
+
+struct StoredIssues<'a>(&'a [ban_bal::Issue]);
+
+#[derive(Serialize)]
+struct StoredIssue<'a> {
+    line: u32,
+    row: u32,
+    field: Option<&'a str>,
+    code: &'a str,
+    level: Level,
+    value: Option<&'a str>,
+}
+
+impl Serialize for StoredIssues<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|i| StoredIssue {
+            line: i.line,
+            row: i.row,
+            field: i.field.as_deref(),
+            code: &i.code,
+            level: i.level,
+            value: i.value.as_deref(),
+        }))
+    }
+}
+
+/// The stored validation of a report, as JSON text.
+pub fn to_json(report: &Report) -> Box<RawValue> {
     let codes = |level: Level| report.codes_at(level).collect::<Vec<_>>();
-    let issues: Vec<Json> = report
-        .issues
-        .iter()
-        .map(|i| {
-            json!({
-                "line": i.line,
-                "row": i.row,
-                "field": i.field.as_deref(),
-                "code": &*i.code,
-                "level": i.level,
-                "value": i.value.as_deref(),
-            })
-        })
-        .collect();
-    let parse_errors: Vec<Json> = report
-        .parse_errors
-        .iter()
-        .map(|e| json!({"code": e.code, "message": e.message, "line": e.line}))
-        .collect();
-    json!({
-        "valid": report.valid,
-        "format": report.profile.map(|p| p.name()),
-        "validatorVersion": VALIDATOR_VERSION,
-        "errors": codes(Level::Error),
-        "warnings": codes(Level::Warning),
-        "infos": codes(Level::Info),
-        "rowsCount": report.rows_count,
-        "parseErrors": parse_errors,
-        "issues": issues,
+    raw(&StoredValidation {
+        valid: report.valid,
+        format: report.profile.map(|p| p.name()),
+        validator_version: VALIDATOR_VERSION,
+        errors: codes(Level::Error),
+        warnings: codes(Level::Warning),
+        infos: codes(Level::Info),
+        rows_count: report.rows_count,
+        parse_errors: report
+            .parse_errors
+            .iter()
+            .map(|e| StoredParseError { code: e.code, message: &e.message, line: e.line })
+            .collect(),
+        issues: StoredIssues(&report.issues),
     })
 }
 
