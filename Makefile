@@ -2,7 +2,7 @@
 CARGO ?= cargo
 SAMPLES := data/samples/54084_mont-bonvillers.csv data/samples/67482_strasbourg_with-defects.csv
 
-.PHONY: setup build run test lint bench-validate
+.PHONY: setup build run validate-samples test lint bench-validate bench-depot
 
 setup:
 	@scripts/setup.sh
@@ -10,8 +10,13 @@ setup:
 build: setup
 	$(CARGO) build --release -p ban
 
-# Validates real BAL files: one valid commune, one with defects (its exit status 1 is expected).
+# The main job: `ban serve` on ./data/ban.db, a real commune published through the API, a file
+# with defects refused with its report; the server keeps running (Ctrl-C stops it).
 run: build
+	@scripts/demo.sh
+
+# Validates the sample files offline (exit status 1 for the one with defects is expected).
+validate-samples: build
 	@for f in $(SAMPLES); do \
 		echo "== ban validate $$f"; \
 		target/release/ban validate $$f; \
@@ -28,3 +33,7 @@ test: lint
 # Side-by-side benchmark against the reference validator (installs it with npm first).
 bench-validate: build
 	bench/validate.sh
+
+# Upload + compute of a 52 k-row commune over HTTP.
+bench-depot: build
+	bench/depot.sh

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: `ban serve` on a SQLite file under ./data/, then a
+# municipality's publication of a real BAL file through the submission API (create, upload,
+# compute, publish), and a file with defects refused with its line-numbered report. The
+# server keeps running afterwards (Ctrl-C stops it).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BAN=target/release/ban
+LISTEN="${LISTEN:-127.0.0.1:8080}"
+export DATABASE_URL="${DATABASE_URL:-sqlite://data/ban.db}"
+BASE="http://$LISTEN/api-depot"
+
+RUST_LOG="${RUST_LOG:-warn}" "$BAN" serve --listen "$LISTEN" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://$LISTEN/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf "http://$LISTEN/healthz" >/dev/null || { echo "ban serve did not start on $LISTEN" >&2; exit 1; }
+
+TOKEN="$("$BAN" client create --name "Démo" --mandataire "BAN Sync" --internal)"
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+publish() { # commune file
+  local commune="$1" file="$2" id
+  echo
+  echo "== $file → commune $commune"
+  id=$(curl -sf -X POST -H "Authorization: Token $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"context":{"nomComplet":"Démonstration","organisation":"BAN Sync"}}' "$BASE/communes/$commune/revisions" | json 'd["id"]')
+  echo "revision $id created"
+  curl -sf -X PUT -H "Authorization: Token $TOKEN" -H 'Content-Type: text/csv' --data-binary "@$file" \
+    "$BASE/revisions/$id/files/bal" | json '"file stored: %s bytes, sha256 %s" % (d["size"], d["hash"])'
+  curl -sf -X POST -H "Authorization: Token $TOKEN" "$BASE/revisions/$id/compute" | json '
+"computed: valid=%s, %s rows, errors %s, warnings %s" % (d["validation"]["valid"], d["validation"]["rowsCount"], d["validation"]["errors"], d["validation"]["warnings"])
++ "".join("\n  line %s: %s %s%s" % (i["line"], i["level"], i["code"], " (%s = %r)" % (i["field"], i["value"]) if i["field"] else "") for i in d["validation"]["issues"] if i["level"] == "E")'
+  curl -s -X POST -H "Authorization: Token $TOKEN" "$BASE/revisions/$id/publish" | json '
+"published: current revision of %s since %s" % (d["codeCommune"], d["publishedAt"]) if "status" in d and d["status"] == "published" else "not published: %s (HTTP %s)" % (d["detail"], d["status"])'
+}
+publish 54084 data/samples/54084_mont-bonvillers.csv
+publish 67482 data/samples/67482_strasbourg_with-defects.csv
+
+echo
+curl -sf "$BASE/communes/54084/current-revision" | json '"GET /api-depot/communes/54084/current-revision → %s (%s)" % (d["id"], d["status"])'
+echo
+echo "BAN Sync is serving on http://$LISTEN (store: $DATABASE_URL)"
+echo "  API description: http://$LISTEN/api-depot/docs · health: /healthz · metrics: /metrics"
+echo "  client token of this demo: $TOKEN"
+echo "Ctrl-C to stop."
+wait $SERVER
