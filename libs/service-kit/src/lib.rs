@@ -178,6 +178,43 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     response
 }
 
+/// Middleware: any error answer that is not yet `application/problem+json` (a rejection of
+/// the framework: malformed query, wrong method…) becomes one, keeping its status and text.
+pub async fn problem_for_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body);
+    let detail = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("Error").to_owned(),
+        text => text.to_owned(),
+    };
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "unprocessable_entity",
+        _ if status.is_server_error() => "internal_error",
+        _ => "client_error",
+    };
+    ApiError::new(status, code, detail).into_response()
+}
+
+/// The answer for paths no service serves.
+pub async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found("no_route", format!("Aucune route {method} {}.", uri.path()))
+}
+
 /// Resolves on Ctrl-C or SIGTERM, for `axum::serve(…).with_graceful_shutdown`.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use ban_depot::{DepotState, LogMailer, Mailer, SmtpMailer};
-use ban_service_kit::{health_routes, open_store, shutdown_signal, track_requests, DEFAULT_DATABASE_URL};
+use ban_service_kit::{
+    health_routes, no_route, open_store, problem_for_errors, shutdown_signal, track_requests,
+    DEFAULT_DATABASE_URL,
+};
 use ban_store::Store;
 
 /// Where a service listens and which store it uses.
@@ -44,7 +47,11 @@ pub fn app(store: Arc<dyn Store>, services: Services) -> anyhow::Result<Router> 
     // The consolidator, geocoder and downloads join `Services::All` as they are built.
     let _ = services;
     let router = Router::new().nest("/api-depot", ban_depot::router(depot_state(store.clone())?));
-    Ok(router.route_layer(axum::middleware::from_fn(track_requests)).merge(health_routes(store)))
+    Ok(router
+        .route_layer(axum::middleware::from_fn(track_requests))
+        .merge(health_routes(store))
+        .fallback(no_route)
+        .layer(axum::middleware::from_fn(problem_for_errors)))
 }
 
 /// Runs until Ctrl-C or SIGTERM, then finishes the requests in flight.
