@@ -63,6 +63,8 @@ pub(crate) struct CheckedRow {
     pub rules: Vec<&'static str>,
     pub commune: Option<Span>,
     pub material: RowMaterial,
+    /// Longitude and latitude, when both are numbers.
+    pub position: Option<[f64; 2]>,
 }
 
 /// The checked rows of one batch; their strings live in one buffer.
@@ -180,6 +182,10 @@ impl<'c> Checker<'c> {
         self.row_rules(&values, &mut row.rules);
         row.commune = values.commune_code().map(|code| out.put(code));
         row.material = self.material(&values, out);
+        row.position = match (values.number(Field::Long), values.number(Field::Lat)) {
+            (Some(lon), Some(lat)) => Some([lon, lat]),
+            _ => None,
+        };
         out.rows.push(row);
     }
 

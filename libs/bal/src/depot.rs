@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use ban_domain::Level;
 
-use crate::report::{FileIssue, Report};
+use ban_spatial::checks::check_positions;
+use ban_spatial::contours::Contours;
+
+use crate::report::{FileIssue, Issue, Report};
 
 /// Share of the previous row count whose loss is a warning.
 pub const DELETION_WARNING_RATIO: f64 = 0.2;
@@ -40,6 +43,33 @@ pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
 pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report {
     let found = depot_checks(&report, context);
     report.file_issues.extend(found);
+    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
+    report
+}
+
+/// Adds the spatial findings on the positions the report kept (see
+/// [`Options::keep_positions`](crate::Options)) and recomputes the verdict: a position far
+/// outside the commune is an error, the other findings are warnings.
+pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contours) -> Report {
+    let positions = std::mem::take(&mut report.positions);
+    let findings = check_positions(commune, &positions, contours);
+    if findings.is_empty() {
+        return report;
+    }
+    for f in &findings {
+        if !report.file_issues.iter().any(|i| *i.code == *f.code) {
+            report.file_issues.push(FileIssue { code: Arc::from(f.code), level: f.level });
+        }
+    }
+    report.issues.extend(findings.into_iter().map(|f| Issue {
+        row: f.row,
+        line: f.line,
+        field: None,
+        code: Arc::from(f.code),
+        level: f.level,
+        value: f.value.map(String::into_boxed_str),
+    }));
+    report.issues.sort_by_key(|i| i.row);
     report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
     report
 }

@@ -82,6 +82,10 @@ pub struct Report {
     pub issues: Vec<Issue>,
     /// Validity under every profile, ignoring which columns each format has.
     pub profiles_valid: Vec<(Profile, bool)>,
+    /// Each row's position and address keys, when [`Options::keep_positions`](crate::Options)
+    /// asked for them (empty otherwise).
+    #[serde(skip)]
+    pub positions: Vec<ban_spatial::checks::Position>,
 }
 
 impl Report {

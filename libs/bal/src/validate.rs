@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
-use ban_domain::Level;
+use ban_domain::{Level, TOPONYM_NUMERO};
+use ban_spatial::checks::Position;
 use rustc_hash::FxHashMap;
 
 use crate::check::{CheckedBatch, Checker, Columns, IdKey, RowMaterial, Span};
@@ -39,6 +40,9 @@ pub struct Options {
     pub profile: Option<Profile>,
     /// The date "today" is, for future-date checks; by default the current UTC date.
     pub today: Option<(i32, u32, u32)>,
+    /// Keep every row's position with its address keys in [`Report::positions`], for the
+    /// spatial checks of the depot.
+    pub keep_positions: bool,
 }
 
 /// Validates a BAL file on disk.
@@ -86,7 +90,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     let today = options.today.unwrap_or_else(today_utc);
     let mut parse_errors = Vec::new();
     let mut data_row = 0usize;
-    let mut merger = Merger::new(&columns, profile);
+    let mut merger = Merger::new(&columns, profile, options.keep_positions);
     // Rows are cut here, checked in batches on worker threads and merged back in file order.
     let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let (work_tx, work_rx) = mpsc::sync_channel::<RowBatch>(workers);
@@ -210,6 +214,7 @@ fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Re
         parse_errors,
         rows_count: rows,
         communes: Vec::new(),
+        positions: Vec::new(),
         file_issues: Vec::new(),
         issues: Vec::new(),
         profiles_valid: Vec::new(),
@@ -322,11 +327,14 @@ struct Merger<'c> {
     /// Every code met, before the profile's format filter.
     seen: BTreeSet<Arc<str>>,
     communes: BTreeSet<String>,
+    /// Positions with their address keys, when asked for.
+    positions: Option<Vec<Position>>,
 }
 
 impl<'c> Merger<'c> {
-    fn new(columns: &'c Columns, profile: Profile) -> Self {
+    fn new(columns: &'c Columns, profile: Profile, keep_positions: bool) -> Self {
         Merger {
+            positions: keep_positions.then(Vec::new),
             columns,
             profile,
             codes: FxHashMap::default(),
@@ -384,6 +392,17 @@ impl<'c> Merger<'c> {
                 }
             }
             let keys = self.row_keys(index, &row.material, batch);
+            if let (Some(positions), Some([lon, lat])) = (self.positions.as_mut(), row.position) {
+                positions.push(Position {
+                    line,
+                    row: index,
+                    lon,
+                    lat,
+                    street: keys.street.0,
+                    address: keys.address,
+                    toponym: keys.numero == TOPONYM_NUMERO,
+                });
+            }
             self.records.push(keys);
             self.lines.push(row.line);
         }
@@ -495,6 +514,7 @@ impl<'c> Merger<'c> {
             parse_errors: Vec::new(),
             rows_count,
             communes: self.communes.into_iter().collect(),
+            positions: self.positions.unwrap_or_default(),
             file_issues,
             issues: self.issues,
             profiles_valid,

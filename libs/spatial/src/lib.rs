@@ -1,4 +1,7 @@
-//! Spatial building blocks: the legal projection of each French territory.
+//! Spatial building blocks: the legal projection of each French territory, commune contours,
+//! and the R-tree checks of a commune's positions.
+pub mod checks;
+pub mod contours;
 pub mod legal;
 
 pub use legal::{

@@ -73,6 +73,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = app(store, services)?;
+    // Load the commune contours now rather than on the first computation.
+    tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
     tracing::info!(address = %listener.local_addr()?, ?services, "BAN Sync listening");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())

@@ -3,9 +3,10 @@
 //! the async runtime by the caller.
 use std::sync::Arc;
 
-use ban_bal::depot::{apply_depot_checks, DepotContext};
+use ban_bal::depot::{apply_depot_checks, apply_spatial_checks, DepotContext};
 use ban_bal::{Options, Report};
 use ban_domain::Level;
+use ban_spatial::contours::Contours;
 use ban_store::{AuthorizationStrategy, Client, Perimeter, PerimeterKind};
 use serde::Serialize;
 use serde_json::json;
@@ -24,11 +25,15 @@ pub struct Computed {
     pub rows_count: i64,
 }
 
-/// Validates `bytes` as the file of a revision of `commune` submitted by `client`.
+/// Validates `bytes` as the file of a revision of `commune` submitted by `client`: the rules
+/// of the standard, the depot's checks, then the spatial checks of the positions.
 pub fn compute(bytes: &[u8], commune: &str, client: &Client, previous_rows: usize) -> Computed {
     let context = DepotContext { commune: commune.to_owned(), previous_rows };
-    let report = match ban_bal::validate(bytes, &Options::default()) {
-        Ok(report) => apply_depot_checks(report, &context),
+    let options = Options { keep_positions: true, ..Options::default() };
+    let report = match ban_bal::validate(bytes, &options) {
+        Ok(report) => {
+            apply_spatial_checks(apply_depot_checks(report, &context), commune, Contours::national())
+        }
         Err(refusal) => {
             let validation = json!({
                     "valid": false,

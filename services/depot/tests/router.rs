@@ -462,3 +462,37 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(spec["paths"].as_object().unwrap().len(), 16);
 }
+
+on_every_backend!(spatial_checks_at_compute, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let text = String::from_utf8(sample("54084_mont-bonvillers.csv")).unwrap();
+    // Line 3 moved to Nancy, 70 km away; line 4 stacked on line 5.
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<String> = line.split(';').map(str::to_owned).collect();
+            if i == 2 {
+                (cells[13], cells[14]) = ("6.173".into(), "48.688".into());
+            }
+            if i == 3 {
+                let next: Vec<&str> = text.lines().nth(4).unwrap().split(';').collect();
+                (cells[13], cells[14]) = (next[13].into(), next[14].into());
+            }
+            cells.join(";")
+        })
+        .collect();
+    let computed = h.computed(&token, "54084", lines.join("\n").into_bytes()).await;
+    let validation = &computed["validation"];
+    assert_eq!(validation["valid"], false);
+    assert!(
+        validation["errors"].as_array().unwrap().contains(&json!("spatial.hors_commune_eloigne")),
+        "{}",
+        validation["errors"]
+    );
+    let issues = validation["issues"].as_array().unwrap();
+    let at = |line: u64, code: &str| issues.iter().any(|i| i["line"] == line && i["code"] == code);
+    assert!(at(3, "spatial.hors_commune_eloigne") && at(3, "spatial.dans_autre_commune"));
+    assert!(at(4, "spatial.positions_superposees") && at(5, "spatial.positions_superposees"));
+    assert_eq!(computed["isReady"], false);
+});
