@@ -132,7 +132,7 @@ async fn killed_while_publishing_the_store_stays_consistent() {
         let clients: Vec<_> =
             (0..2).map(|_| tokio::spawn(publish_forever(base.clone(), token.clone(), bal.clone()))).collect();
         // Kill at a different moment of the cycle each round.
-        tokio::time::sleep(Duration::from_millis(300 + round * 137)).await;
+        tokio::time::sleep(Duration::from_millis(1_500 + round * 337)).await;
         kill(child);
         for client in clients {
             client.await.unwrap();
