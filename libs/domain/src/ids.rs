@@ -22,6 +22,12 @@ impl BanId {
         }
     }
 
+    /// A version-4 UUID from 128 random bits (the version and variant bits are set).
+    pub fn from_random(random: u128) -> Self {
+        let version = (random & !(0xf << 76)) | (0x4 << 76);
+        BanId((version & !(0x3 << 62)) | (0x2 << 62))
+    }
+
     pub fn as_u128(self) -> u128 {
         self.0
     }
@@ -90,6 +96,14 @@ impl From<BanId> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_ids_are_version_4() {
+        for random in [0, u128::MAX, 0x0123_4567_89ab_cdef_0123_4567_89ab_cdef] {
+            let id = BanId::from_random(random);
+            assert_eq!(BanId::parse(&id.to_string()), Ok(id));
+        }
+    }
 
     #[test]
     fn accepts_v4_in_any_case_and_prints_lower_case() {

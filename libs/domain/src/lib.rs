@@ -1,5 +1,6 @@
 //! BAN Sync domain types, free of I/O: what an address file talks about, parsed once and
 //! trusted afterwards.
+pub mod base;
 pub mod ids;
 pub mod insee;
 pub mod level;
