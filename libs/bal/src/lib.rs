@@ -14,6 +14,7 @@ pub mod labels;
 pub mod normalize;
 pub mod profile;
 pub mod read;
+pub mod records;
 pub mod report;
 pub mod rows;
 pub mod schema;

@@ -51,6 +51,29 @@ pub struct Row {
     pub certified: bool,
 }
 
+impl Row {
+    /// The row of a BAL record; `None` for a record without street name or number (a
+    /// validated file has none).
+    pub fn from_record(record: &ban_bal::records::BalRecord) -> Option<Row> {
+        Some(Row {
+            line: record.line,
+            id_toponyme: record.id_ban_toponyme,
+            id_adresse: record.id_ban_adresse,
+            cle_interop: record.cle_interop.clone(),
+            voie_nom: record.voie_nom.clone()?,
+            numero: record.numero?,
+            suffixe: record.suffixe.clone(),
+            position: record.long.zip(record.lat).map(|(lon, lat)| (record.position, [lon, lat])),
+            complement: record.lieudit_complement_nom.clone(),
+            commune_deleguee: record.commune_deleguee_insee.clone(),
+            parcelles: record.cad_parcelles.clone(),
+            source: record.source.clone(),
+            updated: record.date_der_maj.clone(),
+            certified: record.certification_commune.unwrap_or(false),
+        })
+    }
+}
+
 /// A commune's part of the national base.
 #[derive(Debug, Clone, Default)]
 pub struct CommuneState {
