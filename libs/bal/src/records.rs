@@ -135,7 +135,7 @@ mod tests {
             329d6486-7de7-46ed-bedd-d13152533891;40406978-6029-4dd8-a3da-f3274cee7f58;629d6150-7c32-4413-b600-1763270cabd7;02148_0005_00001;02148;Celles-sur-Aisne; Rue Saint-Georges ;1;b;entrée;3.459254;49.406079;733341.55;6923052.65;02148000HH1189|02148000HH1010;Commune;2023-11-28;1\n\
             \n\
             ;;;02148_0005_00002;02148;Celles-sur-Aisne;Rue Saint-Georges;pas un numéro;;;;;;;;;;\n";
-        let records = read_records(csv.as_bytes()).unwrap();
+        let records = read_records(csv.as_bytes()).expect("a readable file");
         assert_eq!(records.len(), 2);
         let first = &records[0];
         assert_eq!(first.line, 2);
