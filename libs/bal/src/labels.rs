@@ -13,35 +13,7 @@
 //! Any other code is its own label.
 use std::borrow::Cow;
 
-/// Codes of the regional languages a localized column may carry (`voie_nom_<code>`), as listed
-/// by the shared data of the reference validator (`langues-regionales.json`).
-const REGIONAL_LANGS: [&str; 25] = [
-    "fra",
-    "bre",
-    "eus",
-    "gsw",
-    "cos",
-    "gcr",
-    "gcf",
-    "rcf",
-    "swb",
-    "oci",
-    "cat",
-    "pcd",
-    "oc-provenc",
-    "oc-nicard",
-    "vls",
-    "fr-gallo",
-    "aji",
-    "dhv",
-    "nen",
-    "pri",
-    "ty",
-    "mrq",
-    "pmt",
-    "mrv",
-    "frp",
-];
+use crate::schema::REGIONAL_LANGUAGES;
 
 /// Fields that may have regional-language variants.
 const REGIONAL_FIELDS: [&str; 5] =
@@ -77,7 +49,7 @@ pub fn label(code: &str) -> Cow<'static, str> {
 /// a field allowing regional languages followed by `_<lang>`.
 fn regional(code: &str) -> Option<(String, &str)> {
     let (field, rest) = code.split_once('.')?;
-    REGIONAL_LANGS.iter().copied().chain(std::iter::once(ANY_LANG)).find_map(|lang| {
+    REGIONAL_LANGUAGES.iter().copied().chain(std::iter::once(ANY_LANG)).find_map(|lang| {
         let base = field.strip_suffix(lang)?.strip_suffix('_')?;
         REGIONAL_FIELDS.contains(&base).then(|| (format!("{base}.{rest}"), lang))
     })
@@ -516,7 +488,7 @@ mod tests {
 
     #[test]
     fn every_language_is_recognised() {
-        for lang in REGIONAL_LANGS {
+        for lang in REGIONAL_LANGUAGES {
             let code = format!("voie_nom_{lang}.casse_incorrecte");
             assert_eq!(label(&code), format!("{} [{lang}]", label("voie_nom.casse_incorrecte")), "{code}");
         }
@@ -554,7 +526,7 @@ mod tests {
             if let Some(prefix) = code.split_once('.').map(|(f, _)| f) {
                 if prefix.ends_with("_@@") {
                     assert!(text.ends_with(" [langue régionale]"), "{code}: {text}");
-                    for lang in REGIONAL_LANGS {
+                    for lang in REGIONAL_LANGUAGES {
                         let real = code.replace("@@", lang);
                         assert!(label(&real).ends_with(&format!(" [{lang}]")), "{real}");
                     }

@@ -14,11 +14,10 @@
 //!
 //! Rows for the same address (same id, or same street + number + suffix + commune déléguée)
 //! are merged into one address with several positions, in file order.
-use std::collections::BTreeMap;
-
 use ban_bal::normalize::normalize_street_name;
 use ban_domain::base::{Address, AddressPosition, Toponym};
 use ban_domain::{BanId, PositionType, TOPONYM_NUMERO};
+use ban_spatial::contours::{lon_scale, METRES_PER_DEGREE_LAT};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -183,7 +182,7 @@ struct Planner<'a> {
     current_toponyms: FxHashMap<BanId, usize>,
     current_addresses: FxHashMap<BanId, usize>,
     /// Planned states, by id, in creation order.
-    toponyms: BTreeMap<usize, Toponym>,
+    toponyms: Vec<Toponym>,
     toponym_order: FxHashMap<BanId, usize>,
     addresses: Vec<Address>,
     address_index: FxHashMap<BanId, usize>,
@@ -226,7 +225,7 @@ impl<'a> Planner<'a> {
             new_id,
             current_toponyms: current.toponyms.iter().enumerate().map(|(i, t)| (t.id, i)).collect(),
             current_addresses: current.addresses.iter().enumerate().map(|(i, a)| (a.id, i)).collect(),
-            toponyms: BTreeMap::new(),
+            toponyms: Vec::new(),
             toponym_order: FxHashMap::default(),
             addresses: Vec::new(),
             address_index: FxHashMap::default(),
@@ -312,7 +311,7 @@ impl<'a> Planner<'a> {
         };
         let order = self.toponyms.len();
         self.toponym_order.insert(id, order);
-        self.toponyms.insert(order, planned);
+        self.toponyms.push(planned);
         id
     }
 
@@ -320,7 +319,7 @@ impl<'a> Planner<'a> {
         if row.numero != TOPONYM_NUMERO {
             return;
         }
-        if let Some(t) = self.toponym_order.get(&id).and_then(|o| self.toponyms.get_mut(o)) {
+        if let Some(t) = self.toponym_order.get(&id).and_then(|&o| self.toponyms.get_mut(o)) {
             if t.position.is_none() {
                 t.position = row.position.map(|(_, p)| p);
             }
@@ -413,13 +412,13 @@ impl<'a> Planner<'a> {
         if self.minted.is_empty() || self.current.toponyms.is_empty() {
             return;
         }
-        let planned: FxHashSet<BanId> = self.toponyms.values().map(|t| t.id).collect();
+        let planned: FxHashSet<BanId> = self.toponyms.iter().map(|t| t.id).collect();
         let mut by_toponym: FxHashMap<BanId, Vec<usize>> = FxHashMap::default();
         for (i, a) in self.addresses.iter().enumerate() {
             by_toponym.entry(a.toponym).or_default().push(i);
         }
         let mut inherited = FxHashSet::default();
-        for toponym in self.toponyms.values_mut().filter(|t| self.minted.contains(&t.id)) {
+        for toponym in self.toponyms.iter_mut().filter(|t| self.minted.contains(&t.id)) {
             let Some(addresses) = by_toponym.get(&toponym.id) else { continue };
             let mut votes: FxHashMap<BanId, usize> = FxHashMap::default();
             for &a in addresses {
@@ -447,8 +446,8 @@ impl<'a> Planner<'a> {
     fn finish(mut self, force: bool) -> Result<Changeset, PlanError> {
         self.inherit_renamed_streets();
         let mut changes = Changeset::default();
-        let planned_toponyms: FxHashSet<BanId> = self.toponyms.values().map(|t| t.id).collect();
-        for toponym in self.toponyms.into_values() {
+        let planned_toponyms: FxHashSet<BanId> = self.toponyms.iter().map(|t| t.id).collect();
+        for toponym in self.toponyms {
             match self.current_toponyms.get(&toponym.id).map(|&i| &self.current.toponyms[i]) {
                 None => changes.toponyms.push(Change::Created(toponym)),
                 Some(before) if *before != toponym => {
@@ -504,7 +503,7 @@ fn index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = Option<K>>) -> FxHa
 
 /// A flat projection in metres, good enough to compare distances within a commune.
 fn metres(p: [f64; 2]) -> [f64; 2] {
-    [p[0] * 111_320.0 * p[1].to_radians().cos(), p[1] * 110_574.0]
+    [p[0] * lon_scale(p[1]), p[1] * METRES_PER_DEGREE_LAT]
 }
 
 fn distance(a: &[f64; 2], b: &[f64; 2]) -> f64 {

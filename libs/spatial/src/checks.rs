@@ -18,7 +18,7 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::FxHashMap;
 
-use crate::contours::{distance_m, lon_scale, Contours};
+use crate::contours::{distance_m, lon_scale, Contours, METRES_PER_DEGREE_LAT};
 
 /// Contours are simplified: closer than this outside is not reported.
 pub const CONTOUR_TOLERANCE_M: f64 = 200.0;
@@ -107,7 +107,7 @@ fn check_outside(commune: &str, positions: &[Position], contours: &Contours, out
 fn projected(positions: &[Position]) -> Vec<[f64; 2]> {
     let lat0 = positions.iter().map(|p| p.lat).sum::<f64>() / positions.len().max(1) as f64;
     let scale = lon_scale(lat0);
-    positions.iter().map(|p| [p.lon * scale, p.lat * 110_574.0]).collect()
+    positions.iter().map(|p| [p.lon * scale, p.lat * METRES_PER_DEGREE_LAT]).collect()
 }
 
 fn check_stacked(positions: &[Position], out: &mut Vec<Finding>) {

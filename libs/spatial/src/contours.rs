@@ -15,7 +15,7 @@ use serde::Deserialize;
 const EMBEDDED: &[u8] = include_bytes!("../../../data/communes/contours-2026.geojson.gz");
 
 /// Metres per degree of latitude (mean) and of longitude at the equator.
-const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
+pub const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
 const METRES_PER_DEGREE_LON: f64 = 111_320.0;
 
 type Ring = Vec<[f64; 2]>;

@@ -43,15 +43,6 @@ impl PgStore {
             .await?;
         Ok(())
     }
-
-    fn map_error(error: sqlx::Error) -> StoreError {
-        match &error {
-            sqlx::Error::Database(e) if e.is_unique_violation() => {
-                StoreError::Conflict(e.message().to_owned())
-            }
-            _ => StoreError::database(error),
-        }
-    }
 }
 
 sql_store!(PgStore, Postgres, backend = "postgres", for_update = " FOR UPDATE");

@@ -50,15 +50,6 @@ impl SqliteStore {
     async fn lock_commune(_tx: &mut Transaction<'static, Sqlite>, _code: &str) -> Result<(), sqlx::Error> {
         Ok(())
     }
-
-    fn map_error(error: sqlx::Error) -> StoreError {
-        match &error {
-            sqlx::Error::Database(e) if e.is_unique_violation() => {
-                StoreError::Conflict(e.message().to_owned())
-            }
-            _ => StoreError::database(error),
-        }
-    }
 }
 
 sql_store!(SqliteStore, Sqlite, backend = "sqlite", for_update = "");

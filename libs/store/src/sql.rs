@@ -10,7 +10,6 @@
 /// - a field `pool` (the read pool),
 /// - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`,
 /// - `async fn lock_commune(tx: &mut sqlx::Transaction<'static, DB>, code: &str) -> Result<(), sqlx::Error>`,
-/// - `fn map_error(error: sqlx::Error) -> StoreError` (unique violations become conflicts).
 ///
 /// `for_update` is what follows a `SELECT` that must lock the rows it reads
 /// (`" FOR UPDATE"` on PostgreSQL, `""` on SQLite where the write transaction already does).
@@ -27,6 +26,18 @@ macro_rules! sql_store {
              created_at, updated_at";
 
         type Row = <$db as sqlx::Database>::Row;
+
+        impl $store {
+            /// Unique violations become conflicts; anything else is a database failure.
+            fn map_error(error: sqlx::Error) -> $crate::StoreError {
+                match &error {
+                    sqlx::Error::Database(e) if e.is_unique_violation() => {
+                        $crate::StoreError::Conflict(e.message().to_owned())
+                    }
+                    _ => $crate::StoreError::database(error),
+                }
+            }
+        }
 
         fn client_from_row(row: &Row) -> Result<$crate::Client, sqlx::Error> {
             use sqlx::Row as _;

@@ -15,7 +15,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{Admin, Authenticated, DepotState};
+use crate::{json_body, Admin, Authenticated, DepotState};
 
 type AppState = State<Arc<DepotState>>;
 
@@ -47,12 +47,6 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
         );
     }
     value
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|e| {
-        ApiError::bad_request("invalid_body", format!("Corps de requête invalide : {}", e.body_text()))
-    })
 }
 
 /// `POST /communes/{code}/habilitations`

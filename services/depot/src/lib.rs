@@ -9,8 +9,10 @@
 //! and queues its consolidation in the same transaction.
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::routing::{get, post, put};
 use axum::Router;
+use ban_service_kit::ApiError;
 use ban_store::Store;
 
 mod auth;
@@ -25,6 +27,13 @@ pub use mailer::{LogMailer, Mailer, SmtpMailer};
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
 pub const MAX_FILE_BYTES: usize = 50_000_000;
+
+/// A JSON body, or a 400 that says what is wrong with it.
+fn json_body<T>(body: Result<axum::Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|axum::Json(value)| value).map_err(|e| {
+        ApiError::bad_request("invalid_body", format!("Corps de requête invalide : {}", e.body_text()))
+    })
+}
 
 /// What the depot's handlers share.
 #[derive(Debug, Clone)]

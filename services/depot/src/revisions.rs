@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::{Authenticated, DepotState, MAX_FILE_BYTES};
+use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
 
 type AppState = State<Arc<DepotState>>;
 
@@ -42,12 +42,6 @@ async fn revision_of(state: &DepotState, id: &str) -> Result<Revision, ApiError>
         .revision(id)
         .await?
         .ok_or_else(|| ApiError::not_found("revision_not_found", format!("Révision {id} introuvable.")))
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|e| {
-        ApiError::bad_request("invalid_body", format!("Corps de requête invalide : {}", e.body_text()))
-    })
 }
 
 #[derive(Debug, Deserialize)]
