@@ -97,21 +97,13 @@ pub(crate) struct Checker<'c> {
     today: (i32, u32, u32),
     encoding: Encoding,
     cog: &'static Cog<'static>,
-    projector: Projector,
     /// Raw street name → normalised form.
     normalized: FxHashMap<Box<str>, Rc<str>>,
 }
 
 impl<'c> Checker<'c> {
     pub fn new(columns: &'c Columns, today: (i32, u32, u32), encoding: Encoding) -> Self {
-        Checker {
-            columns,
-            today,
-            encoding,
-            cog: Cog::get(),
-            projector: Projector::new(),
-            normalized: FxHashMap::default(),
-        }
+        Checker { columns, today, encoding, cog: Cog::get(), normalized: FxHashMap::default() }
     }
 
     fn normalized(&mut self, name: Option<&str>) -> Rc<str> {
@@ -221,7 +213,9 @@ impl<'c> Checker<'c> {
             codes.push("row.longlat_vides");
         } else {
             let projected = match (v.number(Field::Long), v.number(Field::Lat)) {
-                (Some(lon), Some(lat)) => self.projector.project(lon, lat).ok().flatten(),
+                (Some(lon), Some(lat)) => {
+                    Projector::with_thread_local(|p| p.project(lon, lat).ok().flatten())
+                }
                 _ => None,
             };
             match projected {

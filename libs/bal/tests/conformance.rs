@@ -110,3 +110,22 @@ fn every_corpus_file_gets_the_reference_verdict() {
         mismatches.join("\n")
     );
 }
+
+/// Checking rows on the calling thread or on several threads gives the same report.
+#[test]
+fn threads_do_not_change_the_report() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/real-bal-derived/988-nouvelle-caledonie/98805_dumbea.csv");
+    if !file.exists() {
+        eprintln!("skipped: {} not found", file.display());
+        return;
+    }
+    let report = |threads| {
+        let options = Options { threads: Some(threads), keep_positions: true, ..Options::default() };
+        validate_file(&file, &options).expect("the file is readable")
+    };
+    let inline = report(0);
+    assert!(inline.rows_count > 0);
+    assert_eq!(inline, report(1));
+    assert_eq!(inline, report(3));
+}

@@ -113,9 +113,19 @@ impl std::fmt::Debug for Projector {
     }
 }
 
+thread_local! {
+    static THREAD_PROJECTOR: Projector = Projector::new();
+}
+
 impl Projector {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Runs `f` with this thread's projector: setting PROJ up costs ~20 ms per thread (it
+    /// opens its database), so long-lived threads pay it once.
+    pub fn with_thread_local<R>(f: impl FnOnce(&Projector) -> R) -> R {
+        THREAD_PROJECTOR.with(f)
     }
 
     /// Projects `(lon, lat)`: `Ok(None)` when the point lies in no French territory,

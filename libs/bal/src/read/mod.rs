@@ -20,6 +20,10 @@ pub trait Source {
     fn open(&self) -> io::Result<Box<dyn Read + '_>>;
     /// A name for messages (the file path).
     fn name(&self) -> String;
+    /// The size in bytes, when known cheaply.
+    fn size_hint(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Source for [u8] {
@@ -29,6 +33,9 @@ impl Source for [u8] {
     fn name(&self) -> String {
         "<memory>".to_owned()
     }
+    fn size_hint(&self) -> Option<u64> {
+        Some(self.len() as u64)
+    }
 }
 
 impl Source for Vec<u8> {
@@ -37,6 +44,9 @@ impl Source for Vec<u8> {
     }
     fn name(&self) -> String {
         "<memory>".to_owned()
+    }
+    fn size_hint(&self) -> Option<u64> {
+        Some(self.len() as u64)
     }
 }
 
@@ -50,6 +60,9 @@ impl Source for FileSource {
     }
     fn name(&self) -> String {
         self.0.display().to_string()
+    }
+    fn size_hint(&self) -> Option<u64> {
+        std::fs::metadata(&self.0).ok().map(|m| m.len())
     }
 }
 
