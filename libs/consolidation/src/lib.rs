@@ -16,6 +16,7 @@
 //! are merged into one address with several positions, in file order.
 use ban_bal::normalize::normalize_street_name;
 use ban_domain::base::{Address, AddressPosition, Toponym};
+pub use ban_domain::base::{Change, ChangeOp};
 use ban_domain::{BanId, PositionType, TOPONYM_NUMERO};
 use ban_spatial::contours::{lon_scale, METRES_PER_DEGREE_LAT};
 use rstar::primitives::GeomWithData;
@@ -78,31 +79,6 @@ impl Row {
 pub struct CommuneState {
     pub toponyms: Vec<Toponym>,
     pub addresses: Vec<Address>,
-}
-
-/// One change to apply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change<T> {
-    Created(T),
-    Updated { before: T, after: T },
-    Disabled(T),
-}
-
-impl<T> Change<T> {
-    /// The state after the change.
-    pub fn state(&self) -> &T {
-        match self {
-            Change::Created(state) | Change::Updated { after: state, .. } | Change::Disabled(state) => state,
-        }
-    }
-
-    pub fn op(&self) -> &'static str {
-        match self {
-            Change::Created(_) => "created",
-            Change::Updated { .. } => "updated",
-            Change::Disabled(_) => "disabled",
-        }
-    }
 }
 
 /// What a publication changes in the base (objects left as they were are not listed).

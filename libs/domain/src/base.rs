@@ -49,3 +49,93 @@ pub struct Address {
     pub certified: bool,
     pub active: bool,
 }
+
+/// Where a commune's part of the base comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommuneSource {
+    /// The commune's own published BAL.
+    Bal,
+    /// An older BAN export, until the commune publishes a BAL (which then replaces it).
+    Legacy,
+}
+
+impl CommuneSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommuneSource::Bal => "bal",
+            CommuneSource::Legacy => "legacy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "bal" => Some(CommuneSource::Bal),
+            "legacy" => Some(CommuneSource::Legacy),
+            _ => None,
+        }
+    }
+}
+
+/// A commune of the base (a district, in the BAN's words).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Commune {
+    pub id: BanId,
+    /// INSEE code.
+    pub code: String,
+    pub name: Option<String>,
+    pub source: CommuneSource,
+    /// The depot revision consolidated (BAL source).
+    pub revision: Option<String>,
+    /// When that revision was published (RFC 3339).
+    pub revision_published_at: Option<String>,
+    /// Active objects.
+    pub addresses: u32,
+    pub certified_addresses: u32,
+    pub toponyms: u32,
+}
+
+/// One change to an object of the base.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change<T> {
+    Created(T),
+    Updated { before: T, after: T },
+    Disabled(T),
+}
+
+impl<T> Change<T> {
+    /// The state after the change.
+    pub fn state(&self) -> &T {
+        match self {
+            Change::Created(state) | Change::Updated { after: state, .. } | Change::Disabled(state) => state,
+        }
+    }
+
+    pub fn op(&self) -> ChangeOp {
+        match self {
+            Change::Created(_) => ChangeOp::Created,
+            Change::Updated { .. } => ChangeOp::Updated,
+            Change::Disabled(_) => ChangeOp::Disabled,
+        }
+    }
+}
+
+/// What happened to an object, as the change feed says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeOp {
+    Created,
+    Updated,
+    Disabled,
+}
+
+impl ChangeOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeOp::Created => "created",
+            ChangeOp::Updated => "updated",
+            ChangeOp::Disabled => "disabled",
+        }
+    }
+}

@@ -43,9 +43,23 @@ impl PgStore {
             .await?;
         Ok(())
     }
+
+    /// Serialises the writers of the feed (released at commit or rollback): seqs are taken
+    /// under the lock, so they are committed in order and a reader never sees seq n + 1
+    /// before seq n.
+    async fn lock_feed(tx: &mut Transaction<'static, Postgres>) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ban:feed'))").execute(&mut **tx).await?;
+        Ok(())
+    }
 }
 
-sql_store!(PgStore, Postgres, backend = "postgres", for_update = " FOR UPDATE");
+sql_store!(
+    PgStore,
+    Postgres,
+    backend = "postgres",
+    for_update = " FOR UPDATE",
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+);
 
 /// Creates an empty schema `name` (dropping any previous one) and returns `url` set to use
 /// it: a fresh database for a test run, without the rights to create databases.

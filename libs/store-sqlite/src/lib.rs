@@ -26,7 +26,9 @@ impl SqliteStore {
             // Every committed publication survives a crash of the process or of the machine.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // 64 MiB of page cache: the base's indexes are large and written at random.
+            .pragma("cache_size", "-65536");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -50,6 +52,11 @@ impl SqliteStore {
     async fn lock_commune(_tx: &mut Transaction<'static, Sqlite>, _code: &str) -> Result<(), sqlx::Error> {
         Ok(())
     }
+
+    /// Likewise for the feed.
+    async fn lock_feed(_tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
 }
 
-sql_store!(SqliteStore, Sqlite, backend = "sqlite", for_update = "");
+sql_store!(SqliteStore, Sqlite, backend = "sqlite", for_update = "", skip_locked = "");

@@ -9,8 +9,9 @@ use serde_json::json;
 
 use crate::ids::{object_id, token};
 use crate::{
-    AuthorizationStrategy, ComputedValidation, Habilitation, HabilitationStatus, NewClient, NewRevision,
-    Perimeter, Publication, RevisionFilter, RevisionStatus, Store, StoreError, StoredFile,
+    Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, Commune,
+    CommuneSource, ComputedValidation, Habilitation, HabilitationStatus, JobEnd, NewClient, NewRevision,
+    Perimeter, Publication, RevisionFilter, RevisionStatus, Store, StoreError, StoredFile, Toponym,
 };
 
 /// Runs every check on `store` (a fresh, empty database).
@@ -20,6 +21,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
     publication_guards(&*store).await;
     concurrent_publications(store.clone()).await;
     habilitations(&*store).await;
+    job_queue(&*store).await;
+    base_and_feed(&*store).await;
+    concurrent_changes(store.clone()).await;
 }
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> crate::Client {
@@ -233,4 +237,228 @@ pub async fn habilitations(store: &dyn Store) {
     stale.status = HabilitationStatus::Accepted;
     stale.updated_at = Utc::now() + Duration::milliseconds(2);
     assert!(matches!(store.update_habilitation(&stale, read.updated_at).await, Err(StoreError::Conflict(_))));
+}
+
+/// Jobs are claimed once, by one worker per commune at a time, for a lease; a lapsed lease
+/// makes the job claimable again; a job ends done, failed, or back in the queue.
+pub async fn job_queue(store: &dyn Store) {
+    let now = Utc::now();
+    let lease = now + Duration::seconds(60);
+    // Earlier checks left jobs behind: clear them.
+    while let Some(job) = store.claim_job(now, lease).await.unwrap() {
+        let end = JobEnd::Done { outcome: "superseded", message: None };
+        store.finish_job(job.id, end, now).await.unwrap();
+    }
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let first = ready_revision(store, &client, "55001").await;
+    store.publish(&first.id, publication()).await.unwrap();
+    let second = ready_revision(store, &client, "55001").await;
+    store.publish(&second.id, publication()).await.unwrap();
+    let other = ready_revision(store, &client, "55002").await;
+    store.publish(&other.id, publication()).await.unwrap();
+
+    let job = store.claim_job(now, lease).await.unwrap().expect("a pending job");
+    assert_eq!(
+        (job.revision_id.as_str(), job.status.as_str(), job.attempts),
+        (first.id.as_str(), "running", 1)
+    );
+    // The commune is held: the next claim takes the other commune's job.
+    let next = store.claim_job(now, lease).await.unwrap().expect("the other commune's job");
+    assert_eq!(next.revision_id, other.id);
+    assert!(store.claim_job(now, lease).await.unwrap().is_none());
+
+    // A worker that dies lets its lease run out; the job is claimed again.
+    let later = lease + Duration::seconds(1);
+    let again = store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a lapsed job");
+    assert_eq!((again.id, again.attempts), (job.id, 2));
+    store.finish_job(again.id, JobEnd::Retry { message: "database away".into() }, later).await.unwrap();
+    let retried =
+        store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a retried job");
+    assert_eq!((retried.id, retried.attempts), (job.id, 3));
+    store.finish_job(retried.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
+    store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
+    let jobs = store.jobs("55001").await.unwrap();
+    assert_eq!(jobs[0].status, "failed");
+    assert_eq!(jobs[0].message.as_deref(), Some("bad file"));
+    assert_eq!(jobs[1].status, "pending");
+    assert_eq!(store.jobs("55002").await.unwrap()[0].outcome.as_deref(), Some("unchanged"));
+    assert!(matches!(
+        store.finish_job(i64::MAX, JobEnd::Failed { message: String::new() }, later).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn new_id() -> BanId {
+    BanId::from_random(rand::random())
+}
+
+fn toponym(commune: &str, name: &str) -> Toponym {
+    Toponym {
+        id: new_id(),
+        commune: commune.into(),
+        name: name.into(),
+        lieu_dit: false,
+        cle_voie: None,
+        position: None,
+        active: true,
+    }
+}
+
+fn address(toponym: &Toponym, numero: u32, lon: f64) -> Address {
+    Address {
+        id: new_id(),
+        commune: toponym.commune.clone(),
+        toponym: toponym.id,
+        numero,
+        suffixe: None,
+        positions: vec![AddressPosition { kind: None, coordinates: [lon, 49.3] }],
+        cle_interop: None,
+        complement: None,
+        commune_deleguee: None,
+        parcelles: vec![],
+        source: None,
+        updated: None,
+        certified: numero % 2 == 0,
+        active: true,
+    }
+}
+
+fn commune(code: &str, addresses: u32) -> Commune {
+    Commune {
+        id: new_id(),
+        code: code.into(),
+        name: Some("Commune de test".into()),
+        source: CommuneSource::Bal,
+        revision: Some("rev".into()),
+        revision_published_at: None,
+        addresses,
+        certified_addresses: 0,
+        toponyms: 1,
+    }
+}
+
+/// Changes land whole with their feed rows, numbered in order; objects are read back as
+/// written; disabled objects stay; a stale plan is refused.
+pub async fn base_and_feed(store: &dyn Store) {
+    let empty = store.commune_base("56001").await.unwrap();
+    assert!(empty.commune.is_none() && empty.addresses.is_empty());
+    assert_eq!(empty.version, 0);
+    let feed_start = store.changes_since(0, i64::MAX).await.unwrap().last().map_or(0, |c| c.seq);
+
+    let street = toponym("56001", "Rue des Lilas");
+    let (a1, a2, a3) = (address(&street, 1, 5.1), address(&street, 2, 5.2), address(&street, 3, 5.3));
+    let first = BaseChanges {
+        commune: commune("56001", 3),
+        planned_on: 0,
+        toponyms: vec![Change::Created(street.clone())],
+        addresses: vec![
+            Change::Created(a1.clone()),
+            Change::Created(a2.clone()),
+            Change::Created(a3.clone()),
+        ],
+        job: None,
+        at: Utc::now(),
+    };
+    let applied = store.apply_changes(first.clone()).await.unwrap();
+    assert_eq!(applied, Applied { first_seq: feed_start + 1, last_seq: feed_start + 5 });
+    let base = store.commune_base("56001").await.unwrap();
+    assert_eq!(base.version, applied.last_seq);
+    assert_eq!(base.commune.as_ref(), Some(&first.commune));
+    assert_eq!(base.toponyms, vec![street.clone()]);
+    assert_eq!(base.addresses, vec![a1.clone(), a2.clone(), a3.clone()]);
+
+    // Planned on a version that is no longer the commune's: refused, nothing written.
+    assert!(matches!(store.apply_changes(first.clone()).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.changes_since(applied.last_seq, 10).await.unwrap().len(), 0);
+
+    let moved =
+        Address { positions: vec![AddressPosition { kind: None, coordinates: [5.25, 49.3] }], ..a2.clone() };
+    let gone = Address { active: false, ..a3.clone() };
+    let second = BaseChanges {
+        commune: Commune { addresses: 2, ..first.commune.clone() },
+        planned_on: applied.last_seq,
+        toponyms: vec![],
+        addresses: vec![
+            Change::Updated { before: a2.clone(), after: moved.clone() },
+            Change::Disabled(gone.clone()),
+        ],
+        job: None,
+        at: Utc::now(),
+    };
+    let applied2 = store.apply_changes(second).await.unwrap();
+    let base = store.commune_base("56001").await.unwrap();
+    let mut addresses = base.addresses.clone();
+    addresses.sort_by_key(|a| a.numero);
+    assert_eq!(addresses, vec![a1.clone(), moved, gone]);
+    assert_eq!(base.version, applied2.last_seq);
+
+    let feed = store.changes_since(feed_start, 100).await.unwrap();
+    let summary: Vec<(String, String)> = feed.iter().map(|c| (c.kind.clone(), c.op.clone())).collect();
+    let expected = [
+        ("toponym", "created"),
+        ("address", "created"),
+        ("address", "created"),
+        ("address", "created"),
+        ("commune", "created"),
+        ("address", "updated"),
+        ("address", "disabled"),
+        ("commune", "updated"),
+    ];
+    assert_eq!(summary, expected.map(|(k, o)| (k.to_owned(), o.to_owned())));
+    assert!(feed.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    assert!(feed.iter().all(|c| c.commune == "56001" && c.revision.as_deref() == Some("rev")));
+    let disabled: serde_json::Value = serde_json::from_str(feed[6].state.get()).unwrap();
+    assert_eq!(
+        (disabled["id"].as_str(), disabled["active"].as_bool()),
+        (Some(&*a3.id.to_string()), Some(false))
+    );
+    assert_eq!(store.changes_since(feed_start, 2).await.unwrap().len(), 2);
+
+    let owners = store.id_owners(&[a1.id, street.id, new_id()]).await.unwrap();
+    assert_eq!(owners.len(), 2);
+    assert!(owners.iter().all(|(_, commune)| commune == "56001"));
+    let (communes, toponyms, addresses) = store.base_counts().await.unwrap();
+    assert!(communes >= 1 && toponyms >= 1 && addresses >= 2);
+
+    // Changes that complete a job mark it done in the same transaction.
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let revision = ready_revision(store, &client, "56002").await;
+    store.publish(&revision.id, publication()).await.unwrap();
+    let job = store.jobs("56002").await.unwrap().remove(0);
+    let street = toponym("56002", "Grand-Rue");
+    let with_job = BaseChanges {
+        commune: commune("56002", 1),
+        planned_on: 0,
+        toponyms: vec![Change::Created(street.clone())],
+        addresses: vec![Change::Created(address(&street, 1, 5.0))],
+        job: Some(job.id),
+        at: Utc::now(),
+    };
+    store.apply_changes(with_job).await.unwrap();
+    let job = store.jobs("56002").await.unwrap().remove(0);
+    assert_eq!((job.status.as_str(), job.outcome.as_deref()), ("done", Some("applied")));
+}
+
+/// Two workers applying changes planned on the same version: one wins, the other is told.
+pub async fn concurrent_changes(store: Arc<dyn Store>) {
+    let street = toponym("56003", "Rue Haute");
+    let attempt = |store: Arc<dyn Store>, street: Toponym| async move {
+        let changes = BaseChanges {
+            commune: commune("56003", 1),
+            planned_on: 0,
+            toponyms: vec![Change::Created(street.clone())],
+            addresses: vec![Change::Created(address(&street, 1, 5.0))],
+            job: None,
+            at: Utc::now(),
+        };
+        store.apply_changes(changes).await
+    };
+    let (a, b) = tokio::join!(
+        tokio::spawn(attempt(store.clone(), street.clone())),
+        tokio::spawn(attempt(store.clone(), street.clone()))
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| matches!(o, Err(StoreError::Conflict(_)))));
+    assert_eq!(store.commune_base("56003").await.unwrap().addresses.len(), 1);
 }

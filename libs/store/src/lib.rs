@@ -14,7 +14,14 @@ pub mod ids;
 pub mod model;
 pub mod sql;
 
+pub use ban_domain::BanId;
 pub use model::*;
+
+/// What the [`sql_store!`] expansion needs from this crate's dependencies.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -113,4 +120,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // Jobs.
     async fn jobs(&self, code_commune: &str) -> StoreResult<Vec<Job>>;
+    /// Claims the oldest pending job of a commune that no other worker holds (or a job
+    /// whose worker let its lease run out), until `lease_until`. Concurrent workers never
+    /// claim the same job.
+    async fn claim_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<Job>>;
+    async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()>;
+
+    // The national base.
+    /// A commune's part of the base, disabled objects included.
+    async fn commune_base(&self, code: &str) -> StoreResult<CommuneBase>;
+    async fn base_commune(&self, code: &str) -> StoreResult<Option<Commune>>;
+    /// The communes owning any of `ids` (toponyms or addresses), as `(id, commune)`.
+    async fn id_owners(&self, ids: &[BanId]) -> StoreResult<Vec<(BanId, String)>>;
+    /// Writes a commune's changes and their feed rows in one transaction (and completes
+    /// their job). `Conflict` if the commune changed since `planned_on`.
+    async fn apply_changes(&self, changes: BaseChanges) -> StoreResult<Applied>;
+    /// Feed rows after `since`, in order, at most `limit`.
+    async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<FeedChange>>;
+    /// Active objects of the base: (communes, toponyms, addresses).
+    async fn base_counts(&self) -> StoreResult<(i64, i64, i64)>;
 }

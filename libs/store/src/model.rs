@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
+pub use ban_domain::base::{Address, AddressPosition, Change, ChangeOp, Commune, CommuneSource, Toponym};
+
 /// How a client is allowed to publish for a commune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -250,5 +252,69 @@ pub struct Job {
     /// `pending`, `running`, `done` or `failed`.
     pub status: String,
     pub attempts: i32,
+    /// How a finished job ended (`applied`, `unchanged`, `superseded`).
+    pub outcome: Option<String>,
+    /// Why it failed, or what its last attempt said.
+    pub message: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// How a claimed job ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEnd {
+    /// Done; `outcome` says how (`unchanged`, `superseded`).
+    Done { outcome: &'static str, message: Option<String> },
+    /// Failed for good: the message says why.
+    Failed { message: String },
+    /// Failed this time: back in the queue.
+    Retry { message: String },
+}
+
+/// A commune's part of the national base, as consolidation reads it.
+#[derive(Debug, Clone, Default)]
+pub struct CommuneBase {
+    /// `None` when the commune is not in the base yet.
+    pub commune: Option<Commune>,
+    /// The seq of the commune's last change (its version), 0 when not in the base.
+    pub version: i64,
+    /// Every toponym and address ever in the commune, disabled ones included.
+    pub toponyms: Vec<Toponym>,
+    pub addresses: Vec<Address>,
+}
+
+/// Changes to one commune's part of the base, written in one transaction with their feed.
+#[derive(Debug, Clone)]
+pub struct BaseChanges {
+    /// The commune's new state.
+    pub commune: Commune,
+    /// The version the changes were planned on: `Conflict` if the commune changed since.
+    pub planned_on: i64,
+    pub toponyms: Vec<Change<Toponym>>,
+    pub addresses: Vec<Change<Address>>,
+    /// The job these changes complete (marked done, `applied`, in the same transaction).
+    pub job: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// What applying changes wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// The seqs of the feed rows written, first and last.
+    pub first_seq: i64,
+    pub last_seq: i64,
+}
+
+/// One row of the change feed.
+#[derive(Debug, Serialize)]
+pub struct FeedChange {
+    pub seq: i64,
+    /// `commune`, `toponym` or `address`.
+    pub kind: String,
+    pub id: String,
+    pub op: String,
+    pub commune: String,
+    pub revision: Option<String>,
+    /// The object's full new state.
+    pub state: Box<RawValue>,
+    pub at: DateTime<Utc>,
 }

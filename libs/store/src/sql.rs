@@ -11,16 +11,24 @@
 /// - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`,
 /// - `async fn lock_commune(tx: &mut sqlx::Transaction<'static, DB>, code: &str) -> Result<(), sqlx::Error>`,
 ///
+/// - `async fn lock_feed(tx: &mut sqlx::Transaction<'static, DB>) -> Result<(), sqlx::Error>`,
+///   held until commit, so that feed rows are numbered in commit order.
+///
 /// `for_update` is what follows a `SELECT` that must lock the rows it reads
-/// (`" FOR UPDATE"` on PostgreSQL, `""` on SQLite where the write transaction already does).
+/// (`" FOR UPDATE"` on PostgreSQL, `""` on SQLite where the write transaction already does);
+/// `skip_locked` the same for a queue (`" FOR UPDATE SKIP LOCKED"` on PostgreSQL).
 #[macro_export]
 macro_rules! sql_store {
-    ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal) => {
+    ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal) => {
         const CLIENT_COLUMNS: &str =
             "id, nom, mandataire, email, authorization_strategy, perimeters, is_active, token, created_at";
         const REVISION_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
              validation, rows_count, habilitation, published_at, created_at, updated_at";
         const FILE_COLUMNS: &str = "id, revision_id, size, hash, type, created_at";
+        const JOB_COLUMNS: &str =
+            "id, kind, code_commune, revision_id, status, attempts, outcome, message, created_at";
+        /// Rows per multi-row statement (well under both backends' parameter limits).
+        const CHUNK: usize = 500;
         const HABILITATION_COLUMNS: &str = "id, client_id, code_commune, email_commune, status, strategy, \
              pin_code, pin_code_expiration, pin_sent_at, remaining_attempts, accepted_at, rejected_at, \
              created_at, updated_at";
@@ -124,6 +132,8 @@ macro_rules! sql_store {
                 revision_id: row.try_get("revision_id")?,
                 status: row.try_get("status")?,
                 attempts: row.try_get("attempts")?,
+                outcome: row.try_get("outcome")?,
+                message: row.try_get("message")?,
                 created_at: row.try_get("created_at")?,
             })
         }
@@ -137,6 +147,45 @@ macro_rules! sql_store {
             map: fn(&Row) -> Result<T, sqlx::Error>,
         ) -> Result<Vec<T>, $crate::StoreError> {
             rows.iter().map(map).collect::<Result<_, _>>().map_err(<$store>::map_error)
+        }
+
+        /// A commune of the base and its version.
+        async fn commune_row(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            code: &str,
+        ) -> Result<Option<($crate::Commune, i64)>, $crate::StoreError> {
+            use sqlx::Row as _;
+            let row = sqlx::query(
+                "SELECT c.state, b.seq FROM base_communes b JOIN changes c ON c.seq = b.seq WHERE b.code = $1",
+            )
+            .bind(code)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(<$store>::map_error)?;
+            let Some(row) = row else { return Ok(None) };
+            let state: sqlx::types::Json<$crate::Commune> = row.try_get("state").map_err(<$store>::map_error)?;
+            let seq: i64 = row.try_get("seq").map_err(<$store>::map_error)?;
+            Ok(Some((state.0, seq)))
+        }
+
+        /// The current states of a commune's objects of one table, in the order of their changes.
+        async fn states<T: $crate::__private::serde::de::DeserializeOwned + Send + Unpin + 'static>(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            table: &str,
+            code: &str,
+        ) -> Result<Vec<T>, $crate::StoreError> {
+            use sqlx::Row as _;
+            let rows = sqlx::query(&format!(
+                "SELECT c.state FROM {table} b JOIN changes c ON c.seq = b.seq WHERE b.commune = $1 ORDER BY b.seq"
+            ))
+            .bind(code)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(<$store>::map_error)?;
+            rows.iter()
+                .map(|row| row.try_get::<sqlx::types::Json<T>, _>("state").map(|state| state.0))
+                .collect::<Result<_, _>>()
+                .map_err(<$store>::map_error)
         }
 
         #[async_trait::async_trait]
@@ -551,16 +600,318 @@ macro_rules! sql_store {
             }
 
             async fn jobs(&self, code_commune: &str) -> $crate::StoreResult<Vec<$crate::Job>> {
-                let rows = sqlx::query(
-                    "SELECT id, kind, code_commune, revision_id, status, attempts, created_at FROM jobs \
-                     WHERE code_commune = $1 ORDER BY id",
+                let rows = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE code_commune = $1 ORDER BY id"))
+                    .bind(code_commune)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::map_error)?;
+                map_rows(rows, job_from_row)
+            }
+
+            async fn claim_job(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+                lease_until: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::StoreResult<Option<$crate::Job>> {
+                let mut tx = self.begin_write().await.map_err(Self::map_error)?;
+                let row = sqlx::query(&format!(
+                    "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1 \
+                     WHERE id = (SELECT id FROM jobs WHERE \
+                       (status = 'pending' OR (status = 'running' AND lease_until < $1)) \
+                       AND code_commune NOT IN \
+                         (SELECT code_commune FROM jobs WHERE status = 'running' AND lease_until >= $1) \
+                       ORDER BY id LIMIT 1{}) \
+                     RETURNING {JOB_COLUMNS}",
+                    $skip_locked
+                ))
+                .bind(now)
+                .bind(lease_until)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Self::map_error)?;
+                tx.commit().await.map_err(Self::map_error)?;
+                row.as_ref().map(job_from_row).transpose().map_err(Self::map_error)
+            }
+
+            async fn finish_job(
+                &self,
+                job_id: i64,
+                end: $crate::JobEnd,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::StoreResult<()> {
+                let (status, outcome, message) = match end {
+                    $crate::JobEnd::Done { outcome, message } => ("done", Some(outcome), message),
+                    $crate::JobEnd::Failed { message } => ("failed", None, Some(message)),
+                    $crate::JobEnd::Retry { message } => ("pending", None, Some(message)),
+                };
+                let mut tx = self.begin_write().await.map_err(Self::map_error)?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5 \
+                     WHERE id = $1",
                 )
-                .bind(code_commune)
+                .bind(job_id)
+                .bind(status)
+                .bind(outcome)
+                .bind(message)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::map_error)?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound("job"));
+                }
+                tx.commit().await.map_err(Self::map_error)
+            }
+
+            async fn commune_base(&self, code: &str) -> $crate::StoreResult<$crate::CommuneBase> {
+                // One read transaction: the objects and the version come from the same snapshot.
+                let mut tx = self.pool.begin().await.map_err(Self::map_error)?;
+                let commune = commune_row(&mut tx, code).await?;
+                let mut base = $crate::CommuneBase::default();
+                if let Some((commune, version)) = commune {
+                    base.commune = Some(commune);
+                    base.version = version;
+                }
+                base.toponyms = states(&mut tx, "base_toponyms", code).await?;
+                base.addresses = states(&mut tx, "base_addresses", code).await?;
+                tx.commit().await.map_err(Self::map_error)?;
+                Ok(base)
+            }
+
+            async fn base_commune(&self, code: &str) -> $crate::StoreResult<Option<$crate::Commune>> {
+                let mut tx = self.pool.begin().await.map_err(Self::map_error)?;
+                let commune = commune_row(&mut tx, code).await?;
+                tx.commit().await.map_err(Self::map_error)?;
+                Ok(commune.map(|(commune, _)| commune))
+            }
+
+            async fn id_owners(
+                &self,
+                ids: &[$crate::BanId],
+            ) -> $crate::StoreResult<Vec<($crate::BanId, String)>> {
+                use sqlx::Row as _;
+                let mut owners = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let ids: Vec<String> = chunk.iter().map(|id| id.to_string()).collect();
+                    for table in ["base_toponyms", "base_addresses"] {
+                        let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT id, commune FROM {table} WHERE id IN ("));
+                        let mut list = query.separated(", ");
+                        for id in &ids {
+                            list.push_bind(id);
+                        }
+                        query.push(")");
+                        let rows = query.build().fetch_all(&self.pool).await.map_err(Self::map_error)?;
+                        for row in rows {
+                            let id: String = row.try_get("id").map_err(Self::map_error)?;
+                            let commune: String = row.try_get("commune").map_err(Self::map_error)?;
+                            let id = $crate::BanId::parse(&id)
+                                .map_err(|_| Self::map_error(decode_error("id", &id)))?;
+                            owners.push((id, commune));
+                        }
+                    }
+                }
+                Ok(owners)
+            }
+
+            async fn apply_changes(&self, changes: $crate::BaseChanges) -> $crate::StoreResult<$crate::Applied> {
+                use sqlx::Row as _;
+                let mut tx = self.begin_write().await.map_err(Self::map_error)?;
+                Self::lock_feed(&mut tx).await.map_err(Self::map_error)?;
+                let code = changes.commune.code.clone();
+                let version: i64 = sqlx::query("SELECT seq FROM base_communes WHERE code = $1")
+                    .bind(&code)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(Self::map_error)?
+                    .map(|row| row.try_get("seq"))
+                    .transpose()
+                    .map_err(Self::map_error)?
+                    .unwrap_or(0);
+                if version != changes.planned_on {
+                    return Err($crate::StoreError::Conflict(format!(
+                        "commune {code} changed while its changes were planned (version {version}, planned on {})",
+                        changes.planned_on
+                    )));
+                }
+                let first: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM changes")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(Self::map_error)?
+                    .try_get("next")
+                    .map_err(Self::map_error)?;
+                let revision = changes.commune.revision.clone();
+                let mut feed = $crate::sql::Feed::new(first);
+                // Streets before their numbers; numbers before the streets they leave.
+                let (gone, kept): (Vec<_>, Vec<_>) =
+                    changes.toponyms.iter().partition(|c| matches!(c, $crate::Change::Disabled(_)));
+                for change in kept {
+                    feed.push_toponym(change).map_err($crate::StoreError::database)?;
+                }
+                for change in &changes.addresses {
+                    feed.push_address(change).map_err($crate::StoreError::database)?;
+                }
+                for change in gone {
+                    feed.push_toponym(change).map_err($crate::StoreError::database)?;
+                }
+                let op = if version == 0 { $crate::ChangeOp::Created } else { $crate::ChangeOp::Updated };
+                let commune_seq = feed.push_commune(op, &changes.commune).map_err($crate::StoreError::database)?;
+                for chunk in feed.rows.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO changes (seq, kind, id, op, commune, revision, state, at) ",
+                    );
+                    query.push_values(chunk, |mut row, change| {
+                        row.push_bind(change.seq)
+                            .push_bind(change.kind)
+                            .push_bind(&change.id)
+                            .push_bind(change.op.as_str())
+                            .push_bind(&code)
+                            .push_bind(&revision)
+                            .push_bind(sqlx::types::Json(&change.state))
+                            .push_bind(changes.at);
+                    });
+                    query.build().execute(&mut *tx).await.map_err(Self::map_error)?;
+                }
+                for (table, kind) in [("base_toponyms", "toponym"), ("base_addresses", "address")] {
+                    let rows: Vec<_> = feed.rows.iter().filter(|r| r.kind == kind).collect();
+                    for chunk in rows.chunks(CHUNK) {
+                        let mut query =
+                            sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO {table} (id, commune, active, seq) "));
+                        query.push_values(chunk, |mut row, change| {
+                            row.push_bind(&change.id)
+                                .push_bind(&code)
+                                .push_bind(change.op != $crate::ChangeOp::Disabled)
+                                .push_bind(change.seq);
+                        });
+                        query.push(
+                            " ON CONFLICT (id) DO UPDATE SET commune = excluded.commune, \
+                             active = excluded.active, seq = excluded.seq",
+                        );
+                        query.build().execute(&mut *tx).await.map_err(Self::map_error)?;
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO base_communes (code, id, source, revision_id, seq) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code) DO UPDATE SET id = excluded.id, source = excluded.source, \
+                     revision_id = excluded.revision_id, seq = excluded.seq",
+                )
+                .bind(&code)
+                .bind(changes.commune.id.to_string())
+                .bind(changes.commune.source.as_str())
+                .bind(&revision)
+                .bind(commune_seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::map_error)?;
+                if let Some(job) = changes.job {
+                    sqlx::query(
+                        "UPDATE jobs SET status = 'done', outcome = 'applied', message = NULL, lease_until = NULL, \
+                         updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(job)
+                    .bind(changes.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::map_error)?;
+                }
+                tx.commit().await.map_err(Self::map_error)?;
+                Ok($crate::Applied { first_seq: first, last_seq: commune_seq })
+            }
+
+            async fn changes_since(&self, since: i64, limit: i64) -> $crate::StoreResult<Vec<$crate::FeedChange>> {
+                let rows = sqlx::query(
+                    "SELECT seq, kind, id, op, commune, revision, state, at FROM changes \
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(since)
+                .bind(limit)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(Self::map_error)?;
-                map_rows(rows, job_from_row)
+                map_rows(rows, |row| {
+                    use sqlx::Row as _;
+                    let state: sqlx::types::Json<Box<serde_json::value::RawValue>> = row.try_get("state")?;
+                    Ok($crate::FeedChange {
+                        seq: row.try_get("seq")?,
+                        kind: row.try_get("kind")?,
+                        id: row.try_get("id")?,
+                        op: row.try_get("op")?,
+                        commune: row.try_get("commune")?,
+                        revision: row.try_get("revision")?,
+                        state: state.0,
+                        at: row.try_get("at")?,
+                    })
+                })
+            }
+
+            async fn base_counts(&self) -> $crate::StoreResult<(i64, i64, i64)> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM base_communes) AS communes, \
+                     (SELECT COUNT(*) FROM base_toponyms WHERE active) AS toponyms, \
+                     (SELECT COUNT(*) FROM base_addresses WHERE active) AS addresses",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .map_err(Self::map_error)?;
+                let count = |name: &str| row.try_get::<i64, _>(name).map_err(Self::map_error);
+                Ok((count("communes")?, count("toponyms")?, count("addresses")?))
             }
         }
     };
+}
+
+/// Feed rows being prepared for one commune: numbered from the next free seq, each with its
+/// object's state as JSON.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Feed {
+    pub rows: Vec<FeedRow>,
+    next: i64,
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct FeedRow {
+    pub seq: i64,
+    pub kind: &'static str,
+    pub id: String,
+    pub op: crate::ChangeOp,
+    pub state: Box<serde_json::value::RawValue>,
+}
+
+impl Feed {
+    pub fn new(first: i64) -> Self {
+        Feed { rows: Vec::new(), next: first }
+    }
+
+    fn push<T: serde::Serialize>(
+        &mut self,
+        kind: &'static str,
+        id: String,
+        op: crate::ChangeOp,
+        state: &T,
+    ) -> Result<i64, serde_json::Error> {
+        let seq = self.next;
+        self.next += 1;
+        self.rows.push(FeedRow { seq, kind, id, op, state: serde_json::value::to_raw_value(state)? });
+        Ok(seq)
+    }
+
+    pub fn push_toponym(&mut self, change: &crate::Change<crate::Toponym>) -> Result<i64, serde_json::Error> {
+        let state = change.state();
+        self.push("toponym", state.id.to_string(), change.op(), state)
+    }
+
+    pub fn push_address(&mut self, change: &crate::Change<crate::Address>) -> Result<i64, serde_json::Error> {
+        let state = change.state();
+        self.push("address", state.id.to_string(), change.op(), state)
+    }
+
+    pub fn push_commune(
+        &mut self,
+        op: crate::ChangeOp,
+        commune: &crate::Commune,
+    ) -> Result<i64, serde_json::Error> {
+        self.push("commune", commune.id.to_string(), op, commune)
+    }
 }
