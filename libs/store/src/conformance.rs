@@ -318,7 +318,7 @@ fn address(toponym: &Toponym, numero: u32, lon: f64) -> Address {
         parcelles: vec![],
         source: None,
         updated: None,
-        certified: numero % 2 == 0,
+        certified: numero.is_multiple_of(2),
         active: true,
     }
 }
