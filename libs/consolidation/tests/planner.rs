@@ -59,7 +59,7 @@ fn address<'a>(state: &'a CommuneState, voie: &str, numero: u32) -> &'a Address 
 }
 
 fn ops<T>(changes: &[Change<T>]) -> Vec<&'static str> {
-    changes.iter().map(Change::op).collect()
+    changes.iter().map(|c| c.op().as_str()).collect()
 }
 
 #[test]
