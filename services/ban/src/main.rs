@@ -20,10 +20,13 @@ struct Cli {
 enum Command {
     /// Check a BAL file against the standard, as the reference validator does.
     Validate(validate::Args),
-    /// Run every service in one process (the depot under /api-depot, health and metrics).
+    /// Run every service in one process (the depot under /api-depot, the consolidator,
+    /// health and metrics).
     Serve(serve::ServiceArgs),
     /// Run the submission service alone.
     Depot(serve::ServiceArgs),
+    /// Run the consolidation worker alone (with health and metrics).
+    Consolidator(serve::ServiceArgs),
     /// Manage the clients allowed to publish.
     Client {
         #[command(subcommand)]
@@ -47,6 +50,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::All))),
         Command::Depot(args) => {
             runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Depot)))
+        }
+        Command::Consolidator(args) => {
+            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Consolidator)))
         }
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))

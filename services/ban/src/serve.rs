@@ -20,6 +20,10 @@ pub struct ServiceArgs {
     /// The store: sqlite://PATH or postgres://…
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// How long a consolidation job stays with its worker: if the process dies, another
+    /// takes the job over after that.
+    #[arg(long, env = "CONSOLIDATOR_LEASE_SECS", default_value_t = 120)]
+    pub consolidator_lease_secs: u64,
 }
 
 /// Which services a process runs.
@@ -27,6 +31,17 @@ pub struct ServiceArgs {
 pub enum Services {
     All,
     Depot,
+    Consolidator,
+}
+
+impl Services {
+    fn depot(self) -> bool {
+        matches!(self, Services::All | Services::Depot)
+    }
+
+    fn consolidator(self) -> bool {
+        matches!(self, Services::All | Services::Consolidator)
+    }
 }
 
 fn depot_state(store: Arc<dyn Store>) -> anyhow::Result<DepotState> {
@@ -44,9 +59,11 @@ fn depot_state(store: Arc<dyn Store>) -> anyhow::Result<DepotState> {
 
 /// The HTTP application of a process.
 pub fn app(store: Arc<dyn Store>, services: Services) -> anyhow::Result<Router> {
-    // The consolidator, geocoder and downloads join `Services::All` as they are built.
-    let _ = services;
-    let router = Router::new().nest("/api-depot", ban_depot::router(depot_state(store.clone())?));
+    // The geocoder and downloads join `Services::All` as they are built.
+    let mut router = Router::new();
+    if services.depot() {
+        router = router.nest("/api-depot", ban_depot::router(depot_state(store.clone())?));
+    }
     Ok(router
         .route_layer(axum::middleware::from_fn(track_requests))
         .merge(health_routes(store))
@@ -62,7 +79,8 @@ pub async fn run(args: &ServiceArgs, services: Services) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    serve(listener, store, services, shutdown_signal()).await
+    let lease = std::time::Duration::from_secs(args.consolidator_lease_secs);
+    serve(listener, store, services, lease, shutdown_signal()).await
 }
 
 /// Serves on `listener` until `shutdown` resolves.
@@ -70,12 +88,31 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     services: Services,
+    lease: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = app(store, services)?;
+    let app = app(store.clone(), services)?;
     // Load the commune contours now rather than on the first computation.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let consolidator = services.consolidator().then(|| {
+        let worker = ban_consolidator::Consolidator::new(store).with_lease(lease);
+        let stopped = stopped.clone();
+        tokio::spawn(async move { worker.run(until_stopped(stopped)).await })
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
     tracing::info!(address = %listener.local_addr()?, ?services, "BAN Sync listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app).with_graceful_shutdown(until_stopped(stopped)).await?;
+    // The job under way is finished (or, if the process is killed, taken over later).
+    if let Some(consolidator) = consolidator {
+        consolidator.await?;
+    }
     Ok(())
+}
+
+async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stopped| *stopped).await;
 }

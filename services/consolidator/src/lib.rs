@@ -1,0 +1,338 @@
+//! The consolidation worker: claims the jobs that publications queue, reads the published
+//! file, plans the changes to the commune's part of the national base with
+//! `ban-consolidation`, and applies them with their change feed in one transaction.
+//!
+//! A crash at any point leaves the base as it was and the job claimable again once its lease
+//! runs out; running a job twice changes nothing the second time (the commune already holds
+//! the revision). Several workers may run against one PostgreSQL store: a commune is worked
+//! on by one of them at a time, and a plan made on a state another worker changed meanwhile
+//! is refused by the store and made again.
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ban_bal::records::{read_records, BalRecord};
+use ban_consolidation::{plan, Changeset, CommuneState, PlanError, Row};
+use ban_domain::base::{Commune, CommuneSource};
+use ban_domain::BanId;
+use ban_spatial::contours::Contours;
+use ban_store::{BaseChanges, Job, JobEnd, Revision, Store, StoreError};
+use chrono::Utc;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Production drops positions farther than this outside their commune's contour.
+pub const OUTSIDE_TOLERANCE_M: f64 = 5_000.0;
+/// A job failing for a passing reason (the database) is tried this many times.
+pub const MAX_ATTEMPTS: i32 = 5;
+/// A plan refused because the commune changed meanwhile is made again this many times.
+const MAX_REPLANS: usize = 3;
+
+/// Why a commune could not be consolidated.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsolidateError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("the file of revision {revision} cannot be read: {reason}")]
+    Unreadable { revision: String, reason: String },
+    #[error("revision {0} not found, or without a file")]
+    MissingRevision(String),
+    #[error("commune {0} kept changing while it was consolidated")]
+    Busy(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ConsolidateError {
+    /// Whether trying again later may succeed.
+    fn is_passing(&self) -> bool {
+        matches!(self, ConsolidateError::Busy(_) | ConsolidateError::Store(StoreError::Database(_)))
+    }
+}
+
+/// What consolidating a commune did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Changes written: so many objects changed, up to this seq of the feed.
+    Applied { toponyms: usize, addresses: usize, last_seq: i64 },
+    /// The base already holds this revision.
+    Unchanged,
+    /// A later revision of the commune was published: its job does the work.
+    Superseded,
+    /// Not applied, and rightly so (a legacy export for a commune that publishes its BAL).
+    Skipped(String),
+}
+
+impl Outcome {
+    fn name(&self) -> &'static str {
+        match self {
+            Outcome::Applied { .. } => "applied",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Superseded => "superseded",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
+}
+
+/// Rows of one commune to make the commune's part of the base.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub commune: String,
+    pub source: CommuneSource,
+    /// The published revision the rows come from (BAL source).
+    pub revision: Option<Revision>,
+    /// The commune's BAN id, when the file gives it.
+    pub commune_id: Option<BanId>,
+    pub rows: Vec<Row>,
+    /// The job this completes.
+    pub job: Option<i64>,
+}
+
+/// The worker.
+#[derive(Debug, Clone)]
+pub struct Consolidator {
+    store: Arc<dyn Store>,
+    lease: Duration,
+    idle: Duration,
+}
+
+impl Consolidator {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Consolidator { store, lease: Duration::from_secs(120), idle: Duration::from_millis(200) }
+    }
+
+    /// How long a claimed job stays with this worker (if it dies, others wait that long).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long to wait before looking for jobs again when there were none.
+    pub fn with_idle(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    /// Works jobs until `shutdown` resolves; a job under way is finished first.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        tracing::info!("consolidator started");
+        loop {
+            let worked = match self.work_one().await {
+                Ok(worked) => worked,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot claim jobs");
+                    false
+                }
+            };
+            if worked {
+                continue;
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(self.idle) => {}
+            }
+        }
+        tracing::info!("consolidator stopped");
+    }
+
+    /// Works jobs until none can be claimed; returns how many were worked.
+    pub async fn run_pending(&self) -> Result<usize, StoreError> {
+        let mut worked = 0;
+        while self.work_one().await? {
+            worked += 1;
+        }
+        Ok(worked)
+    }
+
+    /// Claims one job and works it; `false` when there was none.
+    pub async fn work_one(&self) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(120));
+        let Some(job) = self.store.claim_job(now, now + lease).await? else {
+            return Ok(false);
+        };
+        let span =
+            tracing::info_span!("job", id = job.id, commune = %job.code_commune, revision = %job.revision_id);
+        let _guard = span.enter();
+        let started = std::time::Instant::now();
+        let end = match self.process(&job).await {
+            Ok(outcome) => {
+                tracing::info!(outcome = ?outcome, ms = started.elapsed().as_millis() as u64, "job done");
+                match outcome {
+                    // Marked done by the transaction that applied the changes.
+                    Outcome::Applied { .. } => None,
+                    Outcome::Skipped(message) => {
+                        Some(JobEnd::Done { outcome: "skipped", message: Some(message) })
+                    }
+                    other => Some(JobEnd::Done { outcome: other.name(), message: None }),
+                }
+            }
+            Err(error) if error.is_passing() && job.attempts < MAX_ATTEMPTS => {
+                tracing::warn!(%error, attempts = job.attempts, "job failed, will be tried again");
+                Some(JobEnd::Retry { message: error.to_string() })
+            }
+            Err(error) => {
+                tracing::warn!(%error, "job failed");
+                Some(JobEnd::Failed { message: error.to_string() })
+            }
+        };
+        if let Some(end) = end {
+            self.store.finish_job(job.id, end, Utc::now()).await?;
+        }
+        Ok(true)
+    }
+
+    /// Consolidates the revision of a job.
+    pub async fn process(&self, job: &Job) -> Result<Outcome, ConsolidateError> {
+        let missing = || ConsolidateError::MissingRevision(job.revision_id.clone());
+        let revision = self.store.revision(&job.revision_id).await?.ok_or_else(missing)?;
+        if !revision.is_current {
+            return Ok(Outcome::Superseded);
+        }
+        let commune = self.store.base_commune(&job.code_commune).await?;
+        if commune.is_some_and(|c| c.revision.as_deref() == Some(revision.id.as_str())) {
+            return Ok(Outcome::Unchanged);
+        }
+        let bytes = self.store.file_bytes(&revision.id).await?.ok_or_else(missing)?;
+        let records = tokio::task::spawn_blocking(move || read_records(bytes.as_slice()))
+            .await
+            .map_err(|e| ConsolidateError::Unreadable {
+                revision: revision.id.clone(),
+                reason: e.to_string(),
+            })?
+            .map_err(|e| ConsolidateError::Unreadable {
+                revision: revision.id.clone(),
+                reason: e.to_string(),
+            })?;
+        let input = Input {
+            commune: job.code_commune.clone(),
+            source: CommuneSource::Bal,
+            commune_id: records.iter().find_map(|r| r.id_ban_commune),
+            rows: rows_of(&records),
+            revision: Some(revision),
+            job: Some(job.id),
+        };
+        self.consolidate(input).await
+    }
+
+    /// Makes the commune's part of the base match `input`.
+    pub async fn consolidate(&self, mut input: Input) -> Result<Outcome, ConsolidateError> {
+        let rows = std::mem::take(&mut input.rows);
+        let rows = Arc::new(within_tolerance(&input.commune, rows, Contours::national()));
+        for _ in 0..MAX_REPLANS {
+            let base = self.store.commune_base(&input.commune).await?;
+            let current_source = base.commune.as_ref().map(|c| c.source);
+            if input.source == CommuneSource::Legacy && current_source == Some(CommuneSource::Bal) {
+                return Ok(Outcome::Skipped(format!(
+                    "commune {} publishes its own BAL: the legacy export does not replace it",
+                    input.commune
+                )));
+            }
+            let known: FxHashSet<BanId> =
+                base.toponyms.iter().map(|t| t.id).chain(base.addresses.iter().map(|a| a.id)).collect();
+            let given: Vec<BanId> = rows
+                .iter()
+                .flat_map(|r| [r.id_toponyme, r.id_adresse])
+                .flatten()
+                .filter(|id| !known.contains(id))
+                .collect::<FxHashSet<_>>()
+                .into_iter()
+                .collect();
+            let owners: FxHashMap<BanId, String> = self.store.id_owners(&given).await?.into_iter().collect();
+            // A BAL replaces a legacy export whole: no mass-deletion guard then.
+            let force = current_source == Some(CommuneSource::Legacy) && input.source == CommuneSource::Bal;
+            let state = CommuneState { toponyms: base.toponyms, addresses: base.addresses };
+            let (code, rows) = (input.commune.clone(), rows.clone());
+            let (planned, state) = tokio::task::spawn_blocking(move || {
+                let mut new_id = || BanId::from_random(rand::random());
+                let planned = plan(&code, &state, &rows, &owners, &mut new_id, force);
+                (planned, state)
+            })
+            .await
+            .map_err(|e| StoreError::database(std::io::Error::other(e.to_string())))?;
+            let changeset = planned?;
+            for warning in &changeset.warnings {
+                tracing::warn!(commune = %input.commune, "{warning}");
+            }
+            let commune = commune_record(&input, base.commune.as_ref(), &state, &changeset);
+            let (toponyms, addresses) = (changeset.toponyms.len(), changeset.addresses.len());
+            let changes = BaseChanges {
+                commune,
+                planned_on: base.version,
+                toponyms: changeset.toponyms,
+                addresses: changeset.addresses,
+                job: input.job,
+                at: Utc::now(),
+            };
+            match self.store.apply_changes(changes).await {
+                Ok(applied) => {
+                    return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq })
+                }
+                Err(StoreError::Conflict(reason)) => {
+                    tracing::info!(commune = %input.commune, %reason, "planned again");
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ConsolidateError::Busy(input.commune))
+    }
+}
+
+/// The planner's rows of a file's records (records without street or number are left out:
+/// a validated file has none).
+pub fn rows_of(records: &[BalRecord]) -> Vec<Row> {
+    records.iter().filter_map(Row::from_record).collect()
+}
+
+/// Rows without the positions far outside the commune (as production drops them); a row
+/// left without position is dropped when it had one.
+fn within_tolerance(commune: &str, rows: Vec<Row>, contours: &Contours) -> Vec<Row> {
+    let Some(contour) = contours.get(commune) else { return rows };
+    let before = rows.len();
+    let kept: Vec<Row> = rows
+        .into_iter()
+        .filter(|row| row.position.is_none_or(|(_, p)| contour.distance_m(p) <= OUTSIDE_TOLERANCE_M))
+        .collect();
+    if kept.len() < before {
+        tracing::warn!(
+            commune,
+            dropped = before - kept.len(),
+            "rows more than 5 km outside the commune dropped"
+        );
+    }
+    kept
+}
+
+/// The commune's new record: its id (kept, else the file's, else new), source, revision and
+/// the counts of active objects once the changes are made.
+fn commune_record(
+    input: &Input,
+    current: Option<&Commune>,
+    state: &CommuneState,
+    changes: &Changeset,
+) -> Commune {
+    let mut addresses: FxHashMap<BanId, (bool, bool)> =
+        state.addresses.iter().map(|a| (a.id, (a.active, a.certified))).collect();
+    for change in &changes.addresses {
+        let a = change.state();
+        addresses.insert(a.id, (a.active, a.certified));
+    }
+    let mut toponyms: FxHashMap<BanId, bool> = state.toponyms.iter().map(|t| (t.id, t.active)).collect();
+    for change in &changes.toponyms {
+        toponyms.insert(change.state().id, change.state().active);
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Commune {
+        id: current.map(|c| c.id).or(input.commune_id).unwrap_or_else(|| BanId::from_random(rand::random())),
+        code: input.commune.clone(),
+        name: ban_bal::Cog::get().commune(&input.commune).map(|c| c.nom.to_owned()),
+        source: input.source,
+        revision: input.revision.as_ref().map(|r| r.id.clone()),
+        revision_published_at: input.revision.as_ref().and_then(|r| r.published_at).map(|t| t.to_rfc3339()),
+        addresses: count(addresses.values().filter(|(active, _)| *active).count()),
+        certified_addresses: count(
+            addresses.values().filter(|(active, certified)| *active && *certified).count(),
+        ),
+        toponyms: count(toponyms.values().filter(|active| **active).count()),
+    }
+}

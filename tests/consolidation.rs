@@ -1,0 +1,222 @@
+//! The synthetic national-like sample published through `ban serve` over HTTP, then its second
+//! revision: the consolidator turns each publication into the commune's part of the base,
+//! keeping the BAN ids the files give, and writes every change to the feed.
+#![allow(clippy::unwrap_used)]
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ban::serve::{serve, Services};
+use ban_bal::records::read_records;
+use ban_store::ids::{object_id, token};
+use ban_store::{AuthorizationStrategy, NewClient, Store};
+use serde_json::{json, Value};
+
+fn sample(revision: &str) -> Option<PathBuf> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/synthetic").join(revision).join("bal");
+    dir.exists().then_some(dir)
+}
+
+/// Every BAL file of a sample, by commune.
+fn files(dir: &Path) -> BTreeMap<String, PathBuf> {
+    let mut files = BTreeMap::new();
+    for departement in std::fs::read_dir(dir).unwrap() {
+        for file in std::fs::read_dir(departement.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            let code = path.file_stem().unwrap().to_string_lossy().into_owned();
+            files.insert(code, path);
+        }
+    }
+    files
+}
+
+/// The address ids a file gives.
+fn address_ids(path: &Path) -> BTreeSet<String> {
+    let records = read_records(std::fs::read(path).unwrap().as_slice()).unwrap();
+    records
+        .iter()
+        .filter(|r| r.numero.is_some_and(|n| n != ban_domain::TOPONYM_NUMERO))
+        .filter_map(|r| r.id_ban_adresse.map(|id| id.to_string()))
+        .collect()
+}
+
+struct Depot {
+    http: reqwest::Client,
+    base: String,
+    auth: String,
+}
+
+impl Depot {
+    /// Creates, uploads, computes and (when valid) publishes a revision; its id if published.
+    async fn publish(&self, code: &str, bal: Vec<u8>) -> Option<String> {
+        let revision: Value = self
+            .http
+            .post(format!("{}/api-depot/communes/{code}/revisions", self.base))
+            .header("Authorization", &self.auth)
+            .json(&json!({"context": {"nomComplet": "Test", "organisation": "Mairie"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = revision["id"].as_str().unwrap().to_owned();
+        let upload = self
+            .http
+            .put(format!("{}/api-depot/revisions/{id}/files/bal", self.base))
+            .header("Authorization", &self.auth)
+            .body(bal)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upload.status(), 200);
+        let computed: Value = self
+            .http
+            .post(format!("{}/api-depot/revisions/{id}/compute", self.base))
+            .header("Authorization", &self.auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if computed["validation"]["valid"] != true {
+            return None;
+        }
+        let published = self
+            .http
+            .post(format!("{}/api-depot/revisions/{id}/publish", self.base))
+            .header("Authorization", &self.auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), 200);
+        Some(id)
+    }
+}
+
+/// Waits until every job of these communes has ended.
+async fn consolidated(store: &dyn Store, communes: impl Iterator<Item = &String> + Clone) {
+    for _ in 0..600 {
+        let mut pending = 0;
+        for code in communes.clone() {
+            pending += store
+                .jobs(code)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|j| j.status == "pending" || j.status == "running")
+                .count();
+        }
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("consolidation did not finish within 60 s");
+}
+
+/// Active address ids of a commune in the base.
+async fn base_ids(store: &dyn Store, code: &str) -> BTreeSet<String> {
+    let base = store.commune_base(code).await.unwrap();
+    base.addresses.iter().filter(|a| a.active).map(|a| a.id.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_revisions_of_the_sample_keep_their_ids_and_feed_every_change() {
+    let (Some(first_dir), Some(second_dir)) = (sample("small"), sample("small-rev2")) else {
+        eprintln!("skipped: ../shared/data/synthetic not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
+    let store: Arc<dyn Store> = ban_service_kit::open_store(&url).await.unwrap();
+    let client = store
+        .create_client(NewClient {
+            id: object_id(chrono::Utc::now()),
+            nom: "Éditeur".into(),
+            mandataire: "Éditeur".into(),
+            email: None,
+            authorization_strategy: AuthorizationStrategy::Internal,
+            perimeters: vec![],
+            token: token(),
+        })
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let depot = Depot {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", listener.local_addr().unwrap()),
+        auth: format!("Token {}", client.token),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(serve(listener, store.clone(), Services::All, Duration::from_secs(120), async {
+            let _ = stopped.await;
+        }));
+
+    // First revision: each valid file becomes its commune's part of the base, as given.
+    let first_files = files(&first_dir);
+    let mut first = BTreeMap::new();
+    for (code, path) in &first_files {
+        if let Some(revision) = depot.publish(code, std::fs::read(path).unwrap()).await {
+            first.insert(code.clone(), revision);
+        }
+    }
+    assert!(first.len() >= 15, "only {} valid files in the first revision", first.len());
+    consolidated(&*store, first.keys()).await;
+    for (code, revision) in &first {
+        assert_eq!(base_ids(&*store, code).await, address_ids(&first_files[code]), "commune {code}");
+        let commune = store.base_commune(code).await.unwrap().unwrap();
+        assert_eq!(commune.revision.as_deref(), Some(revision.as_str()));
+        assert_eq!(commune.addresses as usize, address_ids(&first_files[code]).len());
+    }
+    let feed = store.changes_since(0, i64::MAX).await.unwrap();
+    assert!(feed.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    assert!(feed.iter().all(|c| c.op == "created"));
+    assert_eq!(feed.iter().filter(|c| c.kind == "commune").count(), first.len());
+    let after_first = feed.last().unwrap().seq;
+
+    // Second revision: ids kept, new ones created, missing ones disabled, all in the feed.
+    let second_files = files(&second_dir);
+    let mut second = BTreeMap::new();
+    for code in first.keys() {
+        if let Some(revision) = depot.publish(code, std::fs::read(&second_files[code]).unwrap()).await {
+            second.insert(code.clone(), revision);
+        }
+    }
+    assert!(!second.is_empty());
+    consolidated(&*store, second.keys()).await;
+    let feed = store.changes_since(after_first, i64::MAX).await.unwrap();
+    let (mut kept, mut total) = (0, 0);
+    for (code, revision) in &second {
+        let (before, after) = (address_ids(&first_files[code]), address_ids(&second_files[code]));
+        assert_eq!(base_ids(&*store, code).await, after, "commune {code}");
+        let ops: BTreeMap<&str, &str> = feed
+            .iter()
+            .filter(|c| c.kind == "address" && c.commune == *code)
+            .map(|c| (c.id.as_str(), c.op.as_str()))
+            .collect();
+        for id in after.difference(&before) {
+            assert_eq!(ops.get(id.as_str()), Some(&"created"), "commune {code}, address {id}");
+        }
+        for id in before.difference(&after) {
+            assert_eq!(ops.get(id.as_str()), Some(&"disabled"), "commune {code}, address {id}");
+        }
+        assert!(feed.iter().all(|c| c.commune != *code || c.revision.as_deref() == Some(revision.as_str())));
+        kept += before.intersection(&after).count();
+        total += before.len();
+    }
+    assert!(kept * 10 > total * 9, "only {kept} of {total} ids kept");
+
+    // A job run again changes nothing.
+    let code = second.keys().next().unwrap();
+    let job = store.jobs(code).await.unwrap().pop().unwrap();
+    let worker = ban_consolidator::Consolidator::new(store.clone());
+    assert_eq!(worker.process(&job).await.unwrap(), ban_consolidator::Outcome::Unchanged);
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
