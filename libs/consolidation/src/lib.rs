@@ -14,6 +14,8 @@
 //!
 //! Rows for the same address (same id, or same street + number + suffix + commune déléguée)
 //! are merged into one address with several positions, in file order.
+pub mod legacy;
+
 use ban_bal::normalize::normalize_street_name;
 use ban_domain::base::{Address, AddressPosition, Toponym};
 pub use ban_domain::base::{Change, ChangeOp};

@@ -37,8 +37,14 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 /// Starts logging to stderr: `RUST_LOG` filters (default `info`), `LOG_FORMAT=json` for one
 /// JSON object per line, anything else for human-readable lines.
 pub fn init_tracing() {
+    init_tracing_at("info");
+}
+
+/// Like [`init_tracing`], logging at `level` unless `RUST_LOG` says otherwise (command-line
+/// tools with a progress bar log warnings only).
+pub fn init_tracing_at(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match std::env::var("LOG_FORMAT").as_deref() {
         Ok("json") => builder.json().try_init(),

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use ban::{admin, serve, validate};
+use ban::{admin, import, serve, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +27,11 @@ enum Command {
     Depot(serve::ServiceArgs),
     /// Run the consolidation worker alone (with health and metrics).
     Consolidator(serve::ServiceArgs),
+    /// Publish every BAL file of a directory (one commune each) into the national base:
+    /// validation, spatial checks, publication, consolidation. Failures are listed at the end.
+    Import(import::ImportArgs),
+    /// Load a legacy BAN export as the base of the communes that have no BAL.
+    ImportLegacy(import::LegacyArgs),
     /// Manage the clients allowed to publish.
     Client {
         #[command(subcommand)]
@@ -54,6 +59,8 @@ fn main() -> ExitCode {
         Command::Consolidator(args) => {
             runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Consolidator)))
         }
+        Command::Import(args) => runtime().and_then(|rt| rt.block_on(import::import(&args))),
+        Command::ImportLegacy(args) => runtime().and_then(|rt| rt.block_on(import::import_legacy(&args))),
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
         }

@@ -1,0 +1,309 @@
+//! `ban import DIR` (publishes every BAL file of a directory, one commune each, through the
+//! depot's path: revision, validation with the spatial checks, publication, consolidation)
+//! and `ban import-legacy FILE` (a legacy BAN export as the base of the communes without BAL).
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use ban_consolidation::legacy::read_legacy;
+use ban_consolidator::{Consolidator, Input, Outcome};
+use ban_domain::base::CommuneSource;
+use ban_service_kit::open_store;
+use ban_store::ids::{object_id, token};
+use ban_store::{AuthorizationStrategy, Client, ComputedValidation, NewClient, NewRevision, Publication, Store, StoredFile};
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
+
+use crate::admin::StoreArgs;
+
+/// The client the imports publish as.
+const IMPORT_CLIENT: &str = "ban import";
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Directory of BAL files (`*.csv`, searched recursively), each named after its commune's
+    /// INSEE code (`54084.csv`).
+    pub dir: PathBuf,
+    /// Files worked on at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LegacyArgs {
+    /// A BAN export in the legacy "adresses" CSV format (`.csv` or `.csv.gz`).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// A commune that did not make it, and why.
+#[derive(Debug)]
+struct Failure {
+    commune: String,
+    file: PathBuf,
+    reason: String,
+}
+
+fn bar(length: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    let template = format!("{what:>13} [{{bar:40}}] {{pos}}/{{len}} {{per_sec}} eta {{eta}} {{msg}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
+    ban_service_kit::init_tracing_at("warn");
+    let started = Instant::now();
+    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let client = import_client(&*store).await?;
+    let mut files = Vec::new();
+    csv_files(&args.dir, &mut files).with_context(|| format!("reading {}", args.dir.display()))?;
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("no .csv file under {}", args.dir.display());
+    }
+
+    // Validate and publish, a few files at a time.
+    let publishing = bar(files.len() as u64, "publishing");
+    let permits = Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1)));
+    let mut tasks = JoinSet::new();
+    for file in files.iter().cloned() {
+        let (store, client, permits) = (store.clone(), client.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            publish_file(&*store, &client, file).await
+        });
+    }
+    let mut failures = Vec::new();
+    let mut published = BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        match done? {
+            Ok((commune, file)) => {
+                published.insert(commune, file);
+            }
+            Err(failure) => failures.push(failure),
+        }
+        publishing.inc(1);
+    }
+    publishing.finish();
+
+    // Consolidate what was published (a running `ban serve` may take part of the jobs).
+    let consolidating = bar(published.len() as u64, "consolidating");
+    let mut workers = JoinSet::new();
+    for _ in 0..args.jobs.max(1) {
+        let (worker, bar) = (Consolidator::new(store.clone()), consolidating.clone());
+        workers.spawn(async move {
+            while worker.work_one().await? {
+                bar.inc(1);
+            }
+            Ok::<_, ban_store::StoreError>(())
+        });
+    }
+    while let Some(done) = workers.join_next().await {
+        done??;
+    }
+    consolidating.finish();
+    for (commune, file) in &published {
+        let job = store.jobs(commune).await?.pop();
+        match job {
+            Some(job) if job.status == "failed" => failures.push(Failure {
+                commune: commune.clone(),
+                file: file.clone(),
+                reason: job.message.unwrap_or_default(),
+            }),
+            Some(job) if job.status != "done" => failures.push(Failure {
+                commune: commune.clone(),
+                file: file.clone(),
+                reason: format!("still {} (another worker holds it)", job.status),
+            }),
+            _ => {}
+        }
+    }
+
+    let (communes, toponyms, addresses) = store.base_counts().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{} files: {} published, {} failed, in {seconds:.1} s",
+        files.len(),
+        published.len(),
+        failures.len()
+    );
+    println!("base: {communes} communes, {toponyms} toponyms, {addresses} addresses");
+    report_failures(&mut failures);
+    Ok(())
+}
+
+fn report_failures(failures: &mut [Failure]) {
+    if failures.is_empty() {
+        return;
+    }
+    failures.sort_by(|a, b| a.commune.cmp(&b.commune));
+    println!("failed:");
+    for failure in failures.iter() {
+        println!("  {} {}: {}", failure.commune, failure.file.display(), failure.reason);
+    }
+}
+
+/// The import's client, created on first use.
+async fn import_client(store: &dyn Store) -> anyhow::Result<Client> {
+    if let Some(client) = store.clients().await?.into_iter().find(|c| c.nom == IMPORT_CLIENT) {
+        return Ok(client);
+    }
+    Ok(store
+        .create_client(NewClient {
+            id: object_id(Utc::now()),
+            nom: IMPORT_CLIENT.into(),
+            mandataire: IMPORT_CLIENT.into(),
+            email: None,
+            authorization_strategy: AuthorizationStrategy::Internal,
+            perimeters: vec![],
+            token: token(),
+        })
+        .await?)
+}
+
+fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            csv_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Publishes one file as a revision of its commune; the commune if published.
+async fn publish_file(store: &dyn Store, client: &Client, file: PathBuf) -> Result<(String, PathBuf), Failure> {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let fail = |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason };
+    if ban_domain::InseeCode::parse(&stem).is_err() {
+        return Err(fail("the file is not named after an INSEE code (54084.csv)".into()));
+    }
+    let bytes = tokio::fs::read(&file).await.map_err(|e| fail(format!("cannot read: {e}")))?;
+    let store_error = |e: ban_store::StoreError| fail(e.to_string());
+    let now = Utc::now();
+    let revision = NewRevision {
+        id: object_id(now),
+        client_id: client.id.clone(),
+        code_commune: stem.clone(),
+        context: serde_json::json!({"organisation": IMPORT_CLIENT, "extras": {"file": file.display().to_string()}}),
+    };
+    let revision = store.create_revision(revision, now).await.map_err(store_error)?;
+    let stored = StoredFile {
+        id: object_id(now),
+        revision_id: revision.id.clone(),
+        size: bytes.len() as i64,
+        hash: hex::encode(Sha256::digest(&bytes)),
+        kind: "bal".into(),
+        created_at: now,
+    };
+    store.attach_file(&revision.id, stored, &bytes).await.map_err(store_error)?;
+    let previous_rows = store.current_revision(&stem).await.map_err(store_error)?.and_then(|r| r.rows_count);
+    let (commune, importer) = (stem.clone(), client.clone());
+    let computed = tokio::task::spawn_blocking(move || {
+        ban_depot::validation::compute(&bytes, &commune, &importer, previous_rows.unwrap_or(0).max(0) as usize)
+    })
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    let errors = if computed.valid { None } else { Some(first_errors(&computed.validation)) };
+    let saved =
+        ComputedValidation { validation: computed.validation, is_ready: computed.valid, rows_count: computed.rows_count };
+    store.save_validation(&revision.id, saved, Utc::now()).await.map_err(store_error)?;
+    if let Some(errors) = errors {
+        return Err(fail(format!("invalid ({errors})")));
+    }
+    let publication = Publication { habilitation: None, at: Utc::now() };
+    store.publish(&revision.id, publication).await.map_err(store_error)?;
+    Ok((stem, file))
+}
+
+/// The error codes of a stored validation, with the first line of each.
+fn first_errors(validation: &serde_json::value::RawValue) -> String {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(validation.get()) else {
+        return "unreadable report".into();
+    };
+    let mut first_line: BTreeMap<&str, u64> = BTreeMap::new();
+    for issue in value["issues"].as_array().into_iter().flatten() {
+        if issue["level"] == "E" || issue["level"] == "error" {
+            if let (Some(code), Some(line)) = (issue["code"].as_str(), issue["line"].as_u64()) {
+                first_line.entry(code).or_insert(line);
+            }
+        }
+    }
+    let codes: Vec<String> = value["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str())
+        .map(|code| match first_line.get(code) {
+            Some(line) => format!("{code} line {line}"),
+            None => code.to_owned(),
+        })
+        .collect();
+    codes.join(", ")
+}
+
+pub async fn import_legacy(args: &LegacyArgs) -> anyhow::Result<()> {
+    ban_service_kit::init_tracing_at("warn");
+    let started = Instant::now();
+    let bytes = read_maybe_gzip(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let rows = read_legacy(bytes.as_slice()).with_context(|| format!("reading {}", args.file.display()))?;
+    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let worker = Consolidator::new(store.clone());
+    let progress = bar(rows.communes.len() as u64, "importing");
+    let (mut applied, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
+    for (commune, commune_rows) in rows.communes {
+        let input = Input {
+            commune: commune.clone(),
+            source: CommuneSource::Legacy,
+            revision: None,
+            commune_id: None,
+            rows: commune_rows,
+            job: None,
+        };
+        match worker.consolidate(input).await {
+            Ok(Outcome::Skipped(reason)) => skipped.push(reason),
+            Ok(_) => applied += 1,
+            Err(error) => {
+                failures.push(Failure { commune, file: args.file.clone(), reason: error.to_string() })
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish();
+    println!(
+        "{applied} communes imported from {}, {} left to their BAL, {} failed, {} rows left out, in {:.1} s",
+        args.file.display(),
+        skipped.len(),
+        failures.len(),
+        rows.skipped.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (line, reason) in rows.skipped.iter().take(20) {
+        println!("  line {line}: {reason}");
+    }
+    report_failures(&mut failures);
+    Ok(())
+}
+
+fn read_maybe_gzip(path: &Path) -> std::io::Result<Vec<u8>> {
+    let bytes = std::fs::read(path)?;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut text)?;
+    Ok(text)
+}
