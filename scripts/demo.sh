@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: `ban serve` on a SQLite file under ./data/, then a
 # municipality's publication of a real BAL file through the submission API (create, upload,
-# compute, publish), and a file with defects refused with its line-numbered report. The
+# compute, publish), its consolidation into the national base (change feed summed up), and a
+# file with defects refused with its line-numbered report. The
 # server keeps running afterwards (Ctrl-C stops it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,8 +19,10 @@ curl -sf "http://$LISTEN/healthz" >/dev/null || { echo "ban serve did not start 
 
 TOKEN="$("$BAN" client create --name "Démo" --mandataire "BAN Sync" --internal)"
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+PUBLISHED=""
 publish() { # commune file
   local commune="$1" file="$2" id
+  PUBLISHED=""
   echo
   echo "== $file → commune $commune"
   id=$(curl -sf -X POST -H "Authorization: Token $TOKEN" -H 'Content-Type: application/json' \
@@ -32,8 +35,40 @@ publish() { # commune file
 + "".join("\n  line %s: %s %s%s" % (i["line"], i["level"], i["code"], " (%s = %r)" % (i["field"], i["value"]) if i["field"] else "") for i in d["validation"]["issues"] if i["level"] == "E")'
   curl -s -X POST -H "Authorization: Token $TOKEN" "$BASE/revisions/$id/publish" | json '
 "published: current revision of %s since %s" % (d["codeCommune"], d["publishedAt"]) if "status" in d and d["status"] == "published" else "not published: %s (HTTP %s)" % (d["detail"], d["status"])'
+  curl -sf "$BASE/communes/$commune/current-revision" 2>/dev/null | grep -q "\"id\":\"$id\"" && PUBLISHED="$id"
+  return 0
 }
+
+# The national base before the commune's BAL: an old BAN export of it (when ../shared is here).
+LEGACY=../shared/data/real-ban-legacy/adresses-54084_ban-legacy.csv
+if [ -f "$LEGACY" ]; then
+  echo "== legacy BAN export → base of 54084 until it publishes its BAL"
+  "$BAN" import-legacy "$LEGACY"
+fi
+
 publish 54084 data/samples/54084_mont-bonvillers.csv
+if [ -n "$PUBLISHED" ]; then
+  # The consolidator turns the publication into the commune's part of the base.
+  for _ in $(seq 100); do
+    "$BAN" changes --limit 100000000 | grep -q "\"kind\":\"commune\".*\"revision\":\"$PUBLISHED\"" && break
+    sleep 0.1
+  done
+  "$BAN" changes --limit 100000000 | python3 -c '
+import collections, json, sys
+revision = sys.argv[1]
+changes = [json.loads(line) for line in sys.stdin]
+mine = [c for c in changes if c["revision"] == revision]
+ops = collections.Counter((c["kind"], c["op"]) for c in mine)
+commune = [c for c in mine if c["kind"] == "commune"]
+if not commune:
+    sys.exit("consolidation not done yet: see the server log")
+state = commune[-1]["state"]
+print("consolidated: %s (%s) now %d addresses, %d toponyms, from its BAL; feed seq %d..%d"
+      % (state["name"], state["code"], state["addresses"], state["toponyms"], mine[0]["seq"], mine[-1]["seq"]))
+print("  changes: " + ", ".join("%s %s %d" % (k, o, n) for (k, o), n in sorted(ops.items())))
+print("  (an address \"updated\" kept its BAN id from the legacy base: matched by cle_interop or street and number)")
+' "$PUBLISHED"
+fi
 publish 67482 data/samples/67482_strasbourg_with-defects.csv
 
 echo

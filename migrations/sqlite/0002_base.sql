@@ -26,12 +26,13 @@ CREATE TABLE base_communes (
     seq    INTEGER NOT NULL
 );
 
+-- Keyed by their UUIDs only (no rowid): one b-tree to write per object, not two.
 CREATE TABLE base_toponyms (
     id      TEXT PRIMARY KEY,
     commune TEXT NOT NULL,
     active  INTEGER NOT NULL,
     seq     INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX base_toponyms_commune ON base_toponyms (commune);
 
 CREATE TABLE base_addresses (
@@ -39,7 +40,7 @@ CREATE TABLE base_addresses (
     commune TEXT NOT NULL,
     active  INTEGER NOT NULL,
     seq     INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX base_addresses_commune ON base_addresses (commune);
 
 -- Jobs are claimed for a time (a worker that dies releases them when it runs out), and say

@@ -38,13 +38,17 @@ pub fn read_legacy(source: &(impl Source + ?Sized)) -> Result<LegacyRows, Legacy
     let mut names: Vec<String> = Vec::new();
     while tokenizer.next_row(&mut raw)? {
         if !raw.is_blank() {
-            names = raw.fields().map(|f| dialect.encoding.decode(f).trim_start_matches('\u{feff}').to_owned()).collect();
+            names = raw
+                .fields()
+                .map(|f| dialect.encoding.decode(f).trim_start_matches('\u{feff}').to_owned())
+                .collect();
             break;
         }
     }
     let column = |name: &str| names.iter().position(|n| n == name);
     let required = |name: &'static str| column(name).ok_or(LegacyError::MissingColumn(name));
-    let (code_insee, nom_voie, numero) = (required("code_insee")?, required("nom_voie")?, required("numero")?);
+    let (code_insee, nom_voie, numero) =
+        (required("code_insee")?, required("nom_voie")?, required("numero")?);
     let optional = [
         "id",
         "id_fantoir",
@@ -94,9 +98,9 @@ pub fn read_legacy(source: &(impl Source + ?Sized)) -> Result<LegacyRows, Legacy
         }
         let suffixe = text(rep).map(|s| s.to_lowercase());
         let number_f = |i| text(i).and_then(|v| v.replace(',', ".").parse::<f64>().ok());
-        let position = number_f(lon)
-            .zip(number_f(lat))
-            .map(|(lon, lat)| (text(type_position).and_then(|t| PositionType::from_canonical(&t)), [lon, lat]));
+        let position = number_f(lon).zip(number_f(lat)).map(|(lon, lat)| {
+            (text(type_position).and_then(|t| PositionType::from_canonical(&t)), [lon, lat])
+        });
         let cle_interop = text(id)
             .filter(|id| looks_like_cle(id))
             .or_else(|| {

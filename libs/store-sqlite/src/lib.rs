@@ -27,11 +27,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            // 64 MiB of page cache: the base's indexes are large and written at random.
-            .pragma("cache_size", "-65536");
+            // Statement journals (multi-row upserts) in memory rather than in temporary files.
+            .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            // 256 MiB of page cache for the writer: the base's id indexes are large and
+            // written at random (UUIDs).
+            .connect_with(options.clone().pragma("cache_size", "-262144"))
             .await
             .map_err(StoreError::database)?;
         sqlx::migrate!("../../migrations/sqlite").run(&writer).await.map_err(StoreError::database)?;

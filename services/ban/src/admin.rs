@@ -117,3 +117,28 @@ pub async fn habilitation(command: &HabilitationCommand, store: &StoreArgs) -> a
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Args)]
+pub struct ChangesArgs {
+    /// Print the changes after this seq.
+    #[arg(long, default_value_t = 0)]
+    pub since: i64,
+    /// At most this many.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `ban changes`: the change feed as JSON lines, in seq order.
+pub async fn changes(args: &ChangesArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for change in store.changes_since(args.since, args.limit).await? {
+        serde_json::to_writer(&mut out, &change)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

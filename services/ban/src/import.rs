@@ -13,7 +13,9 @@ use ban_consolidator::{Consolidator, Input, Outcome};
 use ban_domain::base::CommuneSource;
 use ban_service_kit::open_store;
 use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, Client, ComputedValidation, NewClient, NewRevision, Publication, Store, StoredFile};
+use ban_store::{
+    AuthorizationStrategy, Client, ComputedValidation, NewClient, NewRevision, Publication, Store, StoredFile,
+};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
@@ -81,21 +83,25 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         let (store, client, permits) = (store.clone(), client.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            publish_file(&*store, &client, file).await
+            let started = Instant::now();
+            publish_file(&*store, &client, file).await.map(|done| (done, started.elapsed()))
         });
     }
     let mut failures = Vec::new();
     let mut published = BTreeMap::new();
+    let mut publish_times = Vec::new();
     while let Some(done) = tasks.join_next().await {
         match done? {
-            Ok((commune, file)) => {
+            Ok(((commune, file), took)) => {
                 published.insert(commune, file);
+                publish_times.push(took);
             }
             Err(failure) => failures.push(failure),
         }
         publishing.inc(1);
     }
     publishing.finish();
+    let published_in = started.elapsed();
 
     // Consolidate what was published (a running `ban serve` may take part of the jobs).
     let consolidating = bar(published.len() as u64, "consolidating");
@@ -103,14 +109,19 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     for _ in 0..args.jobs.max(1) {
         let (worker, bar) = (Consolidator::new(store.clone()), consolidating.clone());
         workers.spawn(async move {
+            let mut times = Vec::new();
+            let mut started = Instant::now();
             while worker.work_one().await? {
+                times.push(started.elapsed());
                 bar.inc(1);
+                started = Instant::now();
             }
-            Ok::<_, ban_store::StoreError>(())
+            Ok::<_, ban_store::StoreError>(times)
         });
     }
+    let mut consolidation_times = Vec::new();
     while let Some(done) = workers.join_next().await {
-        done??;
+        consolidation_times.extend(done??);
     }
     consolidating.finish();
     for (commune, file) in &published {
@@ -139,8 +150,27 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         failures.len()
     );
     println!("base: {communes} communes, {toponyms} toponyms, {addresses} addresses");
+    let consolidated_in = started.elapsed() - published_in;
+    println!(
+        "validation and publication: {:.1} s (per file: {}); consolidation: {:.1} s (per commune: {})",
+        published_in.as_secs_f64(),
+        spread(&mut publish_times),
+        consolidated_in.as_secs_f64(),
+        spread(&mut consolidation_times),
+    );
     report_failures(&mut failures);
     Ok(())
+}
+
+/// Median and maximum of some durations, in milliseconds.
+fn spread(times: &mut [std::time::Duration]) -> String {
+    times.sort();
+    match (times.get(times.len() / 2), times.last()) {
+        (Some(median), Some(max)) => {
+            format!("median {:.1} ms, max {:.1} ms", median.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3)
+        }
+        _ => "none".into(),
+    }
 }
 
 fn report_failures(failures: &mut [Failure]) {
@@ -185,7 +215,11 @@ fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Publishes one file as a revision of its commune; the commune if published.
-async fn publish_file(store: &dyn Store, client: &Client, file: PathBuf) -> Result<(String, PathBuf), Failure> {
+async fn publish_file(
+    store: &dyn Store,
+    client: &Client,
+    file: PathBuf,
+) -> Result<(String, PathBuf), Failure> {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let fail = |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason };
     if ban_domain::InseeCode::parse(&stem).is_err() {
@@ -213,13 +247,21 @@ async fn publish_file(store: &dyn Store, client: &Client, file: PathBuf) -> Resu
     let previous_rows = store.current_revision(&stem).await.map_err(store_error)?.and_then(|r| r.rows_count);
     let (commune, importer) = (stem.clone(), client.clone());
     let computed = tokio::task::spawn_blocking(move || {
-        ban_depot::validation::compute(&bytes, &commune, &importer, previous_rows.unwrap_or(0).max(0) as usize)
+        ban_depot::validation::compute(
+            &bytes,
+            &commune,
+            &importer,
+            previous_rows.unwrap_or(0).max(0) as usize,
+        )
     })
     .await
     .map_err(|e| fail(e.to_string()))?;
     let errors = if computed.valid { None } else { Some(first_errors(&computed.validation)) };
-    let saved =
-        ComputedValidation { validation: computed.validation, is_ready: computed.valid, rows_count: computed.rows_count };
+    let saved = ComputedValidation {
+        validation: computed.validation,
+        is_ready: computed.valid,
+        rows_count: computed.rows_count,
+    };
     store.save_validation(&revision.id, saved, Utc::now()).await.map_err(store_error)?;
     if let Some(errors) = errors {
         return Err(fail(format!("invalid ({errors})")));

@@ -32,6 +32,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Load a legacy BAN export as the base of the communes that have no BAL.
     ImportLegacy(import::LegacyArgs),
+    /// Print the change feed of the national base (JSON lines).
+    Changes(admin::ChangesArgs),
     /// Manage the clients allowed to publish.
     Client {
         #[command(subcommand)]
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         }
         Command::Import(args) => runtime().and_then(|rt| rt.block_on(import::import(&args))),
         Command::ImportLegacy(args) => runtime().and_then(|rt| rt.block_on(import::import_legacy(&args))),
+        Command::Changes(args) => runtime().and_then(|rt| rt.block_on(admin::changes(&args))),
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
         }

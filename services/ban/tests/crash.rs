@@ -1,6 +1,7 @@
 //! Reliability: `ban serve` killed (SIGKILL) at arbitrary moments while clients upload,
-//! compute and publish leaves a consistent store: the previous current revision or the new
-//! one, never half a publication; every accepted file whole.
+//! compute and publish, and while its consolidator works, leaves a consistent store: the
+//! previous current revision or the new one, never half a publication; every accepted file
+//! whole; the base and its feed whole; every job ends once the server is back.
 #![allow(clippy::unwrap_used)]
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,7 +12,8 @@ use sha2::{Digest, Sha256};
 
 fn ban(database: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ban"));
-    command.env("DATABASE_URL", database).env("RUST_LOG", "warn");
+    // A killed worker's job is taken over after a second.
+    command.env("DATABASE_URL", database).env("RUST_LOG", "warn").env("CONSOLIDATOR_LEASE_SECS", "1");
     command
 }
 
@@ -110,6 +112,34 @@ async fn check_store(database: &str, published_before: &mut usize) {
     job_revisions.sort_unstable();
     published_ids.sort_unstable();
     assert_eq!(job_revisions, published_ids);
+    // The feed has no hole; the base holds a published revision whole.
+    let feed = store.changes_since(0, i64::MAX).await.unwrap();
+    assert!(feed.iter().enumerate().all(|(i, c)| c.seq == i as i64 + 1), "the feed has a hole");
+    let base = store.commune_base("54084").await.unwrap();
+    if let Some(commune) = &base.commune {
+        assert!(published_ids.contains(&commune.revision.as_deref().unwrap()));
+        assert_eq!(base.version, feed.iter().filter(|c| c.commune == "54084").map(|c| c.seq).max().unwrap());
+        let active = base.addresses.iter().filter(|a| a.active).count();
+        assert_eq!(active, commune.addresses as usize);
+        assert!(active > 400, "every address of the file: {active}");
+    }
+}
+
+/// Once the server is back, every job ends and the base holds the current revision.
+async fn check_jobs_end(database: &str) {
+    let store = ban_service_kit::open_store(database).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let jobs = store.jobs("54084").await.unwrap();
+        if jobs.iter().all(|j| j.status == "done") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "jobs left: {jobs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let current = store.current_revision("54084").await.unwrap().unwrap();
+    let commune = store.base_commune("54084").await.unwrap().unwrap();
+    assert_eq!(commune.revision, Some(current.id));
 }
 
 fn kill(mut child: Child) {
@@ -140,9 +170,12 @@ async fn killed_while_publishing_the_store_stays_consistent() {
         check_store(&database, &mut published).await;
     }
     assert!(published > 0, "some publications went through");
-    // After a last restart, the service answers from the store as it was left.
+    // After a last restart, the service answers from the store as it was left, and works
+    // off the jobs the killed processes left.
     let (child, base) = start(&database).await;
     let current = reqwest::get(format!("{base}/api-depot/communes/54084/current-revision")).await.unwrap();
     assert_eq!(current.status(), 200);
+    check_jobs_end(&database).await;
+    check_store(&database, &mut published).await;
     kill(child);
 }
