@@ -125,14 +125,31 @@ async fn base_ids(store: &dyn Store, code: &str) -> BTreeSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_revisions_of_the_sample_keep_their_ids_and_feed_every_change() {
+async fn on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    two_revisions_keep_their_ids_and_feed_every_change(&format!(
+        "sqlite://{}",
+        dir.path().join("ban.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres() {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let url = ban_store_postgres::fresh_schema(&url, "e2e_consolidation").await.unwrap();
+    two_revisions_keep_their_ids_and_feed_every_change(&url).await;
+}
+
+async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
     let (Some(first_dir), Some(second_dir)) = (sample("small"), sample("small-rev2")) else {
         eprintln!("skipped: ../shared/data/synthetic not found");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store: Arc<dyn Store> = ban_service_kit::open_store(&url).await.unwrap();
+    let store: Arc<dyn Store> = ban_service_kit::open_store(url).await.unwrap();
     let client = store
         .create_client(NewClient {
             id: object_id(chrono::Utc::now()),

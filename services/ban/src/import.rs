@@ -124,6 +124,7 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         consolidation_times.extend(done??);
     }
     consolidating.finish();
+    let consolidated_in = started.elapsed() - published_in;
     for (commune, file) in &published {
         let job = store.jobs(commune).await?.pop();
         match job {
@@ -150,7 +151,6 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         failures.len()
     );
     println!("base: {communes} communes, {toponyms} toponyms, {addresses} addresses");
-    let consolidated_in = started.elapsed() - published_in;
     println!(
         "validation and publication: {:.1} s (per file: {}); consolidation: {:.1} s (per commune: {})",
         published_in.as_secs_f64(),

@@ -19,6 +19,7 @@ use ban_spatial::contours::Contours;
 use ban_store::{BaseChanges, Job, JobEnd, Revision, Store, StoreError};
 use chrono::Utc;
 use rustc_hash::{FxHashMap, FxHashSet};
+use tracing::Instrument;
 
 /// Production drops positions farther than this outside their commune's contour.
 pub const OUTSIDE_TOLERANCE_M: f64 = 5_000.0;
@@ -153,9 +154,17 @@ impl Consolidator {
         };
         let span =
             tracing::info_span!("job", id = job.id, commune = %job.code_commune, revision = %job.revision_id);
-        let _guard = span.enter();
+        let end = self.outcome(&job).instrument(span).await;
+        if let Some(end) = end {
+            self.store.finish_job(job.id, end, Utc::now()).await?;
+        }
+        Ok(true)
+    }
+
+    /// Works a claimed job; how it ends, unless the transaction that applied it ended it.
+    async fn outcome(&self, job: &Job) -> Option<JobEnd> {
         let started = std::time::Instant::now();
-        let end = match self.process(&job).await {
+        match self.process(job).await {
             Ok(outcome) => {
                 tracing::info!(outcome = ?outcome, ms = started.elapsed().as_millis() as u64, "job done");
                 match outcome {
@@ -175,11 +184,7 @@ impl Consolidator {
                 tracing::warn!(%error, "job failed");
                 Some(JobEnd::Failed { message: error.to_string() })
             }
-        };
-        if let Some(end) = end {
-            self.store.finish_job(job.id, end, Utc::now()).await?;
         }
-        Ok(true)
     }
 
     /// Consolidates the revision of a job.
