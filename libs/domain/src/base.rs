@@ -1,5 +1,5 @@
 //! The national base: what a commune's addresses become once consolidated. These are the
-//! states the change feed carries.
+//! states the change feed carries (absent values are left out rather than written as `null`).
 use serde::{Deserialize, Serialize};
 
 use crate::{BanId, PositionType};
@@ -14,8 +14,10 @@ pub struct Toponym {
     /// A lieu-dit (a BAL row numbered 99999), rather than a street.
     pub lieu_dit: bool,
     /// The street code of `cle_interop` (`54084_0200`), when the file gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cle_voie: Option<String>,
     /// Where a lieu-dit is (a street's place follows from its addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<[f64; 2]>,
     pub active: bool,
 }
@@ -23,6 +25,7 @@ pub struct Toponym {
 /// One position of an address.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AddressPosition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<PositionType>,
     /// Longitude, latitude (WGS84).
     pub coordinates: [f64; 2],
@@ -36,15 +39,22 @@ pub struct Address {
     pub commune: String,
     pub toponym: BanId,
     pub numero: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffixe: Option<String>,
     pub positions: Vec<AddressPosition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cle_interop: Option<String>,
     /// `lieudit_complement_nom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commune_deleguee: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parcelles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// `date_der_maj` (ISO date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     pub certified: bool,
     pub active: bool,
@@ -84,11 +94,14 @@ pub struct Commune {
     pub id: BanId,
     /// INSEE code.
     pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub source: CommuneSource,
     /// The depot revision consolidated (BAL source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// When that revision was published (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision_published_at: Option<String>,
     /// Active objects.
     pub addresses: u32,
