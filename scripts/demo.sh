@@ -66,7 +66,8 @@ state = commune[-1]["state"]
 print("consolidated: %s (%s) now %d addresses, %d toponyms, from its BAL; feed seq %d..%d"
       % (state["name"], state["code"], state["addresses"], state["toponyms"], mine[0]["seq"], mine[-1]["seq"]))
 print("  changes: " + ", ".join("%s %s %d" % (k, o, n) for (k, o), n in sorted(ops.items())))
-print("  (an address \"updated\" kept its BAN id from the legacy base: matched by cle_interop or street and number)")
+if ops[("address", "updated")]:
+    print("  (an address \"updated\" kept its BAN id from the legacy base: matched by cle_interop or street and number)")
 ' "$PUBLISHED"
 fi
 publish 67482 data/samples/67482_strasbourg_with-defects.csv
