@@ -2,6 +2,7 @@
 //! revision: the consolidator turns each publication into the commune's part of the base,
 //! keeping the BAN ids the files give, and writes every change to the feed.
 #![allow(clippy::unwrap_used)]
+mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,8 +10,7 @@ use std::time::Duration;
 
 use ban::serve::{serve, Services};
 use ban_bal::records::read_records;
-use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, NewClient, Store};
+use ban_store::Store;
 use serde_json::{json, Value};
 
 fn sample(revision: &str) -> Option<PathBuf> {
@@ -150,18 +150,7 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
         return;
     };
     let store: Arc<dyn Store> = ban_service_kit::open_store(url).await.unwrap();
-    let client = store
-        .create_client(NewClient {
-            id: object_id(chrono::Utc::now()),
-            nom: "Éditeur".into(),
-            mandataire: "Éditeur".into(),
-            email: None,
-            authorization_strategy: AuthorizationStrategy::Internal,
-            perimeters: vec![],
-            token: token(),
-        })
-        .await
-        .unwrap();
+    let client = support::internal_client(&*store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let depot = Depot {
         http: reqwest::Client::new(),

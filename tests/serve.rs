@@ -1,11 +1,10 @@
 //! `ban serve` on a temporary directory (embedded SQLite), on a free port, driven over HTTP
 //! like a municipality's software would: health, then a whole publication, then reads.
 #![allow(clippy::unwrap_used)]
+mod support;
 use std::path::PathBuf;
 
 use ban::serve::{serve, Services};
-use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, NewClient};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,18 +12,7 @@ async fn publish_a_commune_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("data/ban.db").display());
     let store = ban_service_kit::open_store(&url).await.unwrap();
-    let client = store
-        .create_client(NewClient {
-            id: object_id(chrono::Utc::now()),
-            nom: "Éditeur".into(),
-            mandataire: "Éditeur".into(),
-            email: None,
-            authorization_strategy: AuthorizationStrategy::Internal,
-            perimeters: vec![],
-            token: token(),
-        })
-        .await
-        .unwrap();
+    let client = support::internal_client(&*store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -13,12 +13,9 @@ use ban_consolidator::{Consolidator, Input, Outcome};
 use ban_domain::base::CommuneSource;
 use ban_service_kit::open_store;
 use ban_store::ids::{object_id, token};
-use ban_store::{
-    AuthorizationStrategy, Client, ComputedValidation, NewClient, NewRevision, Publication, Store, StoredFile,
-};
+use ban_store::{AuthorizationStrategy, Client, NewClient, NewRevision, Publication, Store};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
 use crate::admin::StoreArgs;
@@ -235,35 +232,13 @@ async fn publish_file(
         context: serde_json::json!({"organisation": IMPORT_CLIENT, "extras": {"file": file.display().to_string()}}),
     };
     let revision = store.create_revision(revision, now).await.map_err(store_error)?;
-    let stored = StoredFile {
-        id: object_id(now),
-        revision_id: revision.id.clone(),
-        size: bytes.len() as i64,
-        hash: hex::encode(Sha256::digest(&bytes)),
-        kind: "bal".into(),
-        created_at: now,
-    };
+    let stored = ban_depot::validation::bal_file(&revision.id, &bytes, now);
     store.attach_file(&revision.id, stored, &bytes).await.map_err(store_error)?;
-    let previous_rows = store.current_revision(&stem).await.map_err(store_error)?.and_then(|r| r.rows_count);
-    let (commune, importer) = (stem.clone(), client.clone());
-    let computed = tokio::task::spawn_blocking(move || {
-        ban_depot::validation::compute(
-            &bytes,
-            &commune,
-            &importer,
-            previous_rows.unwrap_or(0).max(0) as usize,
-        )
-    })
-    .await
-    .map_err(|e| fail(e.to_string()))?;
-    let errors = if computed.valid { None } else { Some(first_errors(&computed.validation)) };
-    let saved = ComputedValidation {
-        validation: computed.validation,
-        is_ready: computed.valid,
-        rows_count: computed.rows_count,
-    };
-    store.save_validation(&revision.id, saved, Utc::now()).await.map_err(store_error)?;
-    if let Some(errors) = errors {
+    let revision = ban_depot::validation::compute_revision(store, &revision, client, bytes)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    if !revision.is_ready {
+        let errors = revision.validation.as_deref().map(first_errors).unwrap_or_default();
         return Err(fail(format!("invalid ({errors})")));
     }
     let publication = Publication { habilitation: None, at: Utc::now() };
@@ -278,7 +253,7 @@ fn first_errors(validation: &serde_json::value::RawValue) -> String {
     };
     let mut first_line: BTreeMap<&str, u64> = BTreeMap::new();
     for issue in value["issues"].as_array().into_iter().flatten() {
-        if issue["level"] == "E" || issue["level"] == "error" {
+        if issue["level"] == "E" {
             if let (Some(code), Some(line)) = (issue["code"].as_str(), issue["line"].as_u64()) {
                 first_line.entry(code).or_insert(line);
             }

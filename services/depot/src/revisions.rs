@@ -11,14 +11,14 @@ use ban_bal::Cog;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
-    AuthorizationStrategy, ComputedValidation, HabilitationStatus, NewRevision, Publication, Revision,
-    RevisionFilter, StoreError, StoredFile,
+    AuthorizationStrategy, HabilitationStatus, NewRevision, Publication, Revision, RevisionFilter,
+    StoreError, StoredFile,
 };
 use chrono::{DateTime, Utc};
 use md5::Md5;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
 
@@ -133,15 +133,7 @@ pub async fn upload(
             ));
         }
     }
-    let now = Utc::now();
-    let file = StoredFile {
-        id: object_id(now),
-        revision_id: revision.id.clone(),
-        size: bytes.len() as i64,
-        hash: hex::encode(Sha256::digest(&bytes)),
-        kind: "bal".into(),
-        created_at: now,
-    };
+    let file = crate::validation::bal_file(&revision.id, &bytes, Utc::now());
     let file = state.store.attach_file(&revision.id, file, &bytes).await.map_err(|e| match e {
         StoreError::Precondition(message) | StoreError::Conflict(message) => {
             ApiError::precondition("file_already_attached", message)
@@ -183,23 +175,14 @@ pub async fn compute(
     let bytes = state.store.file_bytes(&revision.id).await?.ok_or_else(|| {
         ApiError::precondition("file_missing", "Aucun fichier n’est attaché à la révision.")
     })?;
-    let previous_rows =
-        state.store.current_revision(&revision.code_commune).await?.and_then(|r| r.rows_count).unwrap_or(0);
-    let (commune, client) = (revision.code_commune.clone(), caller.0.clone());
-    let span = tracing::Span::current();
-    let computed = tokio::task::spawn_blocking(move || {
-        let _entered = span.enter();
-        crate::validation::compute(&bytes, &commune, &client, previous_rows.max(0) as usize)
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "validation_failed", e.to_string()))?;
-    let saved = ComputedValidation {
-        validation: computed.validation,
-        is_ready: computed.valid,
-        rows_count: computed.rows_count,
-    };
-    let revision = state.store.save_validation(&revision.id, saved, Utc::now()).await?;
-    tracing::info!(revision = %revision.id, valid = computed.valid, rows = computed.rows_count, "revision computed");
+    let revision = crate::validation::compute_revision(&*state.store, &revision, &caller.0, bytes)
+        .await
+        .map_err(|e| match e {
+            crate::validation::ComputeError::Store(e) => e.into(),
+            stopped => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "validation_failed", stopped.to_string())
+            }
+        })?;
     Ok(Json(revision))
 }
 

@@ -7,10 +7,16 @@ use ban_bal::depot::{apply_depot_checks, apply_spatial_checks, DepotContext};
 use ban_bal::{Options, Report};
 use ban_domain::Level;
 use ban_spatial::contours::Contours;
-use ban_store::{AuthorizationStrategy, Client, Perimeter, PerimeterKind};
+use ban_store::ids::object_id;
+use ban_store::{
+    AuthorizationStrategy, Client, ComputedValidation, Perimeter, PerimeterKind, Revision, Store, StoreError,
+    StoredFile,
+};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 /// The version of the rules, as stored with each validation.
 pub const VALIDATOR_VERSION: &str =
@@ -23,6 +29,56 @@ pub struct Computed {
     pub validation: Box<RawValue>,
     pub valid: bool,
     pub rows_count: i64,
+}
+
+/// The stored form of a revision's BAL file: its size and SHA-256.
+pub fn bal_file(revision_id: &str, bytes: &[u8], at: DateTime<Utc>) -> StoredFile {
+    StoredFile {
+        id: object_id(at),
+        revision_id: revision_id.to_owned(),
+        size: bytes.len() as i64,
+        hash: hex::encode(Sha256::digest(bytes)),
+        kind: "bal".into(),
+        created_at: at,
+    }
+}
+
+/// Why a revision could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the validation stopped: {0}")]
+    Stopped(String),
+}
+
+/// Computes `bytes`, the file of the pending `revision` submitted by `client`, off the async
+/// runtime (mass deletion measured against the commune's current revision), and stores the
+/// validation: the revision as saved, ready when the file is valid.
+pub async fn compute_revision(
+    store: &dyn Store,
+    revision: &Revision,
+    client: &Client,
+    bytes: Vec<u8>,
+) -> Result<Revision, ComputeError> {
+    let previous_rows =
+        store.current_revision(&revision.code_commune).await?.and_then(|r| r.rows_count).unwrap_or(0);
+    let (commune, client) = (revision.code_commune.clone(), client.clone());
+    let span = tracing::Span::current();
+    let computed = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        compute(&bytes, &commune, &client, previous_rows.max(0) as usize)
+    })
+    .await
+    .map_err(|e| ComputeError::Stopped(e.to_string()))?;
+    let saved = ComputedValidation {
+        validation: computed.validation,
+        is_ready: computed.valid,
+        rows_count: computed.rows_count,
+    };
+    let revision = store.save_validation(&revision.id, saved, Utc::now()).await?;
+    tracing::info!(revision = %revision.id, valid = computed.valid, rows = computed.rows_count, "revision computed");
+    Ok(revision)
 }
 
 /// Validates `bytes` as the file of a revision of `commune` submitted by `client`: the rules
