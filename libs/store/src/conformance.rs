@@ -10,8 +10,9 @@ use serde_json::json;
 use crate::ids::{object_id, token};
 use crate::{
     Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, Commune,
-    CommuneSource, ComputedValidation, Habilitation, HabilitationStatus, JobEnd, NewClient, NewRevision,
-    Perimeter, Publication, RevisionFilter, RevisionStatus, Store, StoreError, StoredFile, Toponym,
+    CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation, HabilitationStatus,
+    JobEnd, NewClient, NewRevision, Perimeter, Publication, RevisionFilter, RevisionStatus, Store,
+    StoreError, StoredFile, Toponym,
 };
 
 /// Runs every check on `store` (a fresh, empty database).
@@ -24,6 +25,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     job_queue(&*store).await;
     base_and_feed(&*store).await;
     concurrent_changes(store.clone()).await;
+    feed_readers(&*store).await;
+    replication(&*store).await;
 }
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> crate::Client {
@@ -461,4 +464,133 @@ pub async fn concurrent_changes(store: Arc<dyn Store>) {
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
     assert!(outcomes.iter().any(|o| matches!(o, Err(StoreError::Conflict(_)))));
     assert_eq!(store.commune_base("56003").await.unwrap().addresses.len(), 1);
+}
+
+fn changes_of(
+    commune: Commune,
+    toponyms: Vec<Toponym>,
+    addresses: Vec<Address>,
+    planned_on: i64,
+) -> BaseChanges {
+    BaseChanges {
+        commune,
+        planned_on,
+        toponyms: toponyms.into_iter().map(Change::Created).collect(),
+        addresses: addresses.into_iter().map(Change::Created).collect(),
+        job: None,
+        at: Utc::now(),
+    }
+}
+
+/// The feed read by commune, by département and as a snapshot of current states; communes
+/// listed by département with their versions; objects found by id.
+pub async fn feed_readers(store: &dyn Store) {
+    let start = store.last_seq().await.unwrap();
+    let corsica = toponym("2A004", "Cours Napoléon");
+    let ajaccio = commune("2A004", 1);
+    let a1 = address(&corsica, 1, 8.7);
+    store
+        .apply_changes(changes_of(ajaccio.clone(), vec![corsica.clone()], vec![a1.clone()], 0))
+        .await
+        .unwrap();
+    let street = toponym("29001", "Rue du Port");
+    let b1 = address(&street, 1, -4.1);
+    let b2 = address(&street, 2, -4.2);
+    let first = changes_of(commune("29001", 2), vec![street.clone()], vec![b1.clone(), b2.clone()], 0);
+    let applied = store.apply_changes(first.clone()).await.unwrap();
+    let moved = Address { numero: 3, ..b2.clone() };
+    let second = BaseChanges {
+        commune: first.commune.clone(),
+        planned_on: applied.last_seq,
+        toponyms: vec![],
+        addresses: vec![Change::Updated { before: b2.clone(), after: moved.clone() }],
+        job: None,
+        at: Utc::now(),
+    };
+    let last = store.apply_changes(second).await.unwrap().last_seq;
+    assert_eq!(store.last_seq().await.unwrap(), last);
+
+    let read = |query: FeedQuery| async move { store.feed(&query).await.unwrap() };
+    let all = read(FeedQuery::since(start, 100)).await;
+    assert_eq!(all.len(), 3 + 4 + 2);
+    let corse = read(FeedQuery { departements: vec!["2A".into()], ..FeedQuery::since(start, 100) }).await;
+    assert_eq!(corse.len(), 3);
+    assert!(corse.iter().all(|c| c.commune == "2A004"));
+    let finistere = read(FeedQuery { communes: vec!["29001".into()], ..FeedQuery::since(start, 100) }).await;
+    assert_eq!(finistere.len(), 6);
+    let both = read(FeedQuery {
+        communes: vec!["29001".into()],
+        departements: vec!["2A".into()],
+        ..FeedQuery::since(start, 100)
+    })
+    .await;
+    assert_eq!(both.len(), all.len());
+    // The snapshot skips the superseded states: b2's first state and 29001's first record.
+    let current = read(FeedQuery { current_only: true, ..FeedQuery::since(start, 100) }).await;
+    assert_eq!(current.len(), all.len() - 2);
+    assert!(current.windows(2).all(|w| w[0].seq < w[1].seq));
+    let b2_states: Vec<_> = current.iter().filter(|c| c.id == b2.id.to_string()).collect();
+    assert_eq!(b2_states.len(), 1);
+    assert_eq!(b2_states[0].op, "updated");
+    let page = read(FeedQuery { current_only: true, ..FeedQuery::since(start, 2) }).await;
+    assert_eq!(
+        page.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        current[..2].iter().map(|c| c.seq).collect::<Vec<_>>()
+    );
+
+    let in_2a = store.base_communes(Some("2A")).await.unwrap();
+    assert_eq!(in_2a.len(), 1);
+    assert_eq!(in_2a[0].commune, ajaccio);
+    assert_eq!(store.scope_seq(Some("2A")).await.unwrap(), in_2a[0].seq);
+    assert_eq!(store.scope_seq(Some("29")).await.unwrap(), last);
+    assert_eq!(store.scope_seq(None).await.unwrap(), last);
+    assert_eq!(store.scope_seq(Some("971")).await.unwrap(), 0);
+    let codes: Vec<String> =
+        store.base_communes(None).await.unwrap().into_iter().map(|c| c.commune.code).collect();
+    assert!(codes.windows(2).all(|w| w[0] < w[1]), "communes ordered by code: {codes:?}");
+
+    assert!(matches!(store.find(&moved.id).await.unwrap(), Some(Found::Address(a)) if a == moved));
+    assert!(matches!(store.find(&street.id).await.unwrap(), Some(Found::Toponym(t)) if t == street));
+    assert!(matches!(store.find(&ajaccio.id).await.unwrap(), Some(Found::Commune(c)) if c == ajaccio));
+    assert!(store.find(&new_id()).await.unwrap().is_none());
+}
+
+/// A mirror's writes: rows keep their seqs (gaps allowed), the base follows the latest state
+/// of each object, rows already there are skipped, and local changes go on after them.
+pub async fn replication(store: &dyn Store) {
+    let origin = store.last_seq().await.unwrap() + 100;
+    let street = toponym("35001", "Rue de Rennes");
+    let a1 = address(&street, 1, -1.6);
+    let moved = Address { numero: 7, ..a1.clone() };
+    let record = commune("35001", 1);
+    let row = |seq: i64, kind: &str, id: String, op: &str, state: serde_json::Value| FeedChange {
+        seq,
+        kind: kind.into(),
+        id,
+        op: op.into(),
+        commune: "35001".into(),
+        revision: Some("rev".into()),
+        state: serde_json::value::to_raw_value(&state).unwrap(),
+        at: Utc::now(),
+    };
+    let rows = vec![
+        row(origin, "toponym", street.id.to_string(), "created", serde_json::to_value(&street).unwrap()),
+        row(origin + 1, "address", a1.id.to_string(), "created", serde_json::to_value(&a1).unwrap()),
+        row(origin + 5, "address", a1.id.to_string(), "updated", serde_json::to_value(&moved).unwrap()),
+        row(origin + 9, "commune", record.id.to_string(), "created", serde_json::to_value(&record).unwrap()),
+    ];
+    store.replicate(&rows).await.unwrap();
+    let base = store.commune_base("35001").await.unwrap();
+    assert_eq!(base.commune.as_ref(), Some(&record));
+    assert_eq!(base.version, origin + 9);
+    assert_eq!(base.toponyms, vec![street.clone()]);
+    assert_eq!(base.addresses, vec![moved.clone()]);
+    // Again, and an older state alone: nothing moves back.
+    store.replicate(&rows).await.unwrap();
+    store.replicate(&rows[1..2]).await.unwrap();
+    assert_eq!(store.commune_base("35001").await.unwrap().addresses, vec![moved.clone()]);
+    assert_eq!(store.last_seq().await.unwrap(), origin + 9);
+    assert_eq!(store.changes_since(origin - 1, 100).await.unwrap().len(), 4);
+    let next = store.apply_changes(changes_of(commune("35002", 0), vec![], vec![], 0)).await.unwrap();
+    assert_eq!(next.first_seq, origin + 10);
 }

@@ -136,7 +136,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// their job). `Conflict` if the commune changed since `planned_on`.
     async fn apply_changes(&self, changes: BaseChanges) -> StoreResult<Applied>;
     /// Feed rows after `since`, in order, at most `limit`.
-    async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<FeedChange>>;
+    async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<FeedChange>> {
+        self.feed(&FeedQuery::since(since, limit)).await
+    }
+    /// The feed rows a query selects, in seq order.
+    async fn feed(&self, query: &FeedQuery) -> StoreResult<Vec<FeedChange>>;
+    /// The seq of the last change written (0 for an empty feed).
+    async fn last_seq(&self) -> StoreResult<i64>;
+    /// Communes of the base, by code: those of `departement` (all when `None`).
+    async fn base_communes(&self, departement: Option<&str>) -> StoreResult<Vec<BaseCommune>>;
+    /// The last change to a département's communes (all communes when `None`), 0 if none.
+    async fn scope_seq(&self, departement: Option<&str>) -> StoreResult<i64>;
+    /// The object (commune, toponym or address) with this BAN id, disabled ones included.
+    async fn find(&self, id: &BanId) -> StoreResult<Option<Found>>;
+    /// Writes feed rows read from another instance, keeping their seqs, and moves the base
+    /// to their states (a mirror's write; rows already here are skipped).
+    async fn replicate(&self, rows: &[FeedChange]) -> StoreResult<()>;
     /// Active objects of the base: (communes, toponyms, addresses).
     async fn base_counts(&self) -> StoreResult<(i64, i64, i64)>;
 }

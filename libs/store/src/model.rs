@@ -304,8 +304,8 @@ pub struct Applied {
     pub last_seq: i64,
 }
 
-/// One row of the change feed.
-#[derive(Debug, Serialize)]
+/// One row of the change feed, as readers and mirrors get it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeedChange {
     pub seq: i64,
     /// `commune`, `toponym` or `address`.
@@ -317,4 +317,43 @@ pub struct FeedChange {
     /// The object's full new state.
     pub state: Box<RawValue>,
     pub at: DateTime<Utc>,
+}
+
+/// What part of the feed a reader asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedQuery {
+    /// Rows after this seq.
+    pub since: i64,
+    /// At most this many rows.
+    pub limit: i64,
+    /// Only these communes (INSEE codes); none means all.
+    pub communes: Vec<String>,
+    /// Only the communes of these départements (`54`, `2A`, `971`); none means all.
+    pub departements: Vec<String>,
+    /// Only the rows that hold an object's current state: the base itself, in feed order
+    /// (what a new mirror copies first, skipping the history).
+    pub current_only: bool,
+}
+
+impl FeedQuery {
+    pub fn since(since: i64, limit: i64) -> Self {
+        FeedQuery { since, limit, ..FeedQuery::default() }
+    }
+}
+
+/// A commune of the base with the change that made its current state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseCommune {
+    pub commune: Commune,
+    /// Its last change: what the commune's exports and caches are versioned by.
+    pub seq: i64,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// An object of the base found by its BAN id, with its current state.
+#[derive(Debug, Clone)]
+pub enum Found {
+    Commune(Commune),
+    Toponym(Toponym),
+    Address(Address),
 }

@@ -817,16 +817,36 @@ macro_rules! sql_store {
                 Ok($crate::Applied { first_seq: first, last_seq: commune_seq })
             }
 
-            async fn changes_since(&self, since: i64, limit: i64) -> $crate::StoreResult<Vec<$crate::FeedChange>> {
-                let rows = sqlx::query(
-                    "SELECT seq, kind, id, op, commune, revision, state, at FROM changes \
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
-                )
-                .bind(since)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(Self::map_error)?;
+            async fn feed(&self, feed: &$crate::FeedQuery) -> $crate::StoreResult<Vec<$crate::FeedChange>> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.seq, c.kind, c.id, c.op, c.commune, c.revision, c.state, c.at FROM changes c WHERE c.seq > ",
+                );
+                query.push_bind(feed.since);
+                if !feed.communes.is_empty() || !feed.departements.is_empty() {
+                    query.push(" AND (");
+                    let mut any = query.separated(" OR ");
+                    for code in &feed.communes {
+                        any.push("c.commune = ").push_bind_unseparated(code.clone());
+                    }
+                    for departement in &feed.departements {
+                        let (low, high) = $crate::sql::departement_bounds(departement);
+                        any.push("(c.commune >= ")
+                            .push_bind_unseparated(low)
+                            .push_unseparated(" AND c.commune < ")
+                            .push_bind_unseparated(high)
+                            .push_unseparated(")");
+                    }
+                    query.push(")");
+                }
+                if feed.current_only {
+                    query.push(
+                        " AND ((c.kind = 'address' AND EXISTS (SELECT 1 FROM base_addresses b WHERE b.id = c.id AND b.seq = c.seq)) \
+                         OR (c.kind = 'toponym' AND EXISTS (SELECT 1 FROM base_toponyms b WHERE b.id = c.id AND b.seq = c.seq)) \
+                         OR (c.kind = 'commune' AND EXISTS (SELECT 1 FROM base_communes b WHERE b.code = c.commune AND b.seq = c.seq)))",
+                    );
+                }
+                query.push(" ORDER BY c.seq LIMIT ").push_bind(feed.limit.max(0));
+                let rows = query.build().fetch_all(&self.pool).await.map_err(Self::map_error)?;
                 map_rows(rows, |row| {
                     use sqlx::Row as _;
                     let state: sqlx::types::Json<Box<serde_json::value::RawValue>> = row.try_get("state")?;
@@ -841,6 +861,141 @@ macro_rules! sql_store {
                         at: row.try_get("at")?,
                     })
                 })
+            }
+
+            async fn last_seq(&self) -> $crate::StoreResult<i64> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM changes")
+                    .fetch_one(&self.pool)
+                    .await
+                    .and_then(|row| row.try_get("seq"))
+                    .map_err(Self::map_error)
+            }
+
+            async fn base_communes(
+                &self,
+                departement: Option<&str>,
+            ) -> $crate::StoreResult<Vec<$crate::BaseCommune>> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.state, b.seq, c.at FROM base_communes b JOIN changes c ON c.seq = b.seq",
+                );
+                if let Some(departement) = departement {
+                    let (low, high) = $crate::sql::departement_bounds(departement);
+                    query.push(" WHERE b.code >= ").push_bind(low).push(" AND b.code < ").push_bind(high);
+                }
+                query.push(" ORDER BY b.code");
+                let rows = query.build().fetch_all(&self.pool).await.map_err(Self::map_error)?;
+                map_rows(rows, |row| {
+                    use sqlx::Row as _;
+                    let state: sqlx::types::Json<$crate::Commune> = row.try_get("state")?;
+                    Ok($crate::BaseCommune { commune: state.0, seq: row.try_get("seq")?, changed_at: row.try_get("at")? })
+                })
+            }
+
+            async fn scope_seq(&self, departement: Option<&str>) -> $crate::StoreResult<i64> {
+                use sqlx::Row as _;
+                let mut query = sqlx::QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS seq FROM base_communes");
+                if let Some(departement) = departement {
+                    let (low, high) = $crate::sql::departement_bounds(departement);
+                    query.push(" WHERE code >= ").push_bind(low).push(" AND code < ").push_bind(high);
+                }
+                query
+                    .build()
+                    .fetch_one(&self.pool)
+                    .await
+                    .and_then(|row| row.try_get("seq"))
+                    .map_err(Self::map_error)
+            }
+
+            async fn find(&self, id: &$crate::BanId) -> $crate::StoreResult<Option<$crate::Found>> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT c.kind, c.state FROM base_addresses b JOIN changes c ON c.seq = b.seq WHERE b.id = $1 \
+                     UNION ALL SELECT c.kind, c.state FROM base_toponyms b JOIN changes c ON c.seq = b.seq WHERE b.id = $1 \
+                     UNION ALL SELECT c.kind, c.state FROM base_communes b JOIN changes c ON c.seq = b.seq WHERE b.id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(Self::map_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let kind: String = row.try_get("kind").map_err(Self::map_error)?;
+                fn state<T: $crate::__private::serde::de::DeserializeOwned>(row: &Row) -> Result<T, sqlx::Error> {
+                    use sqlx::Row as _;
+                    row.try_get::<sqlx::types::Json<T>, _>("state").map(|state| state.0)
+                }
+                let found = match kind.as_str() {
+                    "address" => state(&row).map($crate::Found::Address),
+                    "toponym" => state(&row).map($crate::Found::Toponym),
+                    "commune" => state(&row).map($crate::Found::Commune),
+                    other => Err(decode_error("kind", other)),
+                };
+                found.map(Some).map_err(Self::map_error)
+            }
+
+            async fn replicate(&self, rows: &[$crate::FeedChange]) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(Self::map_error)?;
+                Self::lock_feed(&mut tx).await.map_err(Self::map_error)?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO changes (seq, kind, id, op, commune, revision, state, at) ",
+                    );
+                    query.push_values(chunk, |mut row, change| {
+                        row.push_bind(change.seq)
+                            .push_bind(&change.kind)
+                            .push_bind(&change.id)
+                            .push_bind(&change.op)
+                            .push_bind(&change.commune)
+                            .push_bind(&change.revision)
+                            .push_bind(sqlx::types::Json(&change.state))
+                            .push_bind(change.at);
+                    });
+                    query.push(" ON CONFLICT (seq) DO NOTHING");
+                    query.build().execute(&mut *tx).await.map_err(Self::map_error)?;
+                }
+                // The latest row of each object moves the base (an upsert may touch a row once).
+                let mut latest = std::collections::BTreeMap::new();
+                for change in rows {
+                    let key = if change.kind == "commune" { change.commune.as_str() } else { change.id.as_str() };
+                    latest.insert((change.kind.as_str(), key), change);
+                }
+                for (table, kind) in [("base_toponyms", "toponym"), ("base_addresses", "address")] {
+                    let objects: Vec<_> = latest.values().filter(|c| c.kind == kind).collect();
+                    for chunk in objects.chunks(CHUNK) {
+                        let mut query =
+                            sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO {table} (id, commune, active, seq) "));
+                        query.push_values(chunk, |mut row, change| {
+                            row.push_bind(&change.id)
+                                .push_bind(&change.commune)
+                                .push_bind(change.op != "disabled")
+                                .push_bind(change.seq);
+                        });
+                        query.push(format!(
+                            " ON CONFLICT (id) DO UPDATE SET commune = excluded.commune, active = excluded.active, \
+                             seq = excluded.seq WHERE excluded.seq > {table}.seq"
+                        ));
+                        query.build().execute(&mut *tx).await.map_err(Self::map_error)?;
+                    }
+                }
+                for change in latest.values().filter(|c| c.kind == "commune") {
+                    let commune: $crate::Commune = serde_json::from_str(change.state.get())
+                        .map_err($crate::StoreError::database)?;
+                    sqlx::query(
+                        "INSERT INTO base_communes (code, id, source, revision_id, seq) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (code) DO UPDATE SET id = excluded.id, source = excluded.source, \
+                         revision_id = excluded.revision_id, seq = excluded.seq WHERE excluded.seq > base_communes.seq",
+                    )
+                    .bind(&commune.code)
+                    .bind(commune.id.to_string())
+                    .bind(commune.source.as_str())
+                    .bind(&commune.revision)
+                    .bind(change.seq)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::map_error)?;
+                }
+                tx.commit().await.map_err(Self::map_error)?;
+                Ok(())
             }
 
             async fn base_counts(&self) -> $crate::StoreResult<(i64, i64, i64)> {
@@ -914,4 +1069,14 @@ impl Feed {
     ) -> Result<i64, serde_json::Error> {
         self.push("commune", commune.id.to_string(), op, commune)
     }
+}
+
+/// The range of commune codes of a département: `[dep, next)` (`54` → `54`..`55`, `2A` →
+/// `2A`..`2B`, `971` → `971`..`972`). Codes compare as text, so one index range serves it.
+pub fn departement_bounds(departement: &str) -> (String, String) {
+    let mut high: Vec<char> = departement.chars().collect();
+    if let Some(last) = high.last_mut() {
+        *last = char::from_u32(*last as u32 + 1).unwrap_or(char::MAX);
+    }
+    (departement.to_owned(), high.into_iter().collect())
 }
