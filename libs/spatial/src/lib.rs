@@ -3,7 +3,9 @@
 pub mod checks;
 pub mod contours;
 pub mod legal;
+pub mod territories;
 
 pub use legal::{
     legal_projection_for, LegalProjection, Projected, ProjectionError, Projector, LEGAL_PROJECTIONS,
 };
+pub use territories::{departement_of, is_departement, Territories, Territory};

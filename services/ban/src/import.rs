@@ -51,7 +51,7 @@ struct Failure {
     reason: String,
 }
 
-fn bar(length: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(length: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(length);
     let template = format!("{what:>13} [{{bar:40}}] {{pos}}/{{len}} {{per_sec}} eta {{eta}} {{msg}}");
     if let Ok(style) = ProgressStyle::with_template(&template) {

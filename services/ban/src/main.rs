@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use ban::{admin, import, serve, validate};
+use ban::{admin, export, import, mirror, serve, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,13 +20,19 @@ struct Cli {
 enum Command {
     /// Check a BAL file against the standard, as the reference validator does.
     Validate(validate::Args),
-    /// Run every service in one process (the depot under /api-depot, the consolidator,
-    /// health and metrics).
+    /// Run every service in one process (the depot under /api-depot, the consolidator, the
+    /// downloads under /data and /api, health and metrics).
     Serve(serve::ServiceArgs),
     /// Run the submission service alone.
     Depot(serve::ServiceArgs),
     /// Run the consolidation worker alone (with health and metrics).
     Consolidator(serve::ServiceArgs),
+    /// Run the downloads service alone (exports, lookup, change feed).
+    Downloads(serve::ServiceArgs),
+    /// Write an export of the national base to a file (France, a département or a commune).
+    Export(export::ExportArgs),
+    /// Keep a local store in sync with a remote BAN Sync through its change feed.
+    Mirror(mirror::MirrorArgs),
     /// Publish every BAL file of a directory (one commune each) into the national base:
     /// validation, spatial checks, publication, consolidation. Failures are listed at the end.
     Import(import::ImportArgs),
@@ -61,6 +67,11 @@ fn main() -> ExitCode {
         Command::Consolidator(args) => {
             runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Consolidator)))
         }
+        Command::Downloads(args) => {
+            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Downloads)))
+        }
+        Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),
+        Command::Mirror(args) => runtime().and_then(|rt| rt.block_on(mirror::mirror(&args))),
         Command::Import(args) => runtime().and_then(|rt| rt.block_on(import::import(&args))),
         Command::ImportLegacy(args) => runtime().and_then(|rt| rt.block_on(import::import_legacy(&args))),
         Command::Changes(args) => runtime().and_then(|rt| rt.block_on(admin::changes(&args))),

@@ -32,6 +32,7 @@ pub enum Services {
     All,
     Depot,
     Consolidator,
+    Downloads,
 }
 
 impl Services {
@@ -41,6 +42,10 @@ impl Services {
 
     fn consolidator(self) -> bool {
         matches!(self, Services::All | Services::Consolidator)
+    }
+
+    fn downloads(self) -> bool {
+        matches!(self, Services::All | Services::Downloads)
     }
 }
 
@@ -57,12 +62,15 @@ fn depot_state(store: Arc<dyn Store>) -> anyhow::Result<DepotState> {
     Ok(DepotState { store, mailer, admin_token })
 }
 
-/// The HTTP application of a process.
+/// The HTTP application of a process (call it within a Tokio runtime).
 pub fn app(store: Arc<dyn Store>, services: Services) -> anyhow::Result<Router> {
-    // The geocoder and downloads join `Services::All` as they are built.
+    // The geocoder joins `Services::All` when it is built.
     let mut router = Router::new();
     if services.depot() {
         router = router.nest("/api-depot", ban_depot::router(depot_state(store.clone())?));
+    }
+    if services.downloads() {
+        router = router.merge(ban_downloads::router(ban_downloads::DownloadsState::new(store.clone())));
     }
     Ok(router
         .route_layer(axum::middleware::from_fn(track_requests))

@@ -1,0 +1,769 @@
+//! The export formats, their file names, and the writer that turns prepared communes into
+//! their bytes.
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use ban_spatial::territories::{departement_of, is_departement, TerritoryKind};
+use serde_json::{json, Map, Value};
+
+use crate::commune::{legal_xy, Located, Prepared, Street};
+use crate::text::{js_number, opt_number, round_to, CsvStyle, CsvWriter};
+
+/// An export format, as the download site's folders name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `csv/adresses-*.csv.gz`: the 23-column BAN CSV, one row per address.
+    Csv,
+    /// `csv-with-ids/adresses-with-ids-*.csv.gz`: the same + the three BAN ids.
+    CsvWithIds,
+    /// `csv/lieux-dits-*-beta.csv.gz`.
+    LieuxDits,
+    /// `csv-with-ids/lieux-dits-with-ids-*-beta.csv.gz`.
+    LieuxDitsWithIds,
+    /// `csv-bal/adresses-*.csv.gz`: the base as a BAL, one row per position.
+    Bal(BalVersion),
+    /// `geojson/adresses-*.geojson.gz`: a FeatureCollection of address points.
+    GeoJson,
+    /// `geojson/toponymes-*.geojson.gz`: streets and lieux-dits with a position.
+    GeoJsonToponyms,
+    /// `geojson/adresses-*.geojsonl.gz`: one address Feature per line (GeoJSON Lines).
+    GeoJsonLines,
+    /// `addok/adresses-addok-*.ndjson.gz`: the geocoder's input documents.
+    Addok,
+}
+
+/// The BAL layout of a `csv-bal` export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BalVersion {
+    /// Ids in `uid_adresse` (the daily files).
+    V1_3,
+    /// Ids in `id_ban_commune`, `id_ban_toponyme`, `id_ban_adresse` (1.4 and 1.5 share these
+    /// columns).
+    V1_4,
+}
+
+/// Which part of the base a file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    France,
+    Departement(String),
+    Commune(String),
+}
+
+impl Scope {
+    /// `france`, a département code or a commune code, as file names spell them.
+    pub fn parse(text: &str) -> Option<Scope> {
+        if text == "france" {
+            Some(Scope::France)
+        } else if is_departement(text) {
+            Some(Scope::Departement(text.to_owned()))
+        } else if text.len() == 5 && text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Some(Scope::Commune(text.to_uppercase()))
+        } else {
+            None
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Scope::France => "france",
+            Scope::Departement(code) | Scope::Commune(code) => code,
+        }
+    }
+
+    /// The département whose communes a store read selects (`None`: all of them).
+    pub fn departement(&self) -> Option<&str> {
+        match self {
+            Scope::France => None,
+            Scope::Departement(code) => Some(code),
+            Scope::Commune(code) => Some(departement_of(code)),
+        }
+    }
+
+    pub fn contains(&self, commune: &str) -> bool {
+        match self {
+            Scope::France => true,
+            Scope::Departement(code) => departement_of(commune) == code,
+            Scope::Commune(code) => commune == code,
+        }
+    }
+}
+
+impl Format {
+    pub const ALL: [Format; 10] = [
+        Format::Csv,
+        Format::CsvWithIds,
+        Format::LieuxDits,
+        Format::LieuxDitsWithIds,
+        Format::Bal(BalVersion::V1_3),
+        Format::Bal(BalVersion::V1_4),
+        Format::GeoJson,
+        Format::GeoJsonToponyms,
+        Format::GeoJsonLines,
+        Format::Addok,
+    ];
+
+    /// The folder of the download site.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Format::Csv | Format::LieuxDits => "csv",
+            Format::CsvWithIds | Format::LieuxDitsWithIds => "csv-with-ids",
+            Format::Bal(BalVersion::V1_3) => "csv-bal",
+            Format::Bal(BalVersion::V1_4) => "csv-bal-1.4",
+            Format::GeoJson | Format::GeoJsonToponyms | Format::GeoJsonLines => "geojson",
+            Format::Addok => "addok",
+        }
+    }
+
+    /// The name the command line and the docs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::CsvWithIds => "csv-with-ids",
+            Format::LieuxDits => "lieux-dits",
+            Format::LieuxDitsWithIds => "lieux-dits-with-ids",
+            Format::Bal(BalVersion::V1_3) => "csv-bal",
+            Format::Bal(BalVersion::V1_4) => "csv-bal-1.4",
+            Format::GeoJson => "geojson",
+            Format::GeoJsonToponyms => "geojson-toponymes",
+            Format::GeoJsonLines => "geojsonl",
+            Format::Addok => "addok",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The file name for a scope (gzip-compressed).
+    pub fn file_name(self, scope: &Scope) -> String {
+        let s = scope.name();
+        match self {
+            Format::Csv | Format::Bal(_) => format!("adresses-{s}.csv.gz"),
+            Format::CsvWithIds => format!("adresses-with-ids-{s}.csv.gz"),
+            Format::LieuxDits => format!("lieux-dits-{s}-beta.csv.gz"),
+            Format::LieuxDitsWithIds => format!("lieux-dits-with-ids-{s}-beta.csv.gz"),
+            Format::GeoJson => format!("adresses-{s}.geojson.gz"),
+            Format::GeoJsonToponyms => format!("toponymes-{s}.geojson.gz"),
+            Format::GeoJsonLines => format!("adresses-{s}.geojsonl.gz"),
+            Format::Addok => format!("adresses-addok-{s}.ndjson.gz"),
+        }
+    }
+
+    /// The format and scope a download path names (`csv`, `adresses-54.csv.gz`).
+    pub fn parse_path(folder: &str, file: &str) -> Option<(Format, Scope)> {
+        let candidates = Format::ALL.into_iter().filter(|f| f.folder() == folder);
+        for format in candidates {
+            let template = format.file_name(&Scope::France);
+            let (prefix, suffix) = template.split_once("france")?;
+            if let Some(middle) = file.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix)) {
+                if let Some(scope) = Scope::parse(middle) {
+                    return Some((format, scope));
+                }
+            }
+        }
+        None
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::GeoJson | Format::GeoJsonToponyms => "application/geo+json",
+            Format::GeoJsonLines => "application/geo+json-seq",
+            Format::Addok => "application/x-ndjson",
+            _ => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// Writes one export: `begin`, then each commune of the scope in code order, then `finish`.
+#[derive(Debug)]
+pub struct ExportWriter {
+    format: Format,
+    scope: Scope,
+    csv: CsvWriter,
+    features: u64,
+    rows: u64,
+    /// Communes written with addresses (the addok file adds a municipality for the others).
+    seen: BTreeSet<String>,
+}
+
+const CSV_COLUMNS: [&str; 23] = [
+    "id",
+    "id_fantoir",
+    "numero",
+    "rep",
+    "nom_voie",
+    "code_postal",
+    "code_insee",
+    "nom_commune",
+    "code_insee_ancienne_commune",
+    "nom_ancienne_commune",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "type_position",
+    "alias",
+    "nom_ld",
+    "libelle_acheminement",
+    "nom_afnor",
+    "source_position",
+    "source_nom_voie",
+    "certification_commune",
+    "cad_parcelles",
+];
+const LIEUX_DITS_COLUMNS: [&str; 13] = [
+    "id",
+    "nom_lieu_dit",
+    "code_postal",
+    "code_insee",
+    "nom_commune",
+    "code_insee_ancienne_commune",
+    "nom_ancienne_commune",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "source_position",
+    "source_nom_voie",
+];
+const BAL_COLUMNS: [&str; 18] = [
+    "cle_interop",
+    "commune_insee",
+    "commune_nom",
+    "commune_deleguee_insee",
+    "commune_deleguee_nom",
+    "voie_nom",
+    "lieudit_complement_nom",
+    "numero",
+    "suffixe",
+    "position",
+    "x",
+    "y",
+    "long",
+    "lat",
+    "cad_parcelles",
+    "source",
+    "date_der_maj",
+    "certification_commune",
+];
+
+impl ExportWriter {
+    pub fn new(format: Format, scope: Scope, style: CsvStyle) -> Self {
+        ExportWriter {
+            format,
+            scope,
+            csv: CsvWriter::new(style),
+            features: 0,
+            rows: 0,
+            seen: BTreeSet::new(),
+        }
+    }
+
+    /// Rows (or documents, or features) written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn begin(&mut self, out: &mut impl Write) -> io::Result<()> {
+        match self.format {
+            Format::Csv => self.csv.row(out, CSV_COLUMNS),
+            Format::CsvWithIds => self.csv.row(
+                out,
+                CSV_COLUMNS.iter().copied().chain(["id_ban_adresse", "id_ban_toponyme", "id_ban_commune"]),
+            ),
+            Format::LieuxDits => self.csv.row(out, LIEUX_DITS_COLUMNS),
+            Format::LieuxDitsWithIds => self
+                .csv
+                .row(out, LIEUX_DITS_COLUMNS.iter().copied().chain(["id_ban_toponyme", "id_ban_commune"])),
+            Format::Bal(BalVersion::V1_3) => {
+                self.csv.row(out, std::iter::once("uid_adresse").chain(BAL_COLUMNS.iter().copied()))
+            }
+            Format::Bal(BalVersion::V1_4) => self.csv.row(
+                out,
+                ["id_ban_commune", "id_ban_toponyme", "id_ban_adresse"]
+                    .into_iter()
+                    .chain(BAL_COLUMNS.iter().copied()),
+            ),
+            Format::GeoJson | Format::GeoJsonToponyms => {
+                out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")
+            }
+            Format::GeoJsonLines | Format::Addok => Ok(()),
+        }
+    }
+
+    pub fn commune(&mut self, out: &mut impl Write, commune: &Prepared<'_>) -> io::Result<()> {
+        match self.format {
+            Format::Csv | Format::CsvWithIds => self.csv_addresses(out, commune),
+            Format::LieuxDits | Format::LieuxDitsWithIds => self.csv_lieux_dits(out, commune),
+            Format::Bal(version) => self.bal(out, commune, version),
+            Format::GeoJson => {
+                for (street, address) in commune.addresses() {
+                    if let Some(feature) = address_feature(commune, street, address) {
+                        self.feature(out, &feature)?;
+                    }
+                }
+                Ok(())
+            }
+            Format::GeoJsonToponyms => {
+                for street in commune.streets.iter().chain(&commune.lieux_dits) {
+                    if let Some(feature) = toponym_feature(commune, street) {
+                        self.feature(out, &feature)?;
+                    }
+                }
+                Ok(())
+            }
+            Format::GeoJsonLines => {
+                for (street, address) in commune.addresses() {
+                    if let Some(feature) = address_feature(commune, street, address) {
+                        serde_json::to_writer(&mut *out, &feature)?;
+                        out.write_all(b"\n")?;
+                        self.rows += 1;
+                    }
+                }
+                Ok(())
+            }
+            Format::Addok => self.addok(out, commune),
+        }
+    }
+
+    pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        match self.format {
+            Format::GeoJson | Format::GeoJsonToponyms => out.write_all(b"]}"),
+            Format::Addok => {
+                // Communes without addresses are still found by name, at their centre.
+                let territories = ban_spatial::Territories::national();
+                let mut missing: Vec<_> = territories
+                    .communes()
+                    .filter(|t| self.scope.contains(&t.code) && !self.seen.contains(&t.code))
+                    .collect();
+                missing.sort_by(|a, b| a.code.cmp(&b.code));
+                for territory in missing {
+                    if let Some(centre) = territory.centre {
+                        let document = municipality(territory, None, centre);
+                        self.line(out, &document)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn feature(&mut self, out: &mut impl Write, feature: &Value) -> io::Result<()> {
+        if self.features > 0 {
+            out.write_all(b"\n,\n")?;
+        }
+        serde_json::to_writer(&mut *out, feature)?;
+        self.features += 1;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn line(&mut self, out: &mut impl Write, document: &Value) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, document)?;
+        out.write_all(b"\n")?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn csv_addresses(&mut self, out: &mut impl Write, commune: &Prepared<'_>) -> io::Result<()> {
+        let with_ids = self.format == Format::CsvWithIds;
+        let source = commune.source();
+        for (street, located) in commune.addresses() {
+            let Some(main) = located.main else { continue };
+            let address = located.address;
+            let [lon, lat] = main.coordinates.map(|v| round_to(v, 6));
+            let xy = legal_xy([lon, lat]);
+            let id_fantoir =
+                if street.voie_id.len() == 10 { street.voie_id.to_uppercase() } else { String::new() };
+            let postcode = located.postcode;
+            let mut cells = vec![
+                located.cle_interop.clone(),
+                id_fantoir,
+                address.numero.to_string(),
+                address.suffixe.clone().unwrap_or_default(),
+                street.toponym.name.clone(),
+                postcode.map(|p| p.code.clone()).unwrap_or_default(),
+                commune.commune.code.clone(),
+                commune.name.clone(),
+                located.former.map(|t| t.code.clone()).unwrap_or_default(),
+                located.former.map(|t| t.name.clone()).unwrap_or_default(),
+                opt_number(xy.map(|(x, _)| x)),
+                opt_number(xy.map(|(_, y)| y)),
+                js_number(lon),
+                js_number(lat),
+                main.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                String::new(),
+                address.complement.clone().unwrap_or_default(),
+                postcode.map(|p| p.routing_name.clone()).unwrap_or_default(),
+                crate::afnor::nom_afnor(&street.toponym.name),
+                source.to_owned(),
+                source.to_owned(),
+                if address.certified { "1" } else { "0" }.to_owned(),
+                address.parcelles.join("|"),
+            ];
+            if with_ids {
+                cells.push(address.id.to_string());
+                cells.push(street.toponym.id.to_string());
+                cells.push(commune.commune.id.to_string());
+            }
+            self.csv.row(out, &cells)?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    fn csv_lieux_dits(&mut self, out: &mut impl Write, commune: &Prepared<'_>) -> io::Result<()> {
+        let with_ids = self.format == Format::LieuxDitsWithIds;
+        for street in &commune.lieux_dits {
+            let postcode = commune.postcode_of_street(street);
+            let point = street.toponym.position.map(|p| p.map(|v| round_to(v, 6)));
+            let xy = point.and_then(legal_xy);
+            let mut cells = vec![
+                street.voie_id.clone(),
+                street.toponym.name.clone(),
+                postcode.map(|p| p.code.clone()).unwrap_or_default(),
+                commune.commune.code.clone(),
+                commune.name.clone(),
+                String::new(),
+                String::new(),
+                opt_number(xy.map(|(x, _)| x)),
+                opt_number(xy.map(|(_, y)| y)),
+                opt_number(point.map(|p| p[0])),
+                opt_number(point.map(|p| p[1])),
+                commune.raw_source().to_owned(),
+                commune.raw_source().to_owned(),
+            ];
+            if with_ids {
+                cells.push(street.toponym.id.to_string());
+                cells.push(commune.commune.id.to_string());
+            }
+            self.csv.row(out, &cells)?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    fn bal(&mut self, out: &mut impl Write, commune: &Prepared<'_>, version: BalVersion) -> io::Result<()> {
+        let commune_id = commune.commune.id.to_string();
+        let source = commune.source();
+        // Streets and lieux-dits in name order, as one list (a BAL lists both).
+        let mut all: Vec<&Street<'_>> = commune.streets.iter().chain(&commune.lieux_dits).collect();
+        all.sort_by(|a, b| a.toponym.name.cmp(&b.toponym.name).then(a.voie_id.cmp(&b.voie_id)));
+        for street in all {
+            let toponym_id = street.toponym.id.to_string();
+            if street.toponym.lieu_dit {
+                let position = street.toponym.position;
+                let xy = position.and_then(legal_xy);
+                let ids = match version {
+                    BalVersion::V1_3 => vec![format!(" @v:{toponym_id} @c:{commune_id}")],
+                    BalVersion::V1_4 => vec![commune_id.clone(), toponym_id.clone(), String::new()],
+                };
+                let cells = ids.into_iter().chain([
+                    format!("{}_99999", street.voie_id),
+                    commune.commune.code.clone(),
+                    commune.name.clone(),
+                    String::new(),
+                    String::new(),
+                    street.toponym.name.clone(),
+                    String::new(),
+                    "99999".to_owned(),
+                    String::new(),
+                    String::new(),
+                    opt_number(xy.map(|(x, _)| x)),
+                    opt_number(xy.map(|(_, y)| y)),
+                    opt_number(position.map(|p| p[0])),
+                    opt_number(position.map(|p| p[1])),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    "0".to_owned(),
+                ]);
+                self.csv.row(out, cells)?;
+                self.rows += 1;
+                continue;
+            }
+            for located in &street.addresses {
+                let address = located.address;
+                let address_id = address.id.to_string();
+                for position in &address.positions {
+                    let xy = legal_xy(position.coordinates);
+                    let ids = match version {
+                        BalVersion::V1_3 => vec![format!(" @a:{address_id} @v:{toponym_id} @c:{commune_id}")],
+                        BalVersion::V1_4 => vec![commune_id.clone(), toponym_id.clone(), address_id.clone()],
+                    };
+                    let cells = ids.into_iter().chain([
+                        located.cle_interop.clone(),
+                        commune.commune.code.clone(),
+                        commune.name.clone(),
+                        located.former.map(|t| t.code.clone()).unwrap_or_default(),
+                        located.former.map(|t| t.name.clone()).unwrap_or_default(),
+                        street.toponym.name.clone(),
+                        address.complement.clone().unwrap_or_default(),
+                        address.numero.to_string(),
+                        address.suffixe.clone().unwrap_or_default(),
+                        position.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                        opt_number(xy.map(|(x, _)| x)),
+                        opt_number(xy.map(|(_, y)| y)),
+                        js_number(position.coordinates[0]),
+                        js_number(position.coordinates[1]),
+                        address.parcelles.join("|"),
+                        source.to_owned(),
+                        address.updated.clone().unwrap_or_default(),
+                        if address.certified { "1" } else { "0" }.to_owned(),
+                    ]);
+                    self.csv.row(out, cells)?;
+                    self.rows += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn addok(&mut self, out: &mut impl Write, commune: &Prepared<'_>) -> io::Result<()> {
+        let Some(territory) = commune.territory else { return Ok(()) };
+        let population = territory.population;
+        for street in &commune.lieux_dits {
+            let Some(position) = street.position else { continue };
+            let mut document = Map::new();
+            document.insert("type".into(), json!("locality"));
+            document.insert("importance".into(), json!(importance(population, 1)));
+            common_properties(&mut document, commune, street, position, None);
+            self.line(out, &Value::Object(document))?;
+        }
+        let streets: Vec<&Street<'_>> = commune
+            .streets
+            .iter()
+            .filter(|s| s.position.is_some() && s.addresses.iter().any(|a| a.main.is_some()))
+            .collect();
+        if streets.is_empty() {
+            return Ok(());
+        }
+        let positions =
+            streets.iter().flat_map(|s| s.addresses.iter()).filter_map(|a| a.main).map(|p| p.coordinates);
+        if let Some(centre) = crate::commune::centre(positions) {
+            self.seen.insert(commune.commune.code.clone());
+            let document = municipality(territory, Some(commune.commune.id.to_string()), centre);
+            self.line(out, &document)?;
+        }
+        // Two streets of one commune with the same name are told apart by their former commune.
+        let mut names = std::collections::HashMap::new();
+        for street in &streets {
+            *names.entry(street.toponym.name.to_lowercase()).or_insert(0) += 1;
+        }
+        for street in streets {
+            let Some(position) = street.position else { continue };
+            let numbered: Vec<&Located<'_>> = street.addresses.iter().filter(|a| a.main.is_some()).collect();
+            let former = numbered.iter().find_map(|a| a.former);
+            let duplicate = names.get(&street.toponym.name.to_lowercase()).copied().unwrap_or(0) > 1;
+            let mut document = Map::new();
+            common_properties(
+                &mut document,
+                commune,
+                street,
+                position,
+                if duplicate { former.map(|t| t.name.as_str()) } else { None },
+            );
+            document.insert("type".into(), json!("street"));
+            document.insert("importance".into(), json!(importance(population, numbered.len())));
+            document.insert("housenumbers".into(), Value::Object(housenumbers(&numbered)));
+            self.line(out, &Value::Object(document))?;
+        }
+        Ok(())
+    }
+}
+
+fn address_feature(commune: &Prepared<'_>, street: &Street<'_>, located: &Located<'_>) -> Option<Value> {
+    let main = located.main?;
+    let address = located.address;
+    let mut properties = Map::new();
+    properties.insert("id".into(), json!(located.cle_interop));
+    properties.insert("banId".into(), json!(address.id.to_string()));
+    properties.insert("numero".into(), json!(address.numero));
+    if let Some(suffixe) = &address.suffixe {
+        properties.insert("suffixe".into(), json!(suffixe));
+    }
+    properties.insert("nomVoie".into(), json!(street.toponym.name));
+    if let Some(complement) = &address.complement {
+        properties.insert("lieuDitComplementNom".into(), json!(complement));
+    }
+    properties.insert("parcelles".into(), json!(address.parcelles.join("|")));
+    properties.insert("codeCommune".into(), json!(commune.commune.code));
+    properties.insert("nomCommune".into(), json!(commune.name));
+    if let Some(former) = located.former {
+        properties.insert("codeAncienneCommune".into(), json!(former.code));
+        properties.insert("nomAncienneCommune".into(), json!(former.name));
+    }
+    properties.insert("sourcePosition".into(), json!(commune.raw_source()));
+    properties.insert("sourceNomVoie".into(), json!(commune.raw_source()));
+    properties.insert("certifie".into(), json!(address.certified));
+    if let Some(updated) = &address.updated {
+        properties.insert("dateMAJ".into(), json!(updated));
+    }
+    Some(json!({
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": "Point", "coordinates": main.coordinates},
+    }))
+}
+
+fn toponym_feature(commune: &Prepared<'_>, street: &Street<'_>) -> Option<Value> {
+    let position = street.position?;
+    let lieu_dit = street.toponym.lieu_dit;
+    let mut properties = Map::new();
+    properties.insert("id".into(), json!(street.voie_id));
+    properties.insert("banId".into(), json!(street.toponym.id.to_string()));
+    properties.insert("type".into(), json!(if lieu_dit { "lieu-dit" } else { "voie" }));
+    properties.insert("nomVoie".into(), json!(street.toponym.name));
+    let parcelles: BTreeSet<&str> =
+        street.addresses.iter().flat_map(|a| a.address.parcelles.iter().map(String::as_str)).collect();
+    properties.insert("parcelles".into(), json!(parcelles.into_iter().collect::<Vec<_>>().join("|")));
+    properties.insert("codeCommune".into(), json!(commune.commune.code));
+    properties.insert("nomCommune".into(), json!(commune.name));
+    if !lieu_dit {
+        properties.insert("sourceNomVoie".into(), json!(commune.raw_source()));
+        properties.insert("nbNumeros".into(), json!(street.addresses.len()));
+    }
+    Some(json!({
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": "Point", "coordinates": position},
+    }))
+}
+
+/// `(ln(1 + population/3) + ln(1 + numbers)) / 20`, 5 decimals: the BAN's importance.
+pub fn importance(population: u32, numbers: usize) -> f64 {
+    let value = ((1.0 + f64::from(population) / 3.0).ln() + (1.0 + numbers as f64).ln()) / 20.0;
+    round_to(value, 5)
+}
+
+fn context(territory: &ban_spatial::Territory) -> String {
+    let mut parts = vec![territory.departement.as_str(), territory.departement_name.as_str()];
+    if !territory.region_name.is_empty() && territory.region_name != territory.departement_name {
+        parts.push(territory.region_name.as_str());
+    }
+    parts.join(", ")
+}
+
+fn xy_json(point: [f64; 2]) -> (Value, Value) {
+    match legal_xy(point) {
+        Some((x, y)) => (json!(x), json!(y)),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+fn municipality(territory: &ban_spatial::Territory, ban_id: Option<String>, centre: [f64; 2]) -> Value {
+    let (x, y) = xy_json(centre);
+    let postcodes: Vec<&str> = territory.postcodes.iter().map(|p| p.code.as_str()).collect();
+    let mut document = Map::new();
+    document.insert("id".into(), json!(territory.code));
+    document.insert("banId".into(), json!(ban_id));
+    document.insert("type".into(), json!("municipality"));
+    document.insert("name".into(), json!(territory.name));
+    document.insert("postcode".into(), json!(postcodes));
+    document.insert("citycode".into(), json!(territory.code));
+    document.insert("x".into(), x);
+    document.insert("y".into(), y);
+    document.insert("lon".into(), json!(centre[0]));
+    document.insert("lat".into(), json!(centre[1]));
+    document.insert("population".into(), json!(territory.population));
+    document.insert("city".into(), json!(territory.name));
+    document.insert("context".into(), json!(context(territory)));
+    document.insert("importance".into(), json!(importance(territory.population, 0)));
+    Value::Object(document)
+}
+
+fn common_properties(
+    document: &mut Map<String, Value>,
+    commune: &Prepared<'_>,
+    street: &Street<'_>,
+    position: [f64; 2],
+    former_name: Option<&str>,
+) {
+    let Some(territory) = commune.territory else { return };
+    let territories = commune.territories();
+    let former = street.addresses.iter().find_map(|a| a.former);
+    let parent = territory
+        .parent
+        .as_deref()
+        .filter(|_| territory.kind == TerritoryKind::Arrondissement)
+        .and_then(|code| territories.commune(code));
+    let mut citycode = vec![territory.code.clone()];
+    let mut city = Vec::new();
+    if let Some(parent) = parent {
+        citycode.push(parent.code.clone());
+        city.push(parent.name.clone());
+    } else if let Some(former) = former {
+        citycode.push(former.code.clone());
+    }
+    city.push(commune.name.clone());
+    if let Some(former) = former {
+        city.push(former.name.clone());
+    }
+    let mut name = street.toponym.name.clone();
+    if let Some(former_name) = former_name {
+        name = format!("{name} ({former_name})");
+    } else if street.toponym.lieu_dit {
+        if let Some(former) = former {
+            name = format!("{name} ({})", former.name);
+        }
+    }
+    let position = position.map(|v| round_to(v, 6));
+    let (x, y) = xy_json(position);
+    document.insert("id".into(), json!(street.voie_id));
+    document.insert("banId".into(), json!(street.toponym.id.to_string()));
+    document.insert("name".into(), json!(name));
+    document.insert("postcode".into(), json!(commune.postcode_of_street(street).map(|p| p.code.clone())));
+    document.insert("citycode".into(), json!(citycode));
+    document.insert("oldcitycode".into(), json!(former.map(|t| t.code.clone())));
+    document.insert("lon".into(), json!(position[0]));
+    document.insert("lat".into(), json!(position[1]));
+    document.insert("x".into(), x);
+    document.insert("y".into(), y);
+    document.insert("city".into(), json!(city));
+    if parent.is_some() {
+        document.insert("district".into(), json!(territory.name));
+    }
+    document.insert("oldcity".into(), json!(former.map(|t| t.name.clone())));
+    document.insert("context".into(), json!(context(territory)));
+}
+
+/// `{"12": {...}, "12bis": {...}}`: integer keys first in numeric order, then the others in
+/// order, as JavaScript orders an object's keys.
+fn housenumbers(numbered: &[&Located<'_>]) -> Map<String, Value> {
+    let mut plain = Vec::new();
+    let mut suffixed = Vec::new();
+    for located in numbered {
+        let Some(main) = located.main else { continue };
+        let address = located.address;
+        let key = match &address.suffixe {
+            Some(suffixe) => format!("{}{suffixe}", address.numero),
+            None => address.numero.to_string(),
+        };
+        let point = main.coordinates.map(|v| round_to(v, 6));
+        let (x, y) = xy_json(point);
+        let value = json!({
+            "id": located.cle_interop,
+            "banId": address.id.to_string(),
+            "x": x,
+            "y": y,
+            "lon": point[0],
+            "lat": point[1],
+        });
+        if address.suffixe.is_none() {
+            plain.push((address.numero, key, value));
+        } else {
+            suffixed.push((key, value));
+        }
+    }
+    plain.sort_by_key(|(numero, _, _)| *numero);
+    let mut map = Map::new();
+    for (_, key, value) in plain {
+        map.insert(key, value);
+    }
+    for (key, value) in suffixed {
+        map.insert(key, value);
+    }
+    map
+}

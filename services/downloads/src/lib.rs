@@ -1,0 +1,211 @@
+//! The downloads service: the national base for reusers and mirrors.
+//!
+//! - `/data/ban/adresses/latest/{folder}/{file}`: exports of France, a département or a
+//!   commune, streamed from the store (gzip), versioned by the feed (`ETag`, `Last-Modified`,
+//!   `If-None-Match` → 304);
+//! - `/ban/communes/{code}/download/{csv-bal|csv-legacy}/{adresses|lieux-dits}`: the
+//!   per-commune CSV of the production platform (uncompressed);
+//! - `/api/changes`: the change feed (ndjson pages, long poll with `wait`, or Server-Sent
+//!   Events), by commune or département, or the base itself (`current=true`) for a new mirror;
+//! - `/api/lookup/{id}`: an object by BAN id or legacy id; `/api/communes/{code}` and
+//!   `/api/communes-summary(.csv)`.
+pub mod export;
+pub mod feed;
+pub mod lookup;
+pub mod openapi;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ban_exports::{BalVersion, CsvStyle, Format, Scope};
+use ban_service_kit::ApiError;
+use ban_store::Store;
+use serde::Deserialize;
+
+use crate::export::{communes_of, version_of, ExportStream, Version};
+
+/// What the routes share.
+#[derive(Clone)]
+pub struct DownloadsState {
+    pub store: Arc<dyn Store>,
+    pub head: feed::Head,
+}
+
+impl std::fmt::Debug for DownloadsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadsState").finish_non_exhaustive()
+    }
+}
+
+impl DownloadsState {
+    /// The state of a service on `store` (watches the feed's head for live readers).
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let head = feed::Head::watch(store.clone());
+        DownloadsState { store, head }
+    }
+}
+
+/// The routes, at the root of the server.
+pub fn router(state: DownloadsState) -> Router {
+    Router::new()
+        .route("/data/ban/adresses/latest/{folder}/{file}", get(data_file))
+        .route("/ban/communes/{code}/download/{format}/{kind}", get(commune_download))
+        .route("/api/changes", get(feed::changes))
+        .route("/api/lookup/{id}", get(lookup::lookup))
+        .route("/api/communes/{code}", get(lookup::commune_summary))
+        .route("/api/communes-summary", get(lookup::communes_summary_json))
+        .route("/api/communes-summary.csv", get(lookup::communes_summary_csv))
+        .route("/api/openapi.json", get(openapi::document))
+        .with_state(state)
+}
+
+/// A download of the site's layout.
+async fn data_file(
+    State(state): State<DownloadsState>,
+    Path((folder, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (format, scope) = Format::parse_path(&folder, &file).ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_file",
+            format!("Aucun fichier {folder}/{file} : voir /api/openapi.json pour les formats et les noms."),
+        )
+    })?;
+    let communes = communes_of(&*state.store, &scope).await?;
+    if communes.is_empty() && matches!(scope, Scope::Commune(_)) {
+        return Err(ApiError::not_found(
+            "unknown_commune",
+            format!("Commune {} absente de la base.", scope.name()),
+        ));
+    }
+    let version = version_of(&communes);
+    let etag = format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq);
+    let mut response = if not_modified(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let stream = ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
+        let mut response = streamed(stream).into_response();
+        let headers = response.headers_mut();
+        // A `.gz` file, as a static site serves it (not a transfer encoding of the content).
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    };
+    version_headers(response.headers_mut(), &etag, &version);
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+struct DownloadQuery {
+    version: Option<String>,
+}
+
+/// The per-commune CSV of the production platform (`csv-bal` in BAL 1.3, 1.4 or 1.5;
+/// `csv-legacy` addresses or lieux-dits), uncompressed, CRLF.
+async fn commune_download(
+    State(state): State<DownloadsState>,
+    Path((code, format, kind)): Path<(String, String, String)>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let format = match (format.as_str(), kind.as_str(), query.version.as_deref().unwrap_or("1.3")) {
+        ("csv-bal", "adresses", "1.3") => Format::Bal(BalVersion::V1_3),
+        ("csv-bal", "adresses", "1.4" | "1.5") => Format::Bal(BalVersion::V1_4),
+        ("csv-bal", "adresses", other) => {
+            return Err(ApiError::not_found(
+                "unknown_version",
+                format!("La version {other} n’est pas disponible (1.3, 1.4 ou 1.5)."),
+            ))
+        }
+        ("csv-legacy", "adresses", _) => Format::Csv,
+        ("csv-legacy", "lieux-dits", _) => Format::LieuxDits,
+        _ => {
+            return Err(ApiError::not_found(
+                "unknown_format",
+                format!("Format {format}/{kind} inconnu : csv-bal/adresses, csv-legacy/adresses ou csv-legacy/lieux-dits."),
+            ))
+        }
+    };
+    let scope = Scope::Commune(code.to_uppercase());
+    let communes = communes_of(&*state.store, &scope).await?;
+    if communes.is_empty() {
+        return Err(ApiError::not_found(
+            "unknown_commune",
+            format!("Commune {code} non présente dans la BAN."),
+        ));
+    }
+    let version = version_of(&communes);
+    let etag = format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq);
+    let mut response = if not_modified(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let stream =
+            ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Download, false);
+        let mut response = streamed(stream).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{kind}-{code}.csv\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    };
+    version_headers(response.headers_mut(), &etag, &version);
+    Ok(response)
+}
+
+/// Whether the client already has this version (`If-None-Match`).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == etag
+        })
+}
+
+fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Some(at) = version.changed_at {
+        if let Ok(value) = HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+            headers.insert(header::LAST_MODIFIED, value);
+        }
+    }
+    headers.insert("x-ban-seq", HeaderValue::from(version.seq));
+    // Streamed exports are written on the fly: no byte ranges.
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+}
+
+/// A body fed by an export task, chunk by chunk (the task stops when the client leaves).
+fn streamed(mut stream: ExportStream) -> axum::body::Body {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        loop {
+            let next = stream.next_chunk().await;
+            let message = match next {
+                Ok(Some(chunk)) => Ok(chunk),
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::error!(%error, "export stopped");
+                    Err(std::io::Error::other(error.to_string()))
+                }
+            };
+            let failed = message.is_err();
+            if sender.send(message).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
+}
