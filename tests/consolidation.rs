@@ -223,6 +223,110 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
     let worker = ban_consolidator::Consolidator::new(store.clone());
     assert_eq!(worker.process(&job).await.unwrap(), ban_consolidator::Outcome::Unchanged);
 
+    feed_and_exports_over_http(&depot.http, &depot.base, &*store, &second).await;
+
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// Reads the whole feed over HTTP, page by page.
+async fn http_feed(http: &reqwest::Client, base: &str, query: &str) -> Vec<Value> {
+    let mut rows: Vec<Value> = Vec::new();
+    loop {
+        let since = rows.last().map_or(0, |r| r["seq"].as_i64().unwrap());
+        let page =
+            http.get(format!("{base}/api/changes?since={since}&limit=700{query}")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["content-type"], "application/x-ndjson");
+        let text = page.text().await.unwrap();
+        let before = rows.len();
+        rows.extend(text.lines().map(|line| serde_json::from_str::<Value>(line).unwrap()));
+        if rows.len() == before {
+            return rows;
+        }
+    }
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).unwrap();
+    text
+}
+
+/// The feed read over HTTP has every change once, in order; replaying it gives the base the
+/// exports show; lookups and summaries agree.
+async fn feed_and_exports_over_http(
+    http: &reqwest::Client,
+    base: &str,
+    store: &dyn Store,
+    communes: &BTreeMap<String, String>,
+) {
+    let feed = http_feed(http, base, "").await;
+    let head = store.last_seq().await.unwrap();
+    assert_eq!(feed.len() as i64, head);
+    assert!(feed.iter().enumerate().all(|(i, row)| row["seq"].as_i64() == Some(i as i64 + 1)));
+
+    // Replaying the feed: the latest state of each address.
+    let mut latest: BTreeMap<String, &Value> = BTreeMap::new();
+    for row in feed.iter().filter(|r| r["kind"] == "address") {
+        latest.insert(row["id"].as_str().unwrap().to_owned(), &row["state"]);
+    }
+    let code = communes.keys().next().unwrap();
+    let replayed: BTreeSet<String> = latest
+        .iter()
+        .filter(|(_, state)| state["commune"] == code.as_str() && state["active"] == true)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(replayed, base_ids(store, code).await);
+
+    // The commune's export holds exactly those addresses, versioned by the feed.
+    let url = format!("{base}/data/ban/adresses/latest/csv-with-ids/adresses-with-ids-{code}.csv.gz");
+    let export = http.get(&url).send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    let etag = export.headers()["etag"].to_str().unwrap().to_owned();
+    let csv = gunzip(&export.bytes().await.unwrap());
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let column = header.iter().position(|c| *c == "id_ban_adresse").unwrap();
+    let exported: BTreeSet<String> = lines.map(|l| l.split(';').nth(column).unwrap().to_owned()).collect();
+    assert_eq!(exported, replayed, "export of {code}");
+    let again = http.get(&url).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+
+    // By département: only its communes, all their changes.
+    let departement = &code[..2];
+    let part = http_feed(http, base, &format!("&departement={departement}")).await;
+    assert!(!part.is_empty() && part.iter().all(|r| r["commune"].as_str().unwrap().starts_with(departement)));
+    assert_eq!(
+        part.len(),
+        feed.iter().filter(|r| r["commune"].as_str().unwrap().starts_with(departement)).count()
+    );
+    // The base alone: one row per object.
+    let current = http_feed(http, base, "&current=true").await;
+    let objects: BTreeSet<(&str, &str)> =
+        current.iter().map(|r| (r["kind"].as_str().unwrap(), r["id"].as_str().unwrap())).collect();
+    assert_eq!(objects.len(), current.len());
+
+    // Lookups and summaries.
+    let id = replayed.iter().next().unwrap();
+    let found: Value =
+        http.get(format!("{base}/api/lookup/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((found["type"].as_str(), found["id"].as_str()), (Some("address"), Some(id.as_str())));
+    let missing =
+        http.get(format!("{base}/api/lookup/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    assert_eq!(http.get(format!("{base}/api/lookup/nope")).send().await.unwrap().status(), 400);
+    let summary: Value =
+        http.get(format!("{base}/api/communes/{code}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(summary["addresses"].as_u64(), Some(replayed.len() as u64));
+    assert_eq!(summary["revision"].as_str(), Some(communes[code].as_str()));
+
+    // Caught up: a long poll waits, then answers an empty page.
+    let waited = std::time::Instant::now();
+    let empty = http.get(format!("{base}/api/changes?since={head}&wait=1")).send().await.unwrap();
+    assert_eq!(empty.headers()["x-ban-feed-head"].to_str().unwrap(), head.to_string());
+    assert!(empty.text().await.unwrap().is_empty());
+    assert!(waited.elapsed() >= Duration::from_millis(900));
 }
