@@ -616,11 +616,14 @@ fn toponym_feature(commune: &Prepared<'_>, street: &Street<'_>) -> Option<Value>
     properties.insert("banId".into(), json!(street.toponym.id.to_string()));
     properties.insert("type".into(), json!(if lieu_dit { "lieu-dit" } else { "voie" }));
     properties.insert("nomVoie".into(), json!(street.toponym.name));
-    let parcelles: BTreeSet<&str> =
-        street.addresses.iter().flat_map(|a| a.address.parcelles.iter().map(String::as_str)).collect();
-    properties.insert("parcelles".into(), json!(parcelles.into_iter().collect::<Vec<_>>().join("|")));
+    // A toponym has no parcels of its own in the base (the reference writes "" for streets).
+    properties.insert("parcelles".into(), json!(""));
     properties.insert("codeCommune".into(), json!(commune.commune.code));
     properties.insert("nomCommune".into(), json!(commune.name));
+    if let Some(former) = street.addresses.iter().find_map(|a| a.former) {
+        properties.insert("codeAncienneCommune".into(), json!(former.code));
+        properties.insert("nomAncienneCommune".into(), json!(former.name));
+    }
     if !lieu_dit {
         properties.insert("sourceNomVoie".into(), json!(commune.raw_source()));
         properties.insert("nbNumeros".into(), json!(street.addresses.len()));
