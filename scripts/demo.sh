@@ -73,10 +73,18 @@ fi
 publish 67482 data/samples/67482_strasbourg_with-defects.csv
 
 echo
+echo "== downloads"
+curl -sf "http://$LISTEN/api/communes/54084" | json '"GET /api/communes/54084 → %s addresses (%s certified), %s toponyms, revision %s, last change seq %s" % (d["addresses"], d["certifiedAddresses"], d["toponyms"], d["revision"], d["lastChange"]["seq"])'
+ROWS=$(curl -sf "http://$LISTEN/data/ban/adresses/latest/csv/adresses-54084.csv.gz" | gzip -dc | tail -n +2 | wc -l)
+echo "GET /data/ban/adresses/latest/csv/adresses-54084.csv.gz → $ROWS addresses (also csv-with-ids, csv-bal, geojson, addok; per département: adresses-54.csv.gz)"
+curl -sf "http://$LISTEN/api/lookup/54084_0020_00001" | json '"GET /api/lookup/54084_0020_00001 → %s %s, %s %s" % (d["type"], d["id"], d["numero"], d["toponymRef"]["name"])'
+curl -sfi "http://$LISTEN/api/changes?since=0&limit=1" | tr -d '\r' | grep -i '^x-ban-feed-head' | sed 's/^/GET \/api\/changes → /'
+
+echo
 curl -sf "$BASE/communes/54084/current-revision" | json '"GET /api-depot/communes/54084/current-revision → %s (%s)" % (d["id"], d["status"])'
 echo
 echo "BAN Sync is serving on http://$LISTEN (store: $DATABASE_URL)"
-echo "  API description: http://$LISTEN/api-depot/docs · health: /healthz · metrics: /metrics"
+echo "  API description: http://$LISTEN/api-depot/docs and /api/openapi.json · health: /healthz · metrics: /metrics"
 echo "  client token of this demo: $TOKEN"
 echo "Ctrl-C to stop."
 wait $SERVER
