@@ -100,8 +100,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = app(store.clone(), services)?;
-    // Load the commune contours now rather than on the first computation.
+    // Load the commune contours and territories now rather than on the first request.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
+    tokio::task::spawn_blocking(|| ban_spatial::Territories::national().communes().count());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let consolidator = services.consolidator().then(|| {
         let worker = ban_consolidator::Consolidator::new(store).with_lease(lease);
