@@ -294,6 +294,27 @@ async fn feed_and_exports_over_http(
     let again = http.get(&url).header("If-None-Match", &etag).send().await.unwrap();
     assert_eq!(again.status(), 304);
 
+    // France: streamed once per version while it is stored, then served with byte ranges.
+    let url = format!("{base}/data/ban/adresses/latest/csv/adresses-france.csv.gz");
+    let whole = http.get(&url).send().await.unwrap();
+    assert_eq!(whole.headers()["accept-ranges"], "none");
+    let whole = whole.bytes().await.unwrap();
+    assert!(gunzip(&whole).lines().count() > exported.len());
+    let mut ranged = None;
+    for _ in 0..50 {
+        let part = http.get(&url).header("Range", "bytes=10-109").send().await.unwrap();
+        if part.status() == 206 {
+            ranged = Some(part);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await; // the stored copy is being renamed
+    }
+    let part = ranged.expect("the France file is served with ranges once stored");
+    assert_eq!(part.headers()["content-range"].to_str().unwrap(), format!("bytes 10-109/{}", whole.len()));
+    assert_eq!(part.bytes().await.unwrap(), whole.slice(10..110));
+    let past = http.get(&url).header("Range", format!("bytes={}-", whole.len())).send().await.unwrap();
+    assert_eq!(past.status(), 416);
+
     // By département: only its communes, all their changes.
     let departement = &code[..2];
     let part = http_feed(http, base, &format!("&departement={departement}")).await;

@@ -9,6 +9,7 @@
 //!   Events), by commune or département, or the base itself (`current=true`) for a new mirror;
 //! - `/api/lookup/{id}`: an object by BAN id or legacy id; `/api/communes/{code}` and
 //!   `/api/communes-summary(.csv)`.
+pub mod cache;
 pub mod export;
 pub mod feed;
 pub mod lookup;
@@ -33,6 +34,7 @@ use crate::export::{communes_of, version_of, ExportStream, Version};
 pub struct DownloadsState {
     pub store: Arc<dyn Store>,
     pub head: feed::Head,
+    pub cache: cache::ExportCache,
 }
 
 impl std::fmt::Debug for DownloadsState {
@@ -42,10 +44,11 @@ impl std::fmt::Debug for DownloadsState {
 }
 
 impl DownloadsState {
-    /// The state of a service on `store` (watches the feed's head for live readers).
+    /// The state of a service on `store` (watches the feed's head for live readers; France
+    /// files are kept in `EXPORT_CACHE_DIR`).
     pub fn new(store: Arc<dyn Store>) -> Self {
         let head = feed::Head::watch(store.clone());
-        DownloadsState { store, head }
+        DownloadsState { store, head, cache: cache::ExportCache::from_env() }
     }
 }
 
@@ -84,11 +87,31 @@ async fn data_file(
     }
     let version = version_of(&communes);
     let etag = format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq);
+    let cached = (scope == Scope::France).then(|| state.cache.path(&file, &version));
     let mut response = if not_modified(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
+    } else if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
+        let mut response = cache::serve_file(path, &headers).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cache_unreadable",
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        version_headers(response.headers_mut(), &etag, &version, true);
+        return Ok(response);
     } else {
         let stream = ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
-        let mut response = streamed(stream).into_response();
+        let body = match cached {
+            Some(path) => state.cache.stream_and_keep(stream, path, file.clone(), version.seq),
+            None => streamed(stream),
+        };
+        let mut response = body.into_response();
         let headers = response.headers_mut();
         // A `.gz` file, as a static site serves it (not a transfer encoding of the content).
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
@@ -97,7 +120,7 @@ async fn data_file(
         }
         response
     };
-    version_headers(response.headers_mut(), &etag, &version);
+    version_headers(response.headers_mut(), &etag, &version, false);
     Ok(response)
 }
 
@@ -155,7 +178,7 @@ async fn commune_download(
         }
         response
     };
-    version_headers(response.headers_mut(), &etag, &version);
+    version_headers(response.headers_mut(), &etag, &version, false);
     Ok(response)
 }
 
@@ -172,7 +195,7 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version) {
+fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version, ranges: bool) {
     if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, value);
     }
@@ -182,8 +205,10 @@ fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version) {
         }
     }
     headers.insert("x-ban-seq", HeaderValue::from(version.seq));
-    // Streamed exports are written on the fly: no byte ranges.
-    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+    // Streamed exports are written on the fly: byte ranges only from a stored France file.
+    if !ranges {
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
 }
 
