@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use ban_spatial::territories::{departement_of, is_departement, TerritoryKind};
+use ban_spatial::territories::{departement_of, is_departement};
 use serde_json::{json, Map, Value};
 
 use crate::commune::{legal_xy, Located, Prepared, Street};
@@ -340,8 +340,8 @@ impl ExportWriter {
                 missing.sort_by(|a, b| a.code.cmp(&b.code));
                 for territory in missing {
                     if let Some(centre) = territory.centre {
-                        let document = municipality(territory, None, centre);
-                        self.line(out, &document)?;
+                        let document = crate::addok::municipality(territory, None, centre);
+                        self.line(out, &document.to_json())?;
                     }
                 }
                 Ok(())
@@ -522,53 +522,11 @@ impl ExportWriter {
     }
 
     fn addok(&mut self, out: &mut impl Write, commune: &Prepared<'_>) -> io::Result<()> {
-        let Some(territory) = commune.territory else { return Ok(()) };
-        let population = territory.population;
-        for street in &commune.lieux_dits {
-            let Some(position) = street.position else { continue };
-            let mut document = Map::new();
-            document.insert("type".into(), json!("locality"));
-            document.insert("importance".into(), json!(importance(population, 1)));
-            common_properties(&mut document, commune, street, position, None);
-            self.line(out, &Value::Object(document))?;
-        }
-        let streets: Vec<&Street<'_>> = commune
-            .streets
-            .iter()
-            .filter(|s| s.position.is_some() && s.addresses.iter().any(|a| a.main.is_some()))
-            .collect();
-        if streets.is_empty() {
-            return Ok(());
-        }
-        let positions =
-            streets.iter().flat_map(|s| s.addresses.iter()).filter_map(|a| a.main).map(|p| p.coordinates);
-        if let Some(centre) = crate::commune::centre(positions) {
-            self.seen.insert(commune.commune.code.clone());
-            let document = municipality(territory, Some(commune.commune.id.to_string()), centre);
-            self.line(out, &document)?;
-        }
-        // Two streets of one commune with the same name are told apart by their former commune.
-        let mut names = std::collections::HashMap::new();
-        for street in &streets {
-            *names.entry(street.toponym.name.to_lowercase()).or_insert(0) += 1;
-        }
-        for street in streets {
-            let Some(position) = street.position else { continue };
-            let numbered: Vec<&Located<'_>> = street.addresses.iter().filter(|a| a.main.is_some()).collect();
-            let former = numbered.iter().find_map(|a| a.former);
-            let duplicate = names.get(&street.toponym.name.to_lowercase()).copied().unwrap_or(0) > 1;
-            let mut document = Map::new();
-            common_properties(
-                &mut document,
-                commune,
-                street,
-                position,
-                if duplicate { former.map(|t| t.name.as_str()) } else { None },
-            );
-            document.insert("type".into(), json!("street"));
-            document.insert("importance".into(), json!(importance(population, numbered.len())));
-            document.insert("housenumbers".into(), Value::Object(housenumbers(&numbered)));
-            self.line(out, &Value::Object(document))?;
+        for document in crate::addok::commune_documents(commune) {
+            if document.kind == crate::addok::DocumentKind::Municipality {
+                self.seen.insert(commune.commune.code.clone());
+            }
+            self.line(out, &document.to_json())?;
         }
         Ok(())
     }
@@ -633,140 +591,4 @@ fn toponym_feature(commune: &Prepared<'_>, street: &Street<'_>) -> Option<Value>
         "properties": properties,
         "geometry": {"type": "Point", "coordinates": position},
     }))
-}
-
-/// `(ln(1 + population/3) + ln(1 + numbers)) / 20`, 5 decimals: the BAN's importance.
-pub fn importance(population: u32, numbers: usize) -> f64 {
-    let value = ((1.0 + f64::from(population) / 3.0).ln() + (1.0 + numbers as f64).ln()) / 20.0;
-    round_to(value, 5)
-}
-
-fn context(territory: &ban_spatial::Territory) -> String {
-    let mut parts = vec![territory.departement.as_str(), territory.departement_name.as_str()];
-    if !territory.region_name.is_empty() && territory.region_name != territory.departement_name {
-        parts.push(territory.region_name.as_str());
-    }
-    parts.join(", ")
-}
-
-fn xy_json(point: [f64; 2]) -> (Value, Value) {
-    match legal_xy(point) {
-        Some((x, y)) => (json!(x), json!(y)),
-        None => (Value::Null, Value::Null),
-    }
-}
-
-fn municipality(territory: &ban_spatial::Territory, ban_id: Option<String>, centre: [f64; 2]) -> Value {
-    let (x, y) = xy_json(centre);
-    let postcodes: Vec<&str> = territory.postcodes.iter().map(|p| p.code.as_str()).collect();
-    let mut document = Map::new();
-    document.insert("id".into(), json!(territory.code));
-    document.insert("banId".into(), json!(ban_id));
-    document.insert("type".into(), json!("municipality"));
-    document.insert("name".into(), json!(territory.name));
-    document.insert("postcode".into(), json!(postcodes));
-    document.insert("citycode".into(), json!(territory.code));
-    document.insert("x".into(), x);
-    document.insert("y".into(), y);
-    document.insert("lon".into(), json!(centre[0]));
-    document.insert("lat".into(), json!(centre[1]));
-    document.insert("population".into(), json!(territory.population));
-    document.insert("city".into(), json!(territory.name));
-    document.insert("context".into(), json!(context(territory)));
-    document.insert("importance".into(), json!(importance(territory.population, 0)));
-    Value::Object(document)
-}
-
-fn common_properties(
-    document: &mut Map<String, Value>,
-    commune: &Prepared<'_>,
-    street: &Street<'_>,
-    position: [f64; 2],
-    former_name: Option<&str>,
-) {
-    let Some(territory) = commune.territory else { return };
-    let territories = commune.territories();
-    let former = street.addresses.iter().find_map(|a| a.former);
-    let parent = territory
-        .parent
-        .as_deref()
-        .filter(|_| territory.kind == TerritoryKind::Arrondissement)
-        .and_then(|code| territories.commune(code));
-    let mut citycode = vec![territory.code.clone()];
-    let mut city = Vec::new();
-    if let Some(parent) = parent {
-        citycode.push(parent.code.clone());
-        city.push(parent.name.clone());
-    } else if let Some(former) = former {
-        citycode.push(former.code.clone());
-    }
-    city.push(commune.name.clone());
-    if let Some(former) = former {
-        city.push(former.name.clone());
-    }
-    let mut name = street.toponym.name.clone();
-    if let Some(former_name) = former_name {
-        name = format!("{name} ({former_name})");
-    } else if street.toponym.lieu_dit {
-        if let Some(former) = former {
-            name = format!("{name} ({})", former.name);
-        }
-    }
-    let position = position.map(|v| round_to(v, 6));
-    let (x, y) = xy_json(position);
-    document.insert("id".into(), json!(street.voie_id));
-    document.insert("banId".into(), json!(street.toponym.id.to_string()));
-    document.insert("name".into(), json!(name));
-    document.insert("postcode".into(), json!(commune.postcode_of_street(street).map(|p| p.code.clone())));
-    document.insert("citycode".into(), json!(citycode));
-    document.insert("oldcitycode".into(), json!(former.map(|t| t.code.clone())));
-    document.insert("lon".into(), json!(position[0]));
-    document.insert("lat".into(), json!(position[1]));
-    document.insert("x".into(), x);
-    document.insert("y".into(), y);
-    document.insert("city".into(), json!(city));
-    if parent.is_some() {
-        document.insert("district".into(), json!(territory.name));
-    }
-    document.insert("oldcity".into(), json!(former.map(|t| t.name.clone())));
-    document.insert("context".into(), json!(context(territory)));
-}
-
-/// `{"12": {...}, "12bis": {...}}`: integer keys first in numeric order, then the others in
-/// order, as JavaScript orders an object's keys.
-fn housenumbers(numbered: &[&Located<'_>]) -> Map<String, Value> {
-    let mut plain = Vec::new();
-    let mut suffixed = Vec::new();
-    for located in numbered {
-        let Some(main) = located.main else { continue };
-        let address = located.address;
-        let key = match &address.suffixe {
-            Some(suffixe) => format!("{}{suffixe}", address.numero),
-            None => address.numero.to_string(),
-        };
-        let point = main.coordinates.map(|v| round_to(v, 6));
-        let (x, y) = xy_json(point);
-        let value = json!({
-            "id": located.cle_interop,
-            "banId": address.id.to_string(),
-            "x": x,
-            "y": y,
-            "lon": point[0],
-            "lat": point[1],
-        });
-        if address.suffixe.is_none() {
-            plain.push((address.numero, key, value));
-        } else {
-            suffixed.push((key, value));
-        }
-    }
-    plain.sort_by_key(|(numero, _, _)| *numero);
-    let mut map = Map::new();
-    for (_, key, value) in plain {
-        map.insert(key, value);
-    }
-    for (key, value) in suffixed {
-        map.insert(key, value);
-    }
-    map
 }

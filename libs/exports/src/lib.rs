@@ -5,6 +5,7 @@
 //! Domain code only: it writes prepared communes to any `io::Write`, one at a time, so an
 //! export of France is written in the memory of its largest commune. Reading the store and
 //! serving files belong to `services/downloads`.
+pub mod addok;
 mod afnor;
 pub mod commune;
 pub mod formats;
