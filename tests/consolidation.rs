@@ -3,6 +3,7 @@
 //! keeping the BAN ids the files give, and writes every change to the feed.
 #![allow(clippy::unwrap_used)]
 mod support;
+use support::Depot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use ban::serve::{serve, Services};
 use ban_bal::records::read_records;
 use ban_store::Store;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn sample(revision: &str) -> Option<PathBuf> {
     let dir =
@@ -40,61 +41,6 @@ fn address_ids(path: &Path) -> BTreeSet<String> {
         .filter(|r| r.numero.is_some_and(|n| n != ban_domain::TOPONYM_NUMERO))
         .filter_map(|r| r.id_ban_adresse.map(|id| id.to_string()))
         .collect()
-}
-
-struct Depot {
-    http: reqwest::Client,
-    base: String,
-    auth: String,
-}
-
-impl Depot {
-    /// Creates, uploads, computes and (when valid) publishes a revision; its id if published.
-    async fn publish(&self, code: &str, bal: Vec<u8>) -> Option<String> {
-        let revision: Value = self
-            .http
-            .post(format!("{}/api-depot/communes/{code}/revisions", self.base))
-            .header("Authorization", &self.auth)
-            .json(&json!({"context": {"nomComplet": "Test", "organisation": "Mairie"}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = revision["id"].as_str().unwrap().to_owned();
-        let upload = self
-            .http
-            .put(format!("{}/api-depot/revisions/{id}/files/bal", self.base))
-            .header("Authorization", &self.auth)
-            .body(bal)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(upload.status(), 200);
-        let computed: Value = self
-            .http
-            .post(format!("{}/api-depot/revisions/{id}/compute", self.base))
-            .header("Authorization", &self.auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if computed["validation"]["valid"] != true {
-            return None;
-        }
-        let published = self
-            .http
-            .post(format!("{}/api-depot/revisions/{id}/publish", self.base))
-            .header("Authorization", &self.auth)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(published.status(), 200);
-        Some(id)
-    }
 }
 
 /// Waits until every job of these communes has ended.

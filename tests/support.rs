@@ -1,6 +1,8 @@
+#![allow(dead_code)] // each test binary uses part of it
 //! What the end-to-end tests share.
 use ban_store::ids::{object_id, token};
 use ban_store::{AuthorizationStrategy, Client, NewClient, Store};
+use serde_json::{json, Value};
 
 /// A client of the platform allowed to publish for any commune.
 pub async fn internal_client(store: &dyn Store) -> Client {
@@ -17,3 +19,60 @@ pub async fn internal_client(store: &dyn Store) -> Client {
         .await
         .expect("the client is created")
 }
+
+/// The depot of a running server, driven as a client does.
+pub struct Depot {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub auth: String,
+}
+
+impl Depot {
+    /// Creates, uploads, computes and (when valid) publishes a revision; its id if published.
+    pub async fn publish(&self, code: &str, bal: Vec<u8>) -> Option<String> {
+        let revision: Value = self
+            .http
+            .post(format!("{}/api-depot/communes/{code}/revisions", self.base))
+            .header("Authorization", &self.auth)
+            .json(&json!({"context": {"nomComplet": "Test", "organisation": "Mairie"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = revision["id"].as_str().unwrap().to_owned();
+        let upload = self
+            .http
+            .put(format!("{}/api-depot/revisions/{id}/files/bal", self.base))
+            .header("Authorization", &self.auth)
+            .body(bal)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upload.status(), 200);
+        let computed: Value = self
+            .http
+            .post(format!("{}/api-depot/revisions/{id}/compute", self.base))
+            .header("Authorization", &self.auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if computed["validation"]["valid"] != true {
+            return None;
+        }
+        let published = self
+            .http
+            .post(format!("{}/api-depot/revisions/{id}/publish", self.base))
+            .header("Authorization", &self.auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), 200);
+        Some(id)
+    }
+}
+
