@@ -3,11 +3,11 @@
 //! keeping the BAN ids the files give, and writes every change to the feed.
 #![allow(clippy::unwrap_used)]
 mod support;
-use support::Depot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use support::Depot;
 
 use ban::serve::{serve, Services};
 use ban_bal::records::read_records;

@@ -2,6 +2,7 @@
 //! end-to-end tests start the same server in-process.
 pub mod admin;
 pub mod export;
+pub mod geocode;
 pub mod import;
 pub mod mirror;
 pub mod serve;

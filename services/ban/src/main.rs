@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use ban::{admin, export, import, mirror, serve, validate};
+use ban::{admin, export, geocode, import, mirror, serve, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,12 +21,17 @@ enum Command {
     /// Check a BAL file against the standard, as the reference validator does.
     Validate(validate::Args),
     /// Run every service in one process (the depot under /api-depot, the consolidator, the
-    /// downloads under /data and /api, health and metrics).
+    /// geocoder at /search/ and /reverse/, the downloads under /data and /api, health and
+    /// metrics).
     Serve(serve::ServiceArgs),
     /// Run the submission service alone.
     Depot(serve::ServiceArgs),
     /// Run the consolidation worker alone (with health and metrics).
     Consolidator(serve::ServiceArgs),
+    /// Run the geocoder alone (/search/, /reverse/, /batch), on a live index of the base.
+    Geocoder(serve::ServiceArgs),
+    /// Geocode a CSV file against the local base (the columns of /search/csv/).
+    Geocode(geocode::GeocodeArgs),
     /// Run the downloads service alone (exports, lookup, change feed).
     Downloads(serve::ServiceArgs),
     /// Write an export of the national base to a file (France, a département or a commune).
@@ -67,9 +72,13 @@ fn main() -> ExitCode {
         Command::Consolidator(args) => {
             runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Consolidator)))
         }
+        Command::Geocoder(args) => {
+            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Geocoder)))
+        }
         Command::Downloads(args) => {
             runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Downloads)))
         }
+        Command::Geocode(args) => runtime().and_then(|rt| rt.block_on(geocode::geocode(&args))),
         Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),
         Command::Mirror(args) => runtime().and_then(|rt| rt.block_on(mirror::mirror(&args))),
         Command::Import(args) => runtime().and_then(|rt| rt.block_on(import::import(&args))),

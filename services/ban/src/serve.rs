@@ -33,6 +33,7 @@ pub enum Services {
     Depot,
     Consolidator,
     Downloads,
+    Geocoder,
 }
 
 impl Services {
@@ -46,6 +47,10 @@ impl Services {
 
     fn downloads(self) -> bool {
         matches!(self, Services::All | Services::Downloads)
+    }
+
+    fn geocoder(self) -> bool {
+        matches!(self, Services::All | Services::Geocoder)
     }
 }
 
@@ -64,13 +69,15 @@ fn depot_state(store: Arc<dyn Store>) -> anyhow::Result<DepotState> {
 
 /// The HTTP application of a process (call it within a Tokio runtime).
 pub fn app(store: Arc<dyn Store>, services: Services) -> anyhow::Result<Router> {
-    // The geocoder joins `Services::All` when it is built.
     let mut router = Router::new();
     if services.depot() {
         router = router.nest("/api-depot", ban_depot::router(depot_state(store.clone())?));
     }
     if services.downloads() {
         router = router.merge(ban_downloads::router(ban_downloads::DownloadsState::new(store.clone())));
+    }
+    if services.geocoder() {
+        router = router.merge(ban_geocoder::router(ban_geocoder::LiveIndex::start(store.clone())));
     }
     Ok(router
         .route_layer(axum::middleware::from_fn(track_requests))

@@ -1,0 +1,359 @@
+//! The in-memory index: the addok documents of every commune (municipality, streets with their
+//! house numbers, localities), a vocabulary of processed tokens with posting lists, and an
+//! R-tree of every point for reverse search.
+//!
+//! Updated a commune at a time: a commune's documents are replaced whole when the change feed
+//! says it changed (old documents are marked dead, new ones appended), never the whole index.
+//!
+//! Why these structures (no extra crate): the vocabulary is a `BTreeMap`, which gives exact
+//! lookups, prefix ranges for autocomplete and inserts for live updates in one structure (an
+//! `fst` set would need rebuilding at each new word); posting lists are ascending `u32` doc
+//! ids (documents are appended with increasing ids, so lists stay sorted without re-sorting);
+//! house numbers are kept in ~40 bytes each (id, number, a hash of their processed key,
+//! micro-degree coordinates), not as strings.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ban_domain::BanId;
+use ban_exports::addok::{Document, DocumentKind};
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+use rustc_hash::FxHashMap;
+
+use crate::text;
+
+pub type DocId = u32;
+/// A point of the R-tree: the document, and the house number (`NO_NUMBER` for the document's
+/// own point).
+pub type TreePoint = GeomWithData<[f32; 2], (DocId, u32)>;
+pub const NO_NUMBER: u32 = u32::MAX;
+
+/// Tokens of the name field carry this bit in a document's token list (they weigh more).
+pub const NAME_BIT: u32 = 1 << 31;
+
+/// A house number of a street document.
+#[derive(Debug, Clone)]
+pub struct Number {
+    pub ban_id: BanId,
+    /// Micro-degrees (the export's 6 decimals, exactly).
+    pub lon: i32,
+    pub lat: i32,
+    pub numero: u32,
+    /// Index in the index's suffix table (0: none).
+    pub suffix: u16,
+    /// Its `cle_interop` is the street id + number (else it is in `Index::odd_ids`).
+    pub standard_id: bool,
+    /// Hash of its processed key (`text::housenumber_key`), to match a query's number.
+    pub key_hash: u32,
+}
+
+/// A document of the index.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub kind: DocumentKind,
+    pub commune: Arc<str>,
+    pub id: Box<str>,
+    pub ban_id: Option<BanId>,
+    pub name: Box<str>,
+    pub postcode: Box<[Arc<str>]>,
+    pub citycode: Box<[Arc<str>]>,
+    pub oldcitycode: Option<Arc<str>>,
+    pub oldcity: Option<Arc<str>>,
+    pub city: Box<[Arc<str>]>,
+    pub district: Option<Arc<str>>,
+    pub context: Arc<str>,
+    pub importance: f32,
+    pub population: u32,
+    pub lon: i32,
+    pub lat: i32,
+    /// Sorted, unique token ids of its indexed fields (`NAME_BIT` set for the name's).
+    pub tokens: Box<[u32]>,
+    pub numbers: Box<[Number]>,
+}
+
+impl Doc {
+    pub fn has_token(&self, token: u32) -> Option<bool> {
+        let i = self.tokens.partition_point(|t| (t & !NAME_BIT) < token);
+        self.tokens.get(i).filter(|t| (*t & !NAME_BIT) == token).map(|t| t & NAME_BIT != 0)
+    }
+}
+
+pub fn micro(degrees: f64) -> i32 {
+    (degrees * 1e6).round() as i32
+}
+
+pub fn degrees(micro: i32) -> f64 {
+    f64::from(micro) / 1e6
+}
+
+/// The R-tree's plane: longitude shrunk by the cosine of the latitude, so that nearest in the
+/// tree is nearest on the ground (locally).
+pub fn plane(lon: f64, lat: f64) -> [f32; 2] {
+    [(lon * lat.to_radians().cos()) as f32, lat as f32]
+}
+
+pub fn hash_key(key: &str) -> u32 {
+    // FNV-1a: stable across runs and platforms.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in key.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+/// The whole index.
+#[derive(Default)]
+pub struct Index {
+    docs: Vec<Option<Doc>>,
+    by_commune: FxHashMap<Arc<str>, Vec<DocId>>,
+    vocabulary: BTreeMap<Box<str>, u32>,
+    token_texts: Vec<Box<str>>,
+    postings: Vec<Vec<DocId>>,
+    tree: RTree<TreePoint>,
+    suffixes: Vec<Box<str>>,
+    suffix_ids: FxHashMap<Box<str>, u16>,
+    strings: FxHashMap<Box<str>, Arc<str>>,
+    /// `cle_interop`s that do not follow the street id (doc, number index).
+    odd_ids: FxHashMap<(DocId, u32), Box<str>>,
+    live_docs: usize,
+    live_numbers: usize,
+    dead_docs: usize,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("documents", &self.live_docs)
+            .field("numbers", &self.live_numbers)
+            .field("tokens", &self.token_texts.len())
+            .finish()
+    }
+}
+
+/// Counts of an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStats {
+    pub communes: usize,
+    pub documents: usize,
+    pub numbers: usize,
+    pub tokens: usize,
+    pub dead_documents: usize,
+}
+
+impl Index {
+    pub fn new() -> Self {
+        Index { suffixes: vec!["".into()], ..Index::default() }
+    }
+
+    pub fn stats(&self) -> IndexStats {
+        IndexStats {
+            communes: self.by_commune.values().filter(|docs| !docs.is_empty()).count(),
+            documents: self.live_docs,
+            numbers: self.live_numbers,
+            tokens: self.token_texts.len(),
+            dead_documents: self.dead_docs,
+        }
+    }
+
+    pub fn doc(&self, id: DocId) -> Option<&Doc> {
+        self.docs.get(id as usize).and_then(Option::as_ref)
+    }
+
+    pub fn token(&self, text: &str) -> Option<u32> {
+        self.vocabulary.get(text).copied()
+    }
+
+    pub fn token_text(&self, id: u32) -> &str {
+        self.token_texts.get(id as usize).map_or("", |t| t)
+    }
+
+    /// Tokens starting with `prefix` (at most `limit`, the exact one included).
+    pub fn tokens_with_prefix(&self, prefix: &str, limit: usize) -> Vec<u32> {
+        self.vocabulary
+            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .take_while(|(t, _)| t.starts_with(prefix))
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect()
+    }
+
+    pub fn postings(&self, token: u32) -> &[DocId] {
+        self.postings.get(token as usize).map_or(&[], |p| p)
+    }
+
+    pub fn tree(&self) -> &RTree<TreePoint> {
+        &self.tree
+    }
+
+    pub fn suffix(&self, id: u16) -> &str {
+        self.suffixes.get(usize::from(id)).map_or("", |s| s)
+    }
+
+    /// The raw key of a number as the export writes it (`12bis`).
+    pub fn number_key(&self, number: &Number) -> String {
+        format!("{}{}", number.numero, self.suffix(number.suffix))
+    }
+
+    /// The `cle_interop` of a number of a document.
+    pub fn number_id(&self, doc_id: DocId, doc: &Doc, index: u32) -> String {
+        if let Some(id) = self.odd_ids.get(&(doc_id, index)) {
+            return id.to_string();
+        }
+        let Some(number) = doc.numbers.get(index as usize) else { return String::new() };
+        standard_id(&doc.id, number.numero, self.suffix(number.suffix))
+    }
+
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(text.into(), shared.clone());
+        shared
+    }
+
+    fn token_id(&mut self, token: &str) -> u32 {
+        if let Some(id) = self.vocabulary.get(token) {
+            return *id;
+        }
+        let id = self.token_texts.len() as u32;
+        self.vocabulary.insert(token.into(), id);
+        self.token_texts.push(token.into());
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn suffix_id(&mut self, suffix: &str) -> u16 {
+        if let Some(id) = self.suffix_ids.get(suffix) {
+            return *id;
+        }
+        let id = self.suffixes.len().min(usize::from(u16::MAX)) as u16;
+        self.suffixes.push(suffix.into());
+        self.suffix_ids.insert(suffix.into(), id);
+        id
+    }
+
+    /// Replaces every document of `commune` by `documents` (none: the commune leaves the index).
+    pub fn replace_commune(&mut self, commune: &str, documents: Vec<Document>) {
+        self.remove_commune(commune);
+        let commune = self.intern(commune);
+        let mut ids = Vec::with_capacity(documents.len());
+        for document in documents {
+            ids.push(self.add(commune.clone(), document));
+        }
+        self.by_commune.insert(commune, ids);
+    }
+
+    fn remove_commune(&mut self, commune: &str) {
+        let Some(ids) = self.by_commune.remove(commune) else { return };
+        for id in ids {
+            let Some(doc) = self.docs.get_mut(id as usize).and_then(Option::take) else { continue };
+            self.live_docs -= 1;
+            self.live_numbers -= doc.numbers.len();
+            self.dead_docs += 1;
+            self.tree.remove(&GeomWithData::new(plane(degrees(doc.lon), degrees(doc.lat)), (id, NO_NUMBER)));
+            for (i, number) in doc.numbers.iter().enumerate() {
+                let point = plane(degrees(number.lon), degrees(number.lat));
+                self.tree.remove(&GeomWithData::new(point, (id, i as u32)));
+                self.odd_ids.remove(&(id, i as u32));
+            }
+            // Postings keep the dead id (skipped when read) until they are next compacted.
+        }
+    }
+
+    fn add(&mut self, commune: Arc<str>, document: Document) -> DocId {
+        let id = self.docs.len() as DocId;
+        let mut tokens: Vec<u32> = Vec::new();
+        let name_tokens = text::document_tokens(&document.name);
+        for token in &name_tokens {
+            let token = self.token_id(token);
+            tokens.push(token | NAME_BIT);
+        }
+        let mut other = Vec::new();
+        for value in document
+            .postcode
+            .iter()
+            .chain(&document.city)
+            .chain(&document.citycode)
+            .chain(document.oldcitycode.iter())
+            .chain(document.oldcity.iter())
+            .chain(document.district.iter())
+            .chain(std::iter::once(&document.context))
+        {
+            other.extend(text::document_tokens(value));
+        }
+        for token in &other {
+            let token = self.token_id(token);
+            tokens.push(token);
+        }
+        // One entry per token, the name's bit kept when the token is in the name.
+        tokens.sort_unstable_by_key(|t| (t & !NAME_BIT, std::cmp::Reverse(t & NAME_BIT)));
+        tokens.dedup_by_key(|t| *t & !NAME_BIT);
+        for token in &tokens {
+            let postings = &mut self.postings[(token & !NAME_BIT) as usize];
+            postings.push(id);
+            // Dead ids pile up in very common tokens' lists: drop them when the list doubles.
+            if postings.len().is_power_of_two() && postings.len() >= 1024 {
+                let docs = &self.docs;
+                postings.retain(|d| *d == id || docs.get(*d as usize).is_some_and(Option::is_some));
+            }
+        }
+        let mut numbers = Vec::with_capacity(document.housenumbers.len());
+        for (i, number) in document.housenumbers.iter().enumerate() {
+            let digits = number.key.bytes().take_while(u8::is_ascii_digit).count();
+            let (numero, suffix) = number.key.split_at(digits);
+            let numero: u32 = numero.parse().unwrap_or(0);
+            let suffix_id = self.suffix_id(suffix);
+            let standard = standard_id(&document.id, numero, suffix) == number.id;
+            if !standard {
+                self.odd_ids.insert((id, i as u32), number.id.as_str().into());
+            }
+            let (lon, lat) = (micro(number.lon), micro(number.lat));
+            self.tree.insert(GeomWithData::new(plane(number.lon, number.lat), (id, i as u32)));
+            numbers.push(Number {
+                ban_id: number.ban_id,
+                lon,
+                lat,
+                numero,
+                suffix: suffix_id,
+                standard_id: standard,
+                key_hash: hash_key(&text::housenumber_key(&number.key)),
+            });
+        }
+        self.tree.insert(GeomWithData::new(plane(document.lon, document.lat), (id, NO_NUMBER)));
+        let doc = Doc {
+            kind: document.kind,
+            commune,
+            id: document.id.into(),
+            ban_id: document.ban_id,
+            name: document.name.into(),
+            postcode: document.postcode.iter().map(|p| self.intern(p)).collect(),
+            citycode: document.citycode.iter().map(|c| self.intern(c)).collect(),
+            oldcitycode: document.oldcitycode.as_deref().map(|c| self.intern(c)),
+            oldcity: document.oldcity.as_deref().map(|c| self.intern(c)),
+            city: document.city.iter().map(|c| self.intern(c)).collect(),
+            district: document.district.as_deref().map(|d| self.intern(d)),
+            context: self.intern(&document.context),
+            importance: document.importance as f32,
+            population: document.population.unwrap_or(0),
+            lon: micro(document.lon),
+            lat: micro(document.lat),
+            tokens: tokens.into_boxed_slice(),
+            numbers: numbers.into_boxed_slice(),
+        };
+        self.live_docs += 1;
+        self.live_numbers += doc.numbers.len();
+        self.docs.push(Some(doc));
+        id
+    }
+}
+
+fn standard_id(street_id: &str, numero: u32, suffix: &str) -> String {
+    let mut id = format!("{street_id}_{numero:05}");
+    if !suffix.is_empty() {
+        id.push('_');
+        id.push_str(suffix);
+    }
+    id.to_lowercase()
+}

@@ -1,0 +1,487 @@
+//! Search and reverse search over the index, scored as addok scores (BAN-DOMAIN §4.7–4.9).
+//!
+//! **Candidates.** The query's words (processed tokens, house number set aside) are looked up
+//! exactly; the last one, with autocomplete, also as a prefix; a word the vocabulary does not
+//! know is replaced by its known one-edit neighbours (typos). A document must contain at least
+//! ⌈2/3⌉ of the words (then fewer, if nothing does). By the pigeonhole principle such a
+//! document is in the postings of one of the `n − m + 1` rarest words, so only those lists are
+//! read: a common word (`rue`, a département name) never drives the search.
+//!
+//! **Score**, in [0, 1], explainable and stable (same inputs, same score, whatever the batch):
+//! `(string + 0.1 × importance + geo) / (1 + 0.1 + 0.1 if a centre is given)` where
+//! - `string` compares the folded query with the result's labels (`8 Rue des Sapins 62520 Le
+//!   Touquet-Paris-Plage`, `Rue des Sapins …`): with autocomplete, 1 if equal, 0.9 if a label
+//!   starts with the query, 0.7 if it contains it, else 0.9 × bigram similarity; without, the
+//!   best bigram similarity (shared bigrams / all bigrams of both);
+//! - `importance` is the BAN's (population of the commune, numbers in the street), in [0, 1];
+//! - `geo` = `0.1 × exp(−(d / 50 km)²)` when `lat`/`lon` are given (0 beyond 100 km).
+use std::collections::BinaryHeap;
+
+use ban_exports::addok::DocumentKind;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::index::{degrees, hash_key, plane, Doc, DocId, Index, NO_NUMBER};
+use crate::text;
+
+/// Results kept from the candidates' first ranking for full scoring.
+const SCORED_CANDIDATES: usize = 100;
+/// Documents read at most for one query (bounds the slowest query).
+const MAX_CANDIDATES: usize = 200_000;
+/// Tokens a prefix may stand for.
+const PREFIX_EXPANSIONS: usize = 64;
+pub const MIN_SCORE: f64 = 0.1;
+
+/// What a result may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultType {
+    Housenumber,
+    Street,
+    Locality,
+    Municipality,
+}
+
+impl ResultType {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "housenumber" => Some(ResultType::Housenumber),
+            "street" => Some(ResultType::Street),
+            "locality" => Some(ResultType::Locality),
+            "municipality" => Some(ResultType::Municipality),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultType::Housenumber => "housenumber",
+            ResultType::Street => "street",
+            ResultType::Locality => "locality",
+            ResultType::Municipality => "municipality",
+        }
+    }
+
+    fn of(kind: DocumentKind) -> Self {
+        match kind {
+            DocumentKind::Municipality => ResultType::Municipality,
+            DocumentKind::Street => ResultType::Street,
+            DocumentKind::Locality => ResultType::Locality,
+        }
+    }
+}
+
+/// Exact-match filters: any value of a filter, every filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub types: Vec<ResultType>,
+    pub postcodes: Vec<String>,
+    pub citycodes: Vec<String>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty() && self.postcodes.is_empty() && self.citycodes.is_empty()
+    }
+
+    fn accepts_doc(&self, doc: &Doc) -> bool {
+        let kind = ResultType::of(doc.kind);
+        let type_ok = self.types.is_empty()
+            || self.types.contains(&kind)
+            || (self.types.contains(&ResultType::Housenumber) && !doc.numbers.is_empty());
+        type_ok
+            && (self.postcodes.is_empty()
+                || doc.postcode.iter().any(|p| self.postcodes.iter().any(|f| **f == **p)))
+            && (self.citycodes.is_empty()
+                || doc.citycode.iter().any(|c| self.citycodes.iter().any(|f| **f == **c)))
+    }
+
+    fn accepts(&self, kind: ResultType) -> bool {
+        self.types.is_empty() || self.types.contains(&kind)
+    }
+}
+
+/// A search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    pub q: String,
+    pub limit: usize,
+    pub autocomplete: bool,
+    /// Longitude, latitude: a preference, not a filter.
+    pub center: Option<[f64; 2]>,
+    pub filters: Filters,
+}
+
+/// A reverse request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReverseQuery {
+    pub lon: f64,
+    pub lat: f64,
+    pub limit: usize,
+    pub filters: Filters,
+}
+
+/// One result: a document, or one of its house numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub doc: DocId,
+    /// The house number matched (index in the document's numbers).
+    pub number: Option<u32>,
+    pub score: f64,
+    /// Metres from the centre (reverse, or search with `lat`/`lon`).
+    pub distance: Option<f64>,
+    pub label: String,
+}
+
+impl Hit {
+    pub fn kind(&self, index: &Index) -> ResultType {
+        match (self.number, index.doc(self.doc)) {
+            (Some(_), _) => ResultType::Housenumber,
+            (None, Some(doc)) => ResultType::of(doc.kind),
+            (None, None) => ResultType::Street,
+        }
+    }
+
+    /// Longitude, latitude of the result.
+    pub fn point(&self, index: &Index) -> [f64; 2] {
+        let Some(doc) = index.doc(self.doc) else { return [0.0, 0.0] };
+        match self.number.and_then(|n| doc.numbers.get(n as usize)) {
+            Some(number) => [degrees(number.lon), degrees(number.lat)],
+            None => [degrees(doc.lon), degrees(doc.lat)],
+        }
+    }
+}
+
+/// A word of the query and the tokens that stand for it.
+#[derive(Debug)]
+struct Word {
+    tokens: Vec<u32>,
+    /// Documents in its postings (to choose the rarest).
+    size: usize,
+}
+
+fn one_edit_neighbours(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = Vec::new();
+    let join = |v: &[char]| v.iter().collect::<String>();
+    if chars.len() > 3 {
+        for i in 0..chars.len() {
+            let mut v = chars.clone();
+            v.remove(i);
+            out.push(join(&v));
+        }
+    }
+    for i in 0..chars.len().saturating_sub(1) {
+        let mut v = chars.clone();
+        v.swap(i, i + 1);
+        out.push(join(&v));
+    }
+    for i in 0..chars.len() {
+        for c in alphabet.chars() {
+            if c != chars[i] {
+                let mut v = chars.clone();
+                v[i] = c;
+                out.push(join(&v));
+            }
+        }
+    }
+    for i in 0..=chars.len() {
+        for c in alphabet.chars() {
+            let mut v = chars.clone();
+            v.insert(i, c);
+            out.push(join(&v));
+        }
+    }
+    out
+}
+
+impl Index {
+    fn resolve(&self, token: &str, last: bool, autocomplete: bool) -> Word {
+        let mut tokens: Vec<u32> = Vec::new();
+        if let Some(id) = self.token(token) {
+            tokens.push(id);
+        }
+        if last && autocomplete {
+            for id in self.tokens_with_prefix(token, PREFIX_EXPANSIONS) {
+                if !tokens.contains(&id) {
+                    tokens.push(id);
+                }
+            }
+        }
+        // Typos: one edit away, for words of 3 characters and more that are not numbers.
+        if tokens.is_empty() && token.chars().count() >= 3 && !token.bytes().all(|b| b.is_ascii_digit()) {
+            for neighbour in one_edit_neighbours(token) {
+                if let Some(id) = self.token(&neighbour) {
+                    if !tokens.contains(&id) {
+                        tokens.push(id);
+                    }
+                }
+            }
+        }
+        let size = tokens.iter().map(|t| self.postings(*t).len()).sum();
+        Word { tokens, size }
+    }
+
+    /// Forward search.
+    pub fn search(&self, query: &SearchQuery) -> Vec<Hit> {
+        let tokens = text::query_tokens(&query.q);
+        let number_key: String =
+            tokens.iter().filter(|t| t.housenumber).map(|t| t.text.as_str()).collect::<Vec<_>>().join("");
+        let number_hash = (!number_key.is_empty()).then(|| hash_key(&number_key));
+        let word_texts: Vec<&str> =
+            tokens.iter().filter(|t| !t.housenumber).map(|t| t.text.as_str()).collect();
+        let count = word_texts.len();
+        let words: Vec<Word> = word_texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.resolve(t, i + 1 == count, query.autocomplete))
+            .collect();
+        let folded_query = text::fold(&text::preprocess_query(&query.q));
+        if words.iter().all(|w| w.tokens.is_empty()) {
+            return Vec::new();
+        }
+        let mut threshold = (2 * count).div_ceil(3).max(1);
+        loop {
+            let candidates = self.candidates(&words, threshold, query);
+            if !candidates.is_empty() || threshold == 1 {
+                let mut hits: Vec<Hit> = candidates
+                    .into_iter()
+                    .filter_map(|doc| self.score(doc, number_hash, &folded_query, query))
+                    .filter(|h| h.score >= MIN_SCORE)
+                    .collect();
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+                hits.truncate(query.limit);
+                return hits;
+            }
+            threshold -= 1;
+        }
+    }
+
+    /// Documents matching at least `threshold` words and the filters, best first by a cheap
+    /// ranking (words matched, in the name first, importance), at most `SCORED_CANDIDATES`.
+    fn candidates(&self, words: &[Word], threshold: usize, query: &SearchQuery) -> Vec<DocId> {
+        let mut order: Vec<&Word> = words.iter().filter(|w| !w.tokens.is_empty()).collect();
+        if order.len() < threshold {
+            return Vec::new();
+        }
+        order.sort_by_key(|w| w.size);
+        let sources = order.len() - threshold + 1;
+        let mut seen: FxHashSet<DocId> = FxHashSet::default();
+        let mut ranked: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
+        let documents = self.stats().documents.max(1) as f64;
+        let idfs: Vec<f64> = words.iter().map(|w| (1.0 + documents / (1.0 + w.size as f64)).ln()).collect();
+        let mut read = 0;
+        for word in &order[..sources] {
+            for token in &word.tokens {
+                for &doc_id in self.postings(*token) {
+                    read += 1;
+                    if read > MAX_CANDIDATES {
+                        break;
+                    }
+                    if !seen.insert(doc_id) {
+                        continue;
+                    }
+                    let Some(doc) = self.doc(doc_id) else { continue };
+                    if !query.filters.accepts_doc(doc) {
+                        continue;
+                    }
+                    // Rare words weigh more (idf), words of the name four times more.
+                    let (mut matched, mut weight) = (0, 0.0f64);
+                    for (w, idf) in words.iter().zip(&idfs) {
+                        let best = w.tokens.iter().filter_map(|t| doc.has_token(*t)).max();
+                        if let Some(in_name) = best {
+                            matched += 1;
+                            weight += idf * if in_name { 4.0 } else { 1.0 };
+                        }
+                    }
+                    if matched < threshold {
+                        continue;
+                    }
+                    let near = query.center.map_or(0.0, |c| {
+                        let km = distance_m(c, [degrees(doc.lon), degrees(doc.lat)]) / 1000.0;
+                        (-(km / 50.0).powi(2)).exp()
+                    });
+                    let rank = ((weight * 100.0) as u64) << 24
+                        | (((f64::from(doc.importance) * 0.5 + near * 0.5) * 16_777_215.0) as u64)
+                            .min(16_777_215);
+                    ranked.push(std::cmp::Reverse((rank, doc_id)));
+                    if ranked.len() > SCORED_CANDIDATES {
+                        ranked.pop();
+                    }
+                }
+            }
+        }
+        ranked.into_iter().map(|std::cmp::Reverse((_, doc))| doc).collect()
+    }
+
+    fn score(
+        &self,
+        doc_id: DocId,
+        number_hash: Option<u32>,
+        folded_query: &str,
+        query: &SearchQuery,
+    ) -> Option<Hit> {
+        let doc = self.doc(doc_id)?;
+        let number = number_hash
+            .and_then(|hash| doc.numbers.iter().position(|n| n.key_hash == hash))
+            .map(|i| i as u32);
+        let kind = if number.is_some() { ResultType::Housenumber } else { ResultType::of(doc.kind) };
+        if !query.filters.accepts(kind) {
+            return None;
+        }
+        let labels = self.labels(doc, number);
+        let string = string_score(&labels, folded_query, query.autocomplete);
+        let mut hit =
+            Hit { doc: doc_id, number, score: 0.0, distance: None, label: labels.into_iter().next()? };
+        let (mut total, mut ceiling) = (string + 0.1 * f64::from(doc.importance), 1.1);
+        if let Some(center) = query.center {
+            let metres = distance_m(center, hit.point(self));
+            let km = metres / 1000.0;
+            total += if km > 100.0 { 0.0 } else { 0.1 * (-(km / 50.0).powi(2)).exp() };
+            ceiling += 0.1;
+            hit.distance = Some(metres);
+        }
+        hit.score = total / ceiling;
+        Some(hit)
+    }
+
+    /// addok-france's labels, the displayed one first: `<number> <name> <postcode> <city>`,
+    /// `<name> <postcode> <city>`, `<name> <city>`, `<name>` (municipality: its name first).
+    pub fn labels(&self, doc: &Doc, number: Option<u32>) -> Vec<String> {
+        let name = &*doc.name;
+        let number = number.and_then(|n| doc.numbers.get(n as usize)).map(|n| self.number_key(n));
+        let postcode = doc.postcode.first().map(|p| &**p);
+        let city = doc.city.first().map(|c| &**c);
+        let mut built = Vec::new();
+        let mut add = |label: String| {
+            if let Some(number) = &number {
+                built.push(format!("{number} {label}"));
+            }
+            built.push(label);
+        };
+        if doc.kind == DocumentKind::Municipality {
+            if let Some(postcode) = postcode {
+                add(format!("{name} {postcode}"));
+                add(format!("{postcode} {name}"));
+            }
+            add(name.to_owned());
+        } else {
+            add(name.to_owned());
+            if let Some(city) = city.filter(|c| *c != name) {
+                add(format!("{name} {city}"));
+                if let Some(postcode) = postcode {
+                    add(format!("{name} {postcode} {city}"));
+                }
+            }
+        }
+        built.reverse();
+        // `add` pushed "<number> label" before "label": reversed, the label comes first.
+        if number.is_some() {
+            for pair in built.chunks_mut(2) {
+                pair.reverse();
+            }
+        }
+        built
+    }
+
+    /// Reverse search: the nearest documents' points and house numbers.
+    pub fn reverse(&self, query: &ReverseQuery) -> Vec<Hit> {
+        let center = plane(query.lon, query.lat);
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut seen_docs: FxHashMap<DocId, usize> = FxHashMap::default();
+        let only_numbers = query.filters.types == [ResultType::Housenumber];
+        // Postcode and citycode filters apply to the document; the type, to the result.
+        let place = Filters { types: Vec::new(), ..query.filters.clone() };
+        // Nearest points first; one result per document (its closest point), within 1 km.
+        for point in self.tree().nearest_neighbor_iter(&center).take(10_000) {
+            let (doc_id, number) = point.data;
+            let Some(doc) = self.doc(doc_id) else { continue };
+            let number = (number != NO_NUMBER).then_some(number);
+            if only_numbers && number.is_none() {
+                continue;
+            }
+            let kind = if number.is_some() { ResultType::Housenumber } else { ResultType::of(doc.kind) };
+            // A street's number answers a `street` filter too (addok's closest point of a street).
+            let accepted = query.filters.accepts(kind)
+                || (kind == ResultType::Housenumber && query.filters.accepts(ResultType::Street));
+            if !accepted {
+                continue;
+            }
+            if !place.is_empty() && !place.accepts_doc(doc) {
+                continue;
+            }
+            let mut hit = Hit { doc: doc_id, number, score: 0.0, distance: None, label: String::new() };
+            let metres = distance_m([query.lon, query.lat], hit.point(self));
+            if metres > 1_000.0 && !hits.is_empty() {
+                break;
+            }
+            if seen_docs.contains_key(&doc_id) {
+                continue;
+            }
+            hit.distance = Some(metres);
+            hit.score = (-(metres / 1000.0 / 50.0).powi(2)).exp();
+            hit.label = self.labels(doc, number).into_iter().next().unwrap_or_default();
+            seen_docs.insert(doc_id, hits.len());
+            hits.push(hit);
+            if hits.len() >= query.limit {
+                break;
+            }
+        }
+        hits
+    }
+}
+
+/// Great-circle distance in metres (haversine).
+pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (lat1, lat2) = (a[1].to_radians(), b[1].to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b[0] - a[0]).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+/// Shared bigrams / all bigrams of both strings (python-ngram's `NGram.compare`, N = 2).
+pub fn bigram_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let grams = |s: &str| {
+        let chars: Vec<char> = s.chars().collect();
+        let mut counts: FxHashMap<(char, char), u32> = FxHashMap::default();
+        for pair in chars.windows(2) {
+            *counts.entry((pair[0], pair[1])).or_insert(0) += 1;
+        }
+        (counts, chars.len().saturating_sub(1))
+    };
+    let ((ga, na), (gb, nb)) = (grams(a), grams(b));
+    let shared: u32 = ga.iter().map(|(g, c)| (*c).min(gb.get(g).copied().unwrap_or(0))).sum();
+    let all = (na + nb) as f64 - f64::from(shared);
+    if all <= 0.0 {
+        0.0
+    } else {
+        f64::from(shared) / all
+    }
+}
+
+fn string_score(labels: &[String], folded_query: &str, autocomplete: bool) -> f64 {
+    let folded: Vec<String> = labels.iter().map(|l| text::fold(l)).collect();
+    if autocomplete {
+        let mut best: f64 = 0.0;
+        for label in &folded {
+            let value = if *label == folded_query {
+                1.0
+            } else if label.starts_with(folded_query) {
+                0.9
+            } else if label.contains(folded_query) {
+                0.7
+            } else {
+                0.0
+            };
+            best = best.max(value);
+        }
+        if best > 0.0 {
+            return best;
+        }
+        return 0.9 * folded.iter().map(|l| bigram_similarity(l, folded_query)).fold(0.0, f64::max);
+    }
+    folded.iter().map(|l| bigram_similarity(l, folded_query)).fold(0.0, f64::max)
+}

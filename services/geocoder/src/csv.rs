@@ -1,0 +1,342 @@
+//! Batch geocoding of a CSV file (`POST /search/csv/`, `POST /reverse/csv/`, `ban geocode`):
+//! the file's dialect is detected (delimiter, quotes, encoding, line breaks) and kept in the
+//! output; each row is geocoded exactly as `/search/?autocomplete=0&limit=2` (or `/reverse/`)
+//! would answer it, and the result columns of the production API are appended.
+use ban_bal::read::{detect, tokenize, Dialect, Linebreak, QuoteProblem, RawRow};
+use ban_search::{Filters, Index, ResultType, ReverseQuery, SearchQuery};
+use serde_json::Value;
+
+use crate::params::check_q;
+use crate::render;
+
+/// The columns appended by `/search/csv/` when `result_columns` is not given.
+pub const SEARCH_COLUMNS: [&str; 18] = [
+    "longitude",
+    "latitude",
+    "result_score",
+    "result_score_next",
+    "result_label",
+    "result_type",
+    "result_id",
+    "result_housenumber",
+    "result_name",
+    "result_street",
+    "result_postcode",
+    "result_city",
+    "result_context",
+    "result_citycode",
+    "result_oldcitycode",
+    "result_oldcity",
+    "result_district",
+    "result_status",
+];
+
+/// The columns appended by `/reverse/csv/`.
+pub const REVERSE_COLUMNS: [&str; 17] = [
+    "result_longitude",
+    "result_latitude",
+    "result_distance",
+    "result_label",
+    "result_type",
+    "result_id",
+    "result_housenumber",
+    "result_name",
+    "result_street",
+    "result_postcode",
+    "result_city",
+    "result_context",
+    "result_citycode",
+    "result_oldcitycode",
+    "result_oldcity",
+    "result_district",
+    "result_status",
+];
+
+/// Told how many rows are done.
+pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
+/// A CSV geocoding: the index, the file, its options → the file with result columns.
+pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>) -> Result<Vec<u8>, CsvError>;
+
+/// How to read the rows of a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Columns joined to make the query (all when empty).
+    pub columns: Vec<String>,
+    /// Columns holding filter values (a cell may hold `a+b`).
+    pub citycode: Option<String>,
+    pub postcode: Option<String>,
+    pub kind: Option<String>,
+    /// Columns holding a preference centre (search) or the point (reverse).
+    pub lat: Option<String>,
+    pub lon: Option<String>,
+    /// Result columns to append, in order (the defaults when empty).
+    pub result_columns: Vec<String>,
+}
+
+/// Why a file cannot be geocoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    #[error("the file is not a readable CSV: {0}")]
+    Unreadable(String),
+    #[error("the file has no header line")]
+    Empty,
+    #[error("line {line}: a quoted field is never closed")]
+    UnclosedQuote { line: usize },
+    #[error("At least one given column name is unknown: {0}")]
+    UnknownColumn(String),
+    #[error("no latitude/longitude columns: name them lat and lon (or give lat= and lon=)")]
+    NoCoordinates,
+}
+
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    dialect: Dialect,
+}
+
+fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
+    let dialect = detect(bytes).map_err(|e| CsvError::Unreadable(e.to_string()))?;
+    let mut tokenizer = tokenize(bytes, &dialect).map_err(|e| CsvError::Unreadable(e.to_string()))?;
+    let mut row = RawRow::default();
+    let mut all = Vec::new();
+    while tokenizer.next_row(&mut row).map_err(|e| CsvError::Unreadable(e.to_string()))? {
+        if row.is_blank() {
+            continue;
+        }
+        let fields: Vec<String> = row.fields().map(|f| dialect.encoding.decode(f).into_owned()).collect();
+        all.push(fields);
+    }
+    if let Some(QuoteProblem::Missing { line, .. }) =
+        tokenizer.problems.iter().find(|p| matches!(p, QuoteProblem::Missing { .. }))
+    {
+        return Err(CsvError::UnclosedQuote { line: *line });
+    }
+    let mut rows = all.into_iter();
+    let mut header = rows.next().ok_or(CsvError::Empty)?;
+    if let Some(first) = header.first_mut() {
+        *first = first.trim_start_matches('\u{feff}').to_owned();
+    }
+    Ok(Table { header, rows: rows.collect(), dialect })
+}
+
+fn column(header: &[String], name: &str) -> Result<usize, CsvError> {
+    header.iter().position(|h| h == name).ok_or_else(|| CsvError::UnknownColumn(name.to_owned()))
+}
+
+fn optional_column(header: &[String], name: &Option<String>) -> Result<Option<usize>, CsvError> {
+    name.as_deref().map(|n| column(header, n)).transpose()
+}
+
+fn cell(row: &[String], index: Option<usize>) -> &str {
+    index.and_then(|i| row.get(i)).map_or("", |v| v.trim())
+}
+
+fn filters_of(
+    row: &[String],
+    citycode: Option<usize>,
+    postcode: Option<usize>,
+    kind: Option<usize>,
+) -> Filters {
+    let split =
+        |text: &str| text.split(['+', ' ']).filter(|v| !v.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    Filters {
+        types: split(cell(row, kind)).iter().filter_map(|t| ResultType::parse(t)).collect(),
+        postcodes: split(cell(row, postcode)),
+        citycodes: split(cell(row, citycode)),
+    }
+}
+
+fn value_text(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Geocodes every row of a CSV file with the index; `progress` is told how many rows are done.
+pub fn search_csv(
+    index: &Index,
+    bytes: &[u8],
+    options: &CsvOptions,
+    progress: Progress<'_>,
+) -> Result<Vec<u8>, CsvError> {
+    let table = read_table(bytes)?;
+    let header = &table.header;
+    let query_columns: Vec<usize> = if options.columns.is_empty() {
+        (0..header.len()).collect()
+    } else {
+        options.columns.iter().map(|c| column(header, c)).collect::<Result<_, _>>()?
+    };
+    let (citycode, postcode, kind) = (
+        optional_column(header, &options.citycode)?,
+        optional_column(header, &options.postcode)?,
+        optional_column(header, &options.kind)?,
+    );
+    let (lat, lon) = (optional_column(header, &options.lat)?, optional_column(header, &options.lon)?);
+    let result_columns: Vec<String> = if options.result_columns.is_empty() {
+        SEARCH_COLUMNS.iter().map(|c| c.to_string()).collect()
+    } else {
+        options.result_columns.clone()
+    };
+    let results = in_parallel(&table.rows, progress, |row| {
+        let q: String = query_columns
+            .iter()
+            .map(|i| cell(row, Some(*i)))
+            .filter(|v| !v.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if check_q(&q).is_err() {
+            return status_only(&result_columns, "skipped");
+        }
+        let center = match (cell(row, lon).parse::<f64>(), cell(row, lat).parse::<f64>()) {
+            (Ok(lon), Ok(lat)) if lon.abs() < 180.0 && lat.abs() < 90.0 => Some([lon, lat]),
+            _ => None,
+        };
+        let query = SearchQuery {
+            q: q.trim().to_owned(),
+            limit: 2,
+            autocomplete: false,
+            center,
+            filters: filters_of(row, citycode, postcode, kind),
+        };
+        let hits = index.search(&query);
+        let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
+        let properties = render::properties(index, best);
+        let [lon, lat] = best.point(index);
+        result_columns
+            .iter()
+            .map(|name| match name.as_str() {
+                "longitude" => lon.to_string(),
+                "latitude" => lat.to_string(),
+                "result_score_next" => hits.get(1).map(|h| h.score.to_string()).unwrap_or_default(),
+                "result_status" => "ok".to_owned(),
+                other => value_text(properties.get(other.strip_prefix("result_").unwrap_or(other))),
+            })
+            .collect()
+    });
+    Ok(write_table(&table, &result_columns, &results))
+}
+
+/// Reverse-geocodes every row of a CSV file (its `lat`/`lon` columns).
+pub fn reverse_csv(
+    index: &Index,
+    bytes: &[u8],
+    options: &CsvOptions,
+    progress: Progress<'_>,
+) -> Result<Vec<u8>, CsvError> {
+    let table = read_table(bytes)?;
+    let header = &table.header;
+    let find = |given: &Option<String>, names: &[&str]| -> Result<usize, CsvError> {
+        match given {
+            Some(name) => column(header, name),
+            None => names
+                .iter()
+                .find_map(|n| header.iter().position(|h| h.eq_ignore_ascii_case(n)))
+                .ok_or(CsvError::NoCoordinates),
+        }
+    };
+    let lat = find(&options.lat, &["lat", "latitude"])?;
+    let lon = find(&options.lon, &["lon", "lng", "long", "longitude"])?;
+    let (citycode, postcode, kind) = (
+        optional_column(header, &options.citycode)?,
+        optional_column(header, &options.postcode)?,
+        optional_column(header, &options.kind)?,
+    );
+    let result_columns: Vec<String> = if options.result_columns.is_empty() {
+        REVERSE_COLUMNS.iter().map(|c| c.to_string()).collect()
+    } else {
+        options.result_columns.clone()
+    };
+    let results = in_parallel(&table.rows, progress, |row| {
+        let point = (cell(row, Some(lon)).parse::<f64>(), cell(row, Some(lat)).parse::<f64>());
+        let (Ok(x), Ok(y)) = point else { return status_only(&result_columns, "skipped") };
+        if !(x.abs() < 180.0 && y.abs() < 90.0) {
+            return status_only(&result_columns, "skipped");
+        }
+        let query =
+            ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, citycode, postcode, kind) };
+        let hits = index.reverse(&query);
+        let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
+        let properties = render::properties(index, best);
+        let [rlon, rlat] = best.point(index);
+        result_columns
+            .iter()
+            .map(|name| match name.as_str() {
+                "result_longitude" => rlon.to_string(),
+                "result_latitude" => rlat.to_string(),
+                "result_status" => "ok".to_owned(),
+                other => value_text(properties.get(other.strip_prefix("result_").unwrap_or(other))),
+            })
+            .collect()
+    });
+    Ok(write_table(&table, &result_columns, &results))
+}
+
+fn status_only(columns: &[String], status: &str) -> Vec<String> {
+    columns.iter().map(|c| if c == "result_status" { status.to_owned() } else { String::new() }).collect()
+}
+
+/// Runs `f` on every row with one thread per core, keeping the rows' order.
+fn in_parallel<F>(rows: &[Vec<String>], progress: &(dyn Fn(usize) + Sync), f: F) -> Vec<Vec<String>>
+where
+    F: Fn(&[String]) -> Vec<String> + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(2, usize::from).max(1);
+    let chunk = rows.len().div_ceil(threads).clamp(1, 1 << 20);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                let (f, done) = (&f, &done);
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for (i, row) in part.iter().enumerate() {
+                        out.push(f(row));
+                        if i % 1000 == 999 {
+                            let total = done.fetch_add(1000, std::sync::atomic::Ordering::Relaxed) + 1000;
+                            progress(total);
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        let results: Vec<Vec<String>> =
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
+        progress(rows.len());
+        results
+    })
+}
+
+fn write_table(table: &Table, result_columns: &[String], results: &[Vec<String>]) -> Vec<u8> {
+    let delimiter = table.dialect.delimiter.unwrap_or(b',') as char;
+    let linebreak = match table.dialect.linebreak {
+        Linebreak::CrLf => "\r\n",
+        _ => "\n",
+    };
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut first = true;
+        for cell in cells {
+            if !first {
+                out.push(delimiter);
+            }
+            first = false;
+            if cell.contains(delimiter) || cell.contains('"') || cell.contains('\n') || cell.contains('\r') {
+                out.push('"');
+                out.push_str(&cell.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(cell);
+            }
+        }
+        out.push_str(linebreak);
+    };
+    line(&mut table.header.iter().map(String::as_str).chain(result_columns.iter().map(String::as_str)));
+    for (row, result) in table.rows.iter().zip(results) {
+        line(&mut row.iter().map(String::as_str).chain(result.iter().map(String::as_str)));
+    }
+    out.into_bytes()
+}

@@ -1,0 +1,213 @@
+//! The geocoder service (`ban geocoder`, and at the root of `ban serve`): the API of the French
+//! address API (addok) — `GET /search/`, `GET /reverse/`, `POST /batch` — with its parameters,
+//! errors and GeocodeJSON answers (BAN-DOMAIN §4.2–4.3), on a live index of the base.
+pub mod csv;
+pub mod live;
+pub mod params;
+pub mod render;
+
+use axum::extract::{DefaultBodyLimit, Multipart, RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ban_search::Index;
+use ban_service_kit::ApiError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub use live::LiveIndex;
+
+/// The routes, at the root of the server.
+pub fn router(live: LiveIndex) -> Router {
+    Router::new()
+        .route("/search/", get(search))
+        .route("/search", get(search))
+        .route("/reverse/", get(reverse))
+        .route("/reverse", get(reverse))
+        .route("/batch", post(batch))
+        .route("/search/csv/", post(search_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
+        .route("/search/csv", post(search_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
+        .route("/reverse/csv/", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
+        .route("/reverse/csv", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
+        .route("/geocoder/status", get(status))
+        .with_state(live)
+}
+
+fn not_ready() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "index_building",
+        "L’index du géocodeur est en cours de construction ; réessayez dans quelques secondes.",
+    )
+}
+
+fn read_index(live: &LiveIndex) -> Result<std::sync::RwLockReadGuard<'_, Index>, ApiError> {
+    if !live.is_ready() {
+        return Err(not_ready());
+    }
+    Ok(live.index.read().unwrap_or_else(|e| e.into_inner()))
+}
+
+async fn search(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let query = params::search(raw.as_deref().unwrap_or(""))?;
+    let index = read_index(&live)?;
+    let hits = index.search(&query);
+    Ok(Json(render::search_collection(&index, &query, &hits)))
+}
+
+async fn reverse(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let query = params::reverse(raw.as_deref().unwrap_or(""))?;
+    let index = read_index(&live)?;
+    let hits = index.reverse(&query);
+    Ok(Json(render::reverse_collection(&index, &query, &hits)))
+}
+
+async fn status(State(live): State<LiveIndex>) -> Json<Value> {
+    let stats = live.index.read().unwrap_or_else(|e| e.into_inner()).stats();
+    let progress = match *live.progress.borrow() {
+        live::Progress::Building { communes_done, communes } => {
+            json!({"state": "building", "communesDone": communes_done, "communes": communes})
+        }
+        live::Progress::Following { seq } => json!({"state": "following", "seq": seq}),
+    };
+    Json(json!({
+        "progress": progress,
+        "communes": stats.communes,
+        "documents": stats.documents,
+        "housenumbers": stats.numbers,
+        "tokens": stats.tokens,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchRequest {
+    #[serde(default)]
+    params: serde_json::Map<String, Value>,
+    requests: Vec<BatchItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchItem {
+    id: Value,
+    operation: String,
+    #[serde(default)]
+    params: serde_json::Map<String, Value>,
+}
+
+/// The most requests of one batch.
+pub const MAX_BATCH: usize = 100;
+
+/// `POST /batch` (addok-server): each request answered as the single call with the same
+/// parameters would be (defaults: `limit` 2, `autocomplete` off).
+async fn batch(State(live): State<LiveIndex>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
+    let request: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_batch", format!("Corps JSON invalide : {e}.")))?;
+    if request.requests.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(
+            "invalid_batch",
+            format!("{} requêtes : {MAX_BATCH} au plus par lot.", request.requests.len()),
+        ));
+    }
+    let index = read_index(&live)?;
+    let mut answers = Vec::with_capacity(request.requests.len());
+    for item in request.requests {
+        let mut merged = serde_json::Map::new();
+        merged.insert("limit".into(), json!(2));
+        merged.insert("autocomplete".into(), json!(0));
+        merged.extend(request.params.clone());
+        merged.extend(item.params);
+        let pairs: Vec<(String, String)> = merged
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .collect();
+        let raw = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let answer = match item.operation.as_str() {
+            "geocode" | "search" => params::search(&raw).map(|q| {
+                let hits = index.search(&q);
+                render::batch_result(&index, &hits)
+            }),
+            "reverse" => params::reverse(&raw).map(|q| {
+                let hits = index.reverse(&q);
+                render::batch_result(&index, &hits)
+            }),
+            other => {
+                Err(ApiError::bad_request("invalid_operation", format!("Opération inconnue : {other:?}.")))
+            }
+        };
+        answers.push(match answer {
+            Ok((status, result)) => json!({"id": item.id, "status": status, "result": result}),
+            Err(error) => json!({"id": item.id, "status": "error", "result": {"error": error.message}}),
+        });
+    }
+    Ok(Json(Value::Array(answers)))
+}
+
+/// The largest CSV upload (the production site's tools cap uploads at 50 MiB).
+pub const MAX_CSV_BYTES: usize = 50 * 1024 * 1024;
+
+/// The file and options of a CSV request (multipart form).
+async fn csv_request(mut form: Multipart) -> Result<(Vec<u8>, csv::CsvOptions), ApiError> {
+    let mut data = None;
+    let mut options = csv::CsvOptions::default();
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            e.status(),
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_form" },
+            e.body_text(),
+        )
+    };
+    while let Some(field) = form.next_field().await.map_err(refused)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "data" {
+            data = Some(field.bytes().await.map_err(refused)?.to_vec());
+            continue;
+        }
+        let value = field.text().await.map_err(refused)?.trim().to_owned();
+        match name.as_str() {
+            "columns" => options.columns.push(value),
+            "result_columns" => options.result_columns.push(value),
+            "citycode" => options.citycode = Some(value),
+            "postcode" => options.postcode = Some(value),
+            "type" => options.kind = Some(value),
+            "lat" | "latitude" => options.lat = Some(value),
+            "lon" | "lng" | "long" | "longitude" => options.lon = Some(value),
+            _ => {}
+        }
+    }
+    let data = data.ok_or_else(|| {
+        ApiError::bad_request("missing_data", "Le fichier CSV (champ data) est obligatoire.")
+    })?;
+    Ok((data, options))
+}
+
+async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -> Result<Response, ApiError> {
+    let (data, options) = csv_request(form).await?;
+    if !live.is_ready() {
+        return Err(not_ready());
+    }
+    let index = live.index.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        let index = index.read().unwrap_or_else(|e| e.into_inner());
+        geocode(&index, &data, &options, &|_| {})
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))?
+    .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+    let mut response = output.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"geocoded.csv\""),
+    );
+    Ok(response)
+}
+
+async fn search_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {
+    run_csv(live, form, csv::search_csv).await
+}
+
+async fn reverse_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {
+    run_csv(live, form, csv::reverse_csv).await
+}

@@ -1,0 +1,154 @@
+//! The live index: built from the store at start, then kept up to date from the change feed,
+//! a commune at a time (a commune whose rows appear in the feed is read again and its
+//! documents replaced). Several geocoder processes can follow one database: each keeps its
+//! own cursor.
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use ban_exports::addok::{commune_documents, municipality, DocumentKind};
+use ban_exports::{CommuneData, Prepared};
+use ban_search::Index;
+use ban_spatial::Territories;
+use ban_store::{FeedQuery, Store, StoreError};
+use rustc_hash::FxHashSet;
+use tokio::sync::watch;
+
+/// How often the feed is read when it has nothing new.
+const FEED_POLL: Duration = Duration::from_millis(100);
+/// Feed rows read at once.
+const FEED_PAGE: i64 = 10_000;
+
+/// Where the index is: building, or up to date with the feed at some seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Building { communes_done: usize, communes: usize },
+    Following { seq: i64 },
+}
+
+/// The index shared by the routes, and where it stands.
+#[derive(Clone)]
+pub struct LiveIndex {
+    pub index: Arc<RwLock<Index>>,
+    pub progress: watch::Receiver<Progress>,
+}
+
+impl std::fmt::Debug for LiveIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveIndex").field("progress", &*self.progress.borrow()).finish()
+    }
+}
+
+impl LiveIndex {
+    /// Starts building the index from `store` and following its feed.
+    pub fn start(store: Arc<dyn Store>) -> LiveIndex {
+        let index = Arc::new(RwLock::new(Index::new()));
+        let (sender, progress) = watch::channel(Progress::Building { communes_done: 0, communes: 0 });
+        let shared = index.clone();
+        tokio::spawn(async move {
+            loop {
+                match follow(&*store, &shared, &sender).await {
+                    Ok(()) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "geocoder index: reading the store failed; retrying in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        LiveIndex { index, progress }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(*self.progress.borrow(), Progress::Following { .. })
+    }
+}
+
+/// Reads a commune from the store and turns it into its documents.
+async fn load_commune(
+    store: &dyn Store,
+    code: &str,
+) -> Result<Vec<ban_exports::addok::Document>, StoreError> {
+    let base = store.commune_base(code).await?;
+    Ok(tokio::task::block_in_place(|| documents_of(code, &base)))
+}
+
+fn documents_of(code: &str, base: &ban_store::CommuneBase) -> Vec<ban_exports::addok::Document> {
+    let territories = Territories::national();
+    let mut documents = match &base.commune {
+        Some(commune) => {
+            let data = CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
+            commune_documents(&Prepared::new(data, territories))
+        }
+        None => Vec::new(),
+    };
+    // A commune is found by its name even without numbered streets, at its centre.
+    if !documents.iter().any(|d| d.kind == DocumentKind::Municipality) {
+        if let Some(territory) = territories.commune(code) {
+            if let Some(centre) = territory.centre {
+                let ban_id = base.commune.as_ref().map(|c| c.id);
+                documents.push(municipality(territory, ban_id, centre));
+            }
+        }
+    }
+    documents
+}
+
+async fn follow(
+    store: &dyn Store,
+    index: &RwLock<Index>,
+    progress: &watch::Sender<Progress>,
+) -> Result<(), StoreError> {
+    let started = Instant::now();
+    // Changes after this seq are read from the feed afterwards (re-reading one is harmless).
+    let mut cursor = store.last_seq().await?;
+    let communes = store.base_communes(None).await?;
+    let in_base: FxHashSet<&str> = communes.iter().map(|c| c.commune.code.as_str()).collect();
+    // Communes without data yet: their municipality, so that they are found by name.
+    {
+        let territories = Territories::national();
+        let mut documents = Vec::new();
+        for territory in territories.communes().filter(|t| !in_base.contains(t.code.as_str())) {
+            if let Some(centre) = territory.centre {
+                documents.push((territory.code.clone(), vec![municipality(territory, None, centre)]));
+            }
+        }
+        let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+        for (code, docs) in documents {
+            index.replace_commune(&code, docs);
+        }
+    }
+    let total = communes.len();
+    for (done, record) in communes.iter().enumerate() {
+        let documents = load_commune(store, &record.commune.code).await?;
+        index.write().unwrap_or_else(|e| e.into_inner()).replace_commune(&record.commune.code, documents);
+        let _ = progress.send(Progress::Building { communes_done: done + 1, communes: total });
+    }
+    let stats = index.read().unwrap_or_else(|e| e.into_inner()).stats();
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        documents = stats.documents,
+        numbers = stats.numbers,
+        tokens = stats.tokens,
+        seconds,
+        numbers_per_second = (stats.numbers as f64 / seconds.max(1e-9)) as u64,
+        "geocoder index built"
+    );
+    let _ = progress.send(Progress::Following { seq: cursor });
+    loop {
+        let rows = store.feed(&FeedQuery::since(cursor, FEED_PAGE)).await?;
+        let Some(last) = rows.last().map(|r| r.seq) else {
+            tokio::time::sleep(FEED_POLL).await;
+            continue;
+        };
+        let mut touched: Vec<&str> = rows.iter().map(|r| r.commune.as_str()).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for code in touched {
+            let documents = load_commune(store, code).await?;
+            index.write().unwrap_or_else(|e| e.into_inner()).replace_commune(code, documents);
+        }
+        cursor = last;
+        let _ = progress.send(Progress::Following { seq: cursor });
+        tracing::debug!(seq = cursor, "geocoder index up to date");
+    }
+}

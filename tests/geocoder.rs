@@ -1,0 +1,138 @@
+//! The geocoder of `ban serve`, live: a commune published through the depot becomes searchable
+//! (and reverse-searchable) once consolidated, and a new revision replaces its answers.
+#![allow(clippy::unwrap_used)]
+mod support;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ban::serve::{serve, Services};
+use ban_store::Store;
+use serde_json::{json, Value};
+use support::Depot;
+
+async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls a search until its first result has `id`; how long it took.
+async fn searchable(http: &reqwest::Client, url: &str, id: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, answer) = get(http, url).await;
+        if status == 200 && answer["features"][0]["properties"]["id"] == id {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{url} never found {id}: {answer}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publication_becomes_searchable_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
+    let store: Arc<dyn Store> = ban_service_kit::open_store(&url).await.unwrap();
+    let client = support::internal_client(&*store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let depot =
+        Depot { http: reqwest::Client::new(), base: base.clone(), auth: format!("Token {}", client.token) };
+    let http = depot.http.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(serve(listener, store.clone(), Services::All, Duration::from_secs(120), async {
+            let _ = stopped.await;
+        }));
+
+    // Before any publication: communes are found by name (the index is built at start).
+    let started = Instant::now();
+    loop {
+        let (status, answer) =
+            get(&http, &format!("{base}/search/?q=Mont-Bonvillers&type=municipality")).await;
+        if status == 200 {
+            assert_eq!(answer["features"][0]["properties"]["citycode"], "54084");
+            break;
+        }
+        assert_eq!(status, 503, "{answer}");
+        assert!(started.elapsed() < Duration::from_secs(60), "the index was never ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let file = std::fs::read(root.join("data/samples/54084_mont-bonvillers.csv")).unwrap();
+    depot.publish("54084", file.clone()).await.expect("the sample is valid");
+    let query = format!("{base}/search/?q=1+allee+des+acacias+mont-bonvillers");
+    let waited = searchable(&http, &query, "54084_0020_00001").await;
+    eprintln!("searchable {waited:?} after publication");
+
+    let (status, answer) = get(&http, &query).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (answer["type"].as_str(), answer["attribution"].as_str(), answer["licence"].as_str()),
+        (Some("FeatureCollection"), Some("BAN"), Some("ETALAB-2.0"))
+    );
+    let best = &answer["features"][0];
+    let properties = &best["properties"];
+    assert_eq!(properties["type"], "housenumber");
+    assert_eq!(properties["housenumber"], "1");
+    assert_eq!(properties["label"], "1 Allee des Acacias 54111 Mont-Bonvillers");
+    assert_eq!(properties["street"], "Allee des Acacias");
+    assert_eq!(properties["postcode"], "54111");
+    let score = properties["score"].as_f64().unwrap();
+    assert!(score > 0.8 && score <= 1.0, "score {score}");
+    let keys: Vec<&str> = properties.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(&keys[..4], ["label", "score", "housenumber", "id"]);
+    let point = best["geometry"]["coordinates"].clone();
+
+    // Reverse at that point: the same address, 0 m away.
+    let (lon, lat) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    let (_, reverse) = get(&http, &format!("{base}/reverse/?lon={lon}&lat={lat}")).await;
+    assert_eq!(reverse["features"][0]["properties"]["id"], "54084_0020_00001");
+    assert_eq!(reverse["features"][0]["properties"]["distance"], 0);
+
+    // A batch gives what the single call with the same parameters gives.
+    let (_, single) = get(&http, &format!("{query}&autocomplete=0&limit=2")).await;
+    let batch: Value = http
+        .post(format!("{base}/batch"))
+        .json(&json!({"requests": [{"id": "a", "operation": "geocode", "params": {"q": "1 allee des acacias mont-bonvillers"}}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["status"], "ok");
+    for key in ["id", "label", "score", "banId"] {
+        assert_eq!(batch[0]["result"][key], single["features"][0]["properties"][key], "{key}");
+    }
+
+    // Bad parameters: 400 with a message.
+    for bad in ["q=ab", "q=paris&limit=0", "q=paris&lat=48", "q=paris&type=city", "q=paris&citycode=123"] {
+        let (status, answer) = get(&http, &format!("{base}/search/?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+        assert!(answer["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    assert_eq!(get(&http, &format!("{base}/reverse/?lon=5.8")).await.0, 400);
+
+    // A new revision without that street: its numbers leave the index.
+    let text = String::from_utf8(file).unwrap();
+    let without: String =
+        text.lines().filter(|l| !l.contains("Allee des Acacias")).map(|l| format!("{l}\n")).collect();
+    depot.publish("54084", without.into_bytes()).await.expect("still valid");
+    let started = Instant::now();
+    loop {
+        let (_, answer) = get(&http, &format!("{query}&type=housenumber")).await;
+        let first = answer["features"][0]["properties"]["id"].as_str().map(str::to_owned);
+        if first.as_deref() != Some("54084_0020_00001") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the old street stayed in the index");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
