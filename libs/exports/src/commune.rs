@@ -137,7 +137,12 @@ impl<'a> Prepared<'a> {
 /// 6-character pseudo-code from its BAN id (the BAN's own pseudo-codes are 6 characters too).
 pub fn voie_id(toponym: &Toponym) -> String {
     match &toponym.cle_voie {
-        Some(cle) => cle.clone(),
+        // The commune part (the commune's or a former commune's) is an INSEE code, written
+        // as the COG writes it (`2B333_0065`, from a `cle_interop` in lower case).
+        Some(cle) => match cle.split_once('_') {
+            Some((commune, code)) => format!("{}_{code}", commune.to_uppercase()),
+            None => cle.clone(),
+        },
         None => {
             let simple = toponym.id.to_string().replace('-', "");
             format!("{}_{}", toponym.commune, &simple[..6])

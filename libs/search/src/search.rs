@@ -25,6 +25,8 @@ use crate::text;
 
 /// Results kept from the candidates' first ranking for full scoring.
 const SCORED_CANDIDATES: usize = 100;
+/// Municipalities kept besides them.
+const SCORED_TOWNS: usize = 10;
 /// Documents read at most for one query (bounds the slowest query).
 const MAX_CANDIDATES: usize = 200_000;
 /// Tokens a prefix may stand for.
@@ -154,6 +156,9 @@ impl Hit {
 #[derive(Debug)]
 struct Word {
     tokens: Vec<u32>,
+    /// The word itself, when the vocabulary has it (the other tokens are its completions or
+    /// its typo neighbours, which weigh less).
+    exact: Option<u32>,
     /// Documents in its postings (to choose the rarest).
     size: usize,
 }
@@ -218,7 +223,7 @@ impl Index {
             }
         }
         let size = tokens.iter().map(|t| self.postings(*t).len()).sum();
-        Word { tokens, size }
+        Word { exact: self.token(token), tokens, size }
     }
 
     /// Forward search.
@@ -235,25 +240,31 @@ impl Index {
             .enumerate()
             .map(|(i, t)| self.resolve(t, i + 1 == count, query.autocomplete))
             .collect();
-        let folded_query = text::fold(&text::preprocess_query(&query.q));
+        // addok scores labels against the whole folded query (not the cleaned one).
+        let folded_query = text::fold(&query.q);
         if words.iter().all(|w| w.tokens.is_empty()) {
             return Vec::new();
         }
-        let mut threshold = (2 * count).div_ceil(3).max(1);
-        loop {
+        // Documents with every word first (addok's "cream"), then with 2/3 of them, then fewer.
+        let found = words.iter().filter(|w| !w.tokens.is_empty()).count();
+        let two_thirds = (2 * count).div_ceil(3).max(1);
+        let mut thresholds = vec![found];
+        thresholds.extend((1..=two_thirds.min(found.saturating_sub(1))).rev());
+        for threshold in thresholds {
             let candidates = self.candidates(&words, threshold, query);
-            if !candidates.is_empty() || threshold == 1 {
-                let mut hits: Vec<Hit> = candidates
-                    .into_iter()
-                    .filter_map(|doc| self.score(doc, number_hash, &folded_query, query))
-                    .filter(|h| h.score >= MIN_SCORE)
-                    .collect();
-                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-                hits.truncate(query.limit);
-                return hits;
+            let mut hits: Vec<Hit> = candidates
+                .into_iter()
+                .filter_map(|doc| self.score(doc, number_hash, &folded_query, query))
+                .filter(|h| h.score >= MIN_SCORE)
+                .collect();
+            if hits.is_empty() {
+                continue;
             }
-            threshold -= 1;
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+            hits.truncate(query.limit);
+            return hits;
         }
+        Vec::new()
     }
 
     /// Documents matching at least `threshold` words and the filters, best first by a cheap
@@ -267,6 +278,7 @@ impl Index {
         let sources = order.len() - threshold + 1;
         let mut seen: FxHashSet<DocId> = FxHashSet::default();
         let mut ranked: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
+        let mut towns: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
         let documents = self.stats().documents.max(1) as f64;
         let idfs: Vec<f64> = words.iter().map(|w| (1.0 + documents / (1.0 + w.size as f64)).ln()).collect();
         let mut read = 0;
@@ -287,10 +299,14 @@ impl Index {
                     // Rare words weigh more (idf), words of the name four times more.
                     let (mut matched, mut weight) = (0, 0.0f64);
                     for (w, idf) in words.iter().zip(&idfs) {
-                        let best = w.tokens.iter().filter_map(|t| doc.has_token(*t)).max();
+                        let exact = w.exact.and_then(|t| doc.has_token(t));
+                        let (best, factor) = match exact {
+                            Some(in_name) => (Some(in_name), 1.0),
+                            None => (w.tokens.iter().filter_map(|t| doc.has_token(*t)).max(), 0.5),
+                        };
                         if let Some(in_name) = best {
                             matched += 1;
-                            weight += idf * if in_name { 4.0 } else { 1.0 };
+                            weight += factor * idf * if in_name { 4.0 } else { 1.0 };
                         }
                     }
                     if matched < threshold {
@@ -303,14 +319,18 @@ impl Index {
                     let rank = ((weight * 100.0) as u64) << 24
                         | (((f64::from(doc.importance) * 0.5 + near * 0.5) * 16_777_215.0) as u64)
                             .min(16_777_215);
-                    ranked.push(std::cmp::Reverse((rank, doc_id)));
-                    if ranked.len() > SCORED_CANDIDATES {
-                        ranked.pop();
+                    // Municipalities are few and their labels short: a few always get scored.
+                    let heap = if doc.kind == DocumentKind::Municipality { &mut towns } else { &mut ranked };
+                    heap.push(std::cmp::Reverse((rank, doc_id)));
+                    let cap =
+                        if doc.kind == DocumentKind::Municipality { SCORED_TOWNS } else { SCORED_CANDIDATES };
+                    if heap.len() > cap {
+                        heap.pop();
                     }
                 }
             }
         }
-        ranked.into_iter().map(|std::cmp::Reverse((_, doc))| doc).collect()
+        ranked.into_iter().chain(towns).map(|std::cmp::Reverse((_, doc))| doc).collect()
     }
 
     fn score(

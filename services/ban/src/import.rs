@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// Files worked on at once.
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
+    /// For bulk loads of imperfect data: a file refused for some rows is published without
+    /// those rows (error-level issues, rows of another commune); the depot never does this.
+    #[arg(long)]
+    pub drop_invalid_rows: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -78,10 +82,13 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let mut tasks = JoinSet::new();
     for file in files.iter().cloned() {
         let (store, client, permits) = (store.clone(), client.clone(), permits.clone());
+        let drop_invalid_rows = args.drop_invalid_rows;
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let started = Instant::now();
-            publish_file(&*store, &client, file).await.map(|done| (done, started.elapsed()))
+            publish_file(&*store, &client, file, drop_invalid_rows)
+                .await
+                .map(|done| (done, started.elapsed()))
         });
     }
     let mut failures = Vec::new();
@@ -216,34 +223,86 @@ async fn publish_file(
     store: &dyn Store,
     client: &Client,
     file: PathBuf,
+    drop_invalid_rows: bool,
 ) -> Result<(String, PathBuf), Failure> {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let fail = |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason };
     if ban_domain::InseeCode::parse(&stem).is_err() {
         return Err(fail("the file is not named after an INSEE code (54084.csv)".into()));
     }
-    let bytes = tokio::fs::read(&file).await.map_err(|e| fail(format!("cannot read: {e}")))?;
+    let mut bytes = tokio::fs::read(&file).await.map_err(|e| fail(format!("cannot read: {e}")))?;
+    let store_error = |e: ban_store::StoreError| fail(e.to_string());
+    for attempt in 0..2 {
+        let revision = validated_revision(store, client, &stem, &file, bytes.clone()).await?;
+        if revision.is_ready {
+            let publication = Publication { habilitation: None, at: Utc::now() };
+            store.publish(&revision.id, publication).await.map_err(store_error)?;
+            return Ok((stem, file));
+        }
+        let validation = revision.validation.as_deref();
+        if !drop_invalid_rows || attempt > 0 {
+            return Err(fail(format!("invalid ({})", validation.map(first_errors).unwrap_or_default())));
+        }
+        bytes = without_invalid_rows(&bytes, validation, &stem);
+    }
+    Err(fail("invalid".into()))
+}
+
+/// The file without the lines of its error-level issues and its rows of other communes.
+fn without_invalid_rows(
+    bytes: &[u8],
+    validation: Option<&serde_json::value::RawValue>,
+    commune: &str,
+) -> Vec<u8> {
+    let value: serde_json::Value =
+        validation.and_then(|v| serde_json::from_str(v.get()).ok()).unwrap_or_default();
+    let bad: std::collections::BTreeSet<u64> = value["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|issue| issue["level"] == "E")
+        .filter_map(|issue| issue["line"].as_u64())
+        .collect();
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.split_inclusive('\n');
+    let header = lines.next().unwrap_or_default();
+    let column =
+        header.trim_end().split(';').position(|c| c.trim_start_matches('\u{feff}') == "commune_insee");
+    let mut out = header.to_owned();
+    for (i, line) in lines.enumerate() {
+        let other_commune = column
+            .and_then(|c| line.split(';').nth(c))
+            .is_some_and(|code| !code.trim().is_empty() && code.trim() != commune);
+        if !bad.contains(&(i as u64 + 2)) && !other_commune {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+/// A revision of `bytes` for a commune, created, stored and validated (not published).
+async fn validated_revision(
+    store: &dyn Store,
+    client: &Client,
+    stem: &str,
+    file: &Path,
+    bytes: Vec<u8>,
+) -> Result<ban_store::Revision, Failure> {
+    let fail = |reason: String| Failure { commune: stem.to_owned(), file: file.to_owned(), reason };
     let store_error = |e: ban_store::StoreError| fail(e.to_string());
     let now = Utc::now();
     let revision = NewRevision {
         id: object_id(now),
         client_id: client.id.clone(),
-        code_commune: stem.clone(),
+        code_commune: stem.to_owned(),
         context: serde_json::json!({"organisation": IMPORT_CLIENT, "extras": {"file": file.display().to_string()}}),
     };
     let revision = store.create_revision(revision, now).await.map_err(store_error)?;
     let stored = ban_depot::validation::bal_file(&revision.id, &bytes, now);
     store.attach_file(&revision.id, stored, &bytes).await.map_err(store_error)?;
-    let revision = ban_depot::validation::compute_revision(store, &revision, client, bytes)
+    ban_depot::validation::compute_revision(store, &revision, client, bytes)
         .await
-        .map_err(|e| fail(e.to_string()))?;
-    if !revision.is_ready {
-        let errors = revision.validation.as_deref().map(first_errors).unwrap_or_default();
-        return Err(fail(format!("invalid ({errors})")));
-    }
-    let publication = Publication { habilitation: None, at: Utc::now() };
-    store.publish(&revision.id, publication).await.map_err(store_error)?;
-    Ok((stem, file))
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// The error codes of a stored validation, with the first line of each.

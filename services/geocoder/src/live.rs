@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ban_exports::addok::{commune_documents, municipality, DocumentKind};
 use ban_exports::{CommuneData, Prepared};
 use ban_search::Index;
-use ban_spatial::Territories;
+use ban_spatial::{departement_of, Territories};
 use ban_store::{FeedQuery, Store, StoreError};
 use rustc_hash::FxHashSet;
 use tokio::sync::watch;
@@ -103,19 +103,11 @@ async fn follow(
     let mut cursor = store.last_seq().await?;
     let communes = store.base_communes(None).await?;
     let in_base: FxHashSet<&str> = communes.iter().map(|c| c.commune.code.as_str()).collect();
-    // Communes without data yet: their municipality, so that they are found by name.
-    {
-        let territories = Territories::national();
-        let mut documents = Vec::new();
-        for territory in territories.communes().filter(|t| !in_base.contains(t.code.as_str())) {
-            if let Some(centre) = territory.centre {
-                documents.push((territory.code.clone(), vec![municipality(territory, None, centre)]));
-            }
-        }
-        let mut index = index.write().unwrap_or_else(|e| e.into_inner());
-        for (code, docs) in documents {
-            index.replace_commune(&code, docs);
-        }
+    // As the addok export does, the communes without data of a département with data get
+    // their municipality (found by name, at their centre).
+    let mut covered: FxHashSet<String> = FxHashSet::default();
+    for code in &in_base {
+        cover_departement(index, departement_of(code), &in_base, &mut covered);
     }
     let total = communes.len();
     for (done, record) in communes.iter().enumerate() {
@@ -146,9 +138,41 @@ async fn follow(
         for code in touched {
             let documents = load_commune(store, code).await?;
             index.write().unwrap_or_else(|e| e.into_inner()).replace_commune(code, documents);
+            if !covered.contains(departement_of(code)) {
+                let in_base: FxHashSet<String> = store
+                    .base_communes(Some(departement_of(code)))
+                    .await?
+                    .into_iter()
+                    .map(|c| c.commune.code)
+                    .collect();
+                let in_base: FxHashSet<&str> = in_base.iter().map(String::as_str).collect();
+                cover_departement(index, departement_of(code), &in_base, &mut covered);
+            }
         }
         cursor = last;
         let _ = progress.send(Progress::Following { seq: cursor });
         tracing::debug!(seq = cursor, "geocoder index up to date");
+    }
+}
+
+/// Adds the municipality of every commune of `departement` that has no data in the base.
+fn cover_departement(
+    index: &RwLock<Index>,
+    departement: &str,
+    in_base: &FxHashSet<&str>,
+    covered: &mut FxHashSet<String>,
+) {
+    if !covered.insert(departement.to_owned()) {
+        return;
+    }
+    let territories = Territories::national();
+    let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+    for territory in territories.communes() {
+        if territory.departement != departement || in_base.contains(territory.code.as_str()) {
+            continue;
+        }
+        if let Some(centre) = territory.centre {
+            index.replace_commune(&territory.code, vec![municipality(territory, None, centre)]);
+        }
     }
 }
