@@ -155,6 +155,13 @@ async fn follow(
     }
 }
 
+/// Whether the communes without addresses are indexed by name (`GEOCODER_EMPTY_COMMUNES`,
+/// default true; false indexes only what the base holds, e.g. to compare with a geocoder
+/// loaded with the same sample).
+fn index_empty_communes() -> bool {
+    std::env::var("GEOCODER_EMPTY_COMMUNES").map_or(true, |v| v != "false" && v != "0")
+}
+
 /// Adds the municipality of every commune of `departement` that has no data in the base.
 fn cover_departement(
     index: &RwLock<Index>,
@@ -162,7 +169,7 @@ fn cover_departement(
     in_base: &FxHashSet<&str>,
     covered: &mut FxHashSet<String>,
 ) {
-    if !covered.insert(departement.to_owned()) {
+    if !covered.insert(departement.to_owned()) || !index_empty_communes() {
         return;
     }
     let territories = Territories::national();
