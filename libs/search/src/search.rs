@@ -411,6 +411,8 @@ impl Index {
         let only_numbers = query.filters.types == [ResultType::Housenumber];
         // Postcode and citycode filters apply to the document; the type, to the result.
         let place = Filters { types: Vec::new(), ..query.filters.clone() };
+        let accepts_numbers =
+            query.filters.accepts(ResultType::Housenumber) || query.filters.accepts(ResultType::Street);
         // Nearest points first; one result per document (its closest point), within 1 km.
         for point in self.tree().nearest_neighbor_iter(&center).take(10_000) {
             let (doc_id, number) = point.data;
@@ -430,7 +432,21 @@ impl Index {
                 continue;
             }
             let mut hit = Hit { doc: doc_id, number, score: 0.0, distance: None, label: String::new() };
-            let metres = distance_m([query.lon, query.lat], hit.point(self));
+            let mut metres = distance_m([query.lon, query.lat], hit.point(self));
+            // A street's own point ties with its numbers placed on it: the number wins, as in
+            // addok (numbers are compared first).
+            if hit.number.is_none() && !seen_docs.contains_key(&doc_id) && accepts_numbers {
+                let closest = doc
+                    .numbers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (i, distance_m([query.lon, query.lat], [degrees(n.lon), degrees(n.lat)])))
+                    .min_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((i, d)) = closest.filter(|(_, d)| *d <= metres + 0.01) {
+                    hit.number = Some(i as u32);
+                    metres = d;
+                }
+            }
             if metres > 1_000.0 && !hits.is_empty() {
                 break;
             }
