@@ -34,7 +34,8 @@ pub const NAME_BIT: u32 = 1 << 31;
 /// A house number of a street document.
 #[derive(Debug, Clone)]
 pub struct Number {
-    pub ban_id: BanId,
+    /// The BAN id's bytes (an array, not a `u128`, so the struct packs in 36 bytes).
+    ban_id: [u8; 16],
     /// Micro-degrees (the export's 6 decimals, exactly).
     pub lon: i32,
     pub lat: i32,
@@ -48,6 +49,12 @@ pub struct Number {
 }
 
 /// A document of the index.
+impl Number {
+    pub fn ban_id(&self) -> BanId {
+        BanId::from_random(u128::from_le_bytes(self.ban_id))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Doc {
     pub kind: DocumentKind,
@@ -119,6 +126,9 @@ pub struct Index {
     live_docs: usize,
     live_numbers: usize,
     dead_docs: usize,
+    /// While the index is first built, the R-tree is loaded at the end in one go (packed
+    /// nodes: a third smaller and faster than one insert at a time).
+    bulk: bool,
 }
 
 impl std::fmt::Debug for Index {
@@ -144,6 +154,27 @@ pub struct IndexStats {
 impl Index {
     pub fn new() -> Self {
         Index { suffixes: vec!["".into()], ..Index::default() }
+    }
+
+    /// Starts the first build: points go to the R-tree at `finish_bulk`.
+    pub fn begin_bulk(&mut self) {
+        self.bulk = true;
+    }
+
+    /// Loads the R-tree with every point of the index.
+    pub fn finish_bulk(&mut self) {
+        self.bulk = false;
+        let mut points = Vec::with_capacity(self.live_docs + self.live_numbers);
+        for (id, doc) in self.docs.iter().enumerate() {
+            let Some(doc) = doc else { continue };
+            let id = id as DocId;
+            points.push(GeomWithData::new(plane(degrees(doc.lon), degrees(doc.lat)), (id, NO_NUMBER)));
+            for (i, number) in doc.numbers.iter().enumerate() {
+                points
+                    .push(GeomWithData::new(plane(degrees(number.lon), degrees(number.lat)), (id, i as u32)));
+            }
+        }
+        self.tree = RTree::bulk_load(points);
     }
 
     pub fn stats(&self) -> IndexStats {
@@ -310,9 +341,11 @@ impl Index {
                 self.odd_ids.insert((id, i as u32), number.id.as_str().into());
             }
             let (lon, lat) = (micro(number.lon), micro(number.lat));
-            self.tree.insert(GeomWithData::new(plane(number.lon, number.lat), (id, i as u32)));
+            if !self.bulk {
+                self.tree.insert(GeomWithData::new(plane(degrees(lon), degrees(lat)), (id, i as u32)));
+            }
             numbers.push(Number {
-                ban_id: number.ban_id,
+                ban_id: number.ban_id.as_u128().to_le_bytes(),
                 lon,
                 lat,
                 numero,
@@ -321,7 +354,10 @@ impl Index {
                 key_hash: hash_key(&text::housenumber_key(&number.key)),
             });
         }
-        self.tree.insert(GeomWithData::new(plane(document.lon, document.lat), (id, NO_NUMBER)));
+        if !self.bulk {
+            let (lon, lat) = (degrees(micro(document.lon)), degrees(micro(document.lat)));
+            self.tree.insert(GeomWithData::new(plane(lon, lat), (id, NO_NUMBER)));
+        }
         let doc = Doc {
             kind: document.kind,
             commune,

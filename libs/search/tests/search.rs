@@ -72,6 +72,7 @@ fn town(code: &str, name: &str, postcode: &str, lon: f64, lat: f64) -> Document 
 
 fn index() -> Index {
     let mut index = Index::new();
+    index.begin_bulk();
     index.replace_commune(
         "54084",
         vec![
@@ -108,6 +109,7 @@ fn index() -> Index {
             ),
         ],
     );
+    index.finish_bulk();
     index
 }
 
@@ -181,6 +183,9 @@ fn reverse_finds_the_closest_number_and_a_commune_replaced_leaves_no_trace() {
     let before = index.stats();
     index.replace_commune("54084", vec![town("54084", "Mont-Bonvillers", "54111", 5.8335, 49.3259)]);
     assert_eq!(index.stats().numbers, before.numbers - 4);
+    // Every point of the replaced documents left the R-tree.
+    let stats = index.stats();
+    assert_eq!(index.tree().size(), stats.documents + stats.numbers);
     assert!(search(&index, "allee des acacias").iter().all(|(id, _)| !id.starts_with("54084_0020")));
     let hit = &index.reverse(&near)[0];
     assert_eq!(index.doc(hit.doc).unwrap().id.as_ref(), "54084");

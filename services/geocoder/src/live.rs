@@ -109,12 +109,14 @@ async fn follow(
     for code in &in_base {
         cover_departement(index, departement_of(code), &in_base, &mut covered);
     }
+    index.write().unwrap_or_else(|e| e.into_inner()).begin_bulk();
     let total = communes.len();
     for (done, record) in communes.iter().enumerate() {
         let documents = load_commune(store, &record.commune.code).await?;
         index.write().unwrap_or_else(|e| e.into_inner()).replace_commune(&record.commune.code, documents);
         let _ = progress.send(Progress::Building { communes_done: done + 1, communes: total });
     }
+    index.write().unwrap_or_else(|e| e.into_inner()).finish_bulk();
     let stats = index.read().unwrap_or_else(|e| e.into_inner()).stats();
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(

@@ -30,7 +30,7 @@ pub fn properties(index: &Index, hit: &Hit) -> Map<String, Value> {
     let (id, ban_id, name) = match number {
         Some((n, number)) => (
             index.number_id(hit.doc, doc, n),
-            Some(number.ban_id.to_string()),
+            Some(number.ban_id().to_string()),
             format!("{} {}", index.number_key(number), doc.name),
         ),
         None => (doc.id.to_string(), doc.ban_id.map(|id| id.to_string()), doc.name.to_string()),
