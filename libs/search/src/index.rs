@@ -177,6 +177,27 @@ impl Index {
         self.tree = RTree::bulk_load(points);
     }
 
+    /// The memory the index holds, counted from its structures' sizes and capacities (what
+    /// the allocator adds on top is not counted).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let arcs = |values: &[Arc<str>]| values.len() * size_of::<Arc<str>>();
+        let mut bytes = self.docs.capacity() * size_of::<Option<Doc>>();
+        for doc in self.docs.iter().flatten() {
+            bytes += doc.id.len() + doc.name.len();
+            bytes += arcs(&doc.postcode) + arcs(&doc.citycode) + arcs(&doc.city);
+            bytes += doc.tokens.len() * size_of::<u32>() + doc.numbers.len() * size_of::<Number>();
+        }
+        bytes += self.strings.iter().map(|(k, _)| 2 * k.len() + 64).sum::<usize>();
+        bytes += self.vocabulary.keys().map(|k| 2 * k.len() + 48).sum::<usize>();
+        bytes += self.postings.iter().map(|p| p.capacity() * size_of::<DocId>() + 24).sum::<usize>();
+        bytes += self.by_commune.values().map(|d| d.capacity() * size_of::<DocId>() + 48).sum::<usize>();
+        bytes += self.odd_ids.iter().map(|(_, v)| v.len() + 40).sum::<usize>();
+        // R-tree: a node per point in its parent's children (the enum of leaf and parent).
+        bytes += self.tree.size() * size_of::<rstar::RTreeNode<TreePoint>>() * 11 / 10;
+        bytes
+    }
+
     pub fn stats(&self) -> IndexStats {
         IndexStats {
             communes: self.by_commune.values().filter(|docs| !docs.is_empty()).count(),

@@ -64,7 +64,10 @@ async fn reverse(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Resu
 }
 
 async fn status(State(live): State<LiveIndex>) -> Json<Value> {
-    let stats = live.index.read().unwrap_or_else(|e| e.into_inner()).stats();
+    let (stats, bytes) = {
+        let index = live.index.read().unwrap_or_else(|e| e.into_inner());
+        (index.stats(), index.heap_bytes())
+    };
     let progress = match *live.progress.borrow() {
         live::Progress::Building { communes_done, communes } => {
             json!({"state": "building", "communesDone": communes_done, "communes": communes})
@@ -77,6 +80,8 @@ async fn status(State(live): State<LiveIndex>) -> Json<Value> {
         "documents": stats.documents,
         "housenumbers": stats.numbers,
         "tokens": stats.tokens,
+        "indexBytes": bytes,
+        "indexBytesPerHousenumber": if stats.numbers > 0 { bytes / stats.numbers } else { 0 },
     }))
 }
 
