@@ -181,18 +181,18 @@ impl Index {
     /// the allocator adds on top is not counted).
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
-        let arcs = |values: &[Arc<str>]| values.len() * size_of::<Arc<str>>();
+        let arcs = |values: &[Arc<str>]| std::mem::size_of_val(values);
         let mut bytes = self.docs.capacity() * size_of::<Option<Doc>>();
         for doc in self.docs.iter().flatten() {
             bytes += doc.id.len() + doc.name.len();
             bytes += arcs(&doc.postcode) + arcs(&doc.citycode) + arcs(&doc.city);
-            bytes += doc.tokens.len() * size_of::<u32>() + doc.numbers.len() * size_of::<Number>();
+            bytes += std::mem::size_of_val(&*doc.tokens) + std::mem::size_of_val(&*doc.numbers);
         }
-        bytes += self.strings.iter().map(|(k, _)| 2 * k.len() + 64).sum::<usize>();
+        bytes += self.strings.keys().map(|k| 2 * k.len() + 64).sum::<usize>();
         bytes += self.vocabulary.keys().map(|k| 2 * k.len() + 48).sum::<usize>();
         bytes += self.postings.iter().map(|p| p.capacity() * size_of::<DocId>() + 24).sum::<usize>();
         bytes += self.by_commune.values().map(|d| d.capacity() * size_of::<DocId>() + 48).sum::<usize>();
-        bytes += self.odd_ids.iter().map(|(_, v)| v.len() + 40).sum::<usize>();
+        bytes += self.odd_ids.values().map(|v| v.len() + 40).sum::<usize>();
         // R-tree: a node per point in its parent's children (the enum of leaf and parent).
         bytes += self.tree.size() * size_of::<rstar::RTreeNode<TreePoint>>() * 11 / 10;
         bytes
