@@ -81,7 +81,7 @@ async fn status(State(live): State<LiveIndex>) -> Json<Value> {
         "housenumbers": stats.numbers,
         "tokens": stats.tokens,
         "indexBytes": bytes,
-        "indexBytesPerHousenumber": if stats.numbers > 0 { bytes / stats.numbers } else { 0 },
+        "indexBytesPerHousenumber": bytes.checked_div(stats.numbers).unwrap_or(0),
     }))
 }
 
