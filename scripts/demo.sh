@@ -78,6 +78,9 @@ curl -sf "http://$LISTEN/api/communes/54084" | json '"GET /api/communes/54084 �
 ROWS=$(curl -sf "http://$LISTEN/data/ban/adresses/latest/csv/adresses-54084.csv.gz" | gzip -dc | tail -n +2 | wc -l)
 echo "GET /data/ban/adresses/latest/csv/adresses-54084.csv.gz → $ROWS addresses (also csv-with-ids, csv-bal, geojson, addok; per département: adresses-54.csv.gz)"
 curl -sf "http://$LISTEN/api/lookup/54084_0020_00001" | json '"GET /api/lookup/54084_0020_00001 → %s %s, %s %s" % (d["type"], d["id"], d["numero"], d["toponymRef"]["name"])'
+SEARCH="http://$LISTEN/search/?q=1+allee+des+acacias+mont-bonvillers&limit=1"
+for _ in $(seq 50); do curl -sf "$SEARCH" | grep -q '"housenumber"' && break; sleep 0.1; done
+curl -sf "$SEARCH" | json '"GET /search/?q=1 allee des acacias mont-bonvillers → %s (%s, score %.2f)" % (d["features"][0]["properties"]["label"], d["features"][0]["properties"]["type"], d["features"][0]["properties"]["score"])' || echo "(geocoder index still building)"
 curl -sfi "http://$LISTEN/api/changes?since=0&limit=1" | tr -d '\r' | grep -i '^x-ban-feed-head' | sed 's/^/GET \/api\/changes → /'
 
 echo
