@@ -480,21 +480,37 @@ pub fn bigram_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let grams = |s: &str| {
-        let chars: Vec<char> = s.chars().collect();
-        let mut counts: FxHashMap<(char, char), u32> = FxHashMap::default();
-        for pair in chars.windows(2) {
-            *counts.entry((pair[0], pair[1])).or_insert(0) += 1;
+    // Bigrams as sorted integers: a merge counts the shared ones (with multiplicity).
+    fn grams(s: &str) -> Vec<u64> {
+        let mut out = Vec::with_capacity(s.len());
+        let mut chars = s.chars();
+        if let Some(mut previous) = chars.next() {
+            for c in chars {
+                out.push((u64::from(previous) << 32) | u64::from(c));
+                previous = c;
+            }
         }
-        (counts, chars.len().saturating_sub(1))
-    };
-    let ((ga, na), (gb, nb)) = (grams(a), grams(b));
-    let shared: u32 = ga.iter().map(|(g, c)| (*c).min(gb.get(g).copied().unwrap_or(0))).sum();
-    let all = (na + nb) as f64 - f64::from(shared);
+        out.sort_unstable();
+        out
+    }
+    let (ga, gb) = (grams(a), grams(b));
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < ga.len() && j < gb.len() {
+        match ga[i].cmp(&gb[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let all = (ga.len() + gb.len()) as f64 - shared as f64;
     if all <= 0.0 {
         0.0
     } else {
-        f64::from(shared) / all
+        shared as f64 / all
     }
 }
 
