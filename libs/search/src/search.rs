@@ -262,6 +262,11 @@ impl Index {
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
             hits.truncate(query.limit);
+            for hit in &mut hits {
+                if let Some(doc) = self.doc(hit.doc) {
+                    hit.label = self.labels(doc, hit.number).into_iter().next().unwrap_or_default();
+                }
+            }
             return hits;
         }
         Vec::new()
@@ -348,10 +353,9 @@ impl Index {
         if !query.filters.accepts(kind) {
             return None;
         }
-        let labels = self.labels(doc, number);
-        let string = string_score(&labels, folded_query, query.autocomplete);
-        let mut hit =
-            Hit { doc: doc_id, number, score: 0.0, distance: None, label: labels.into_iter().next()? };
+        let string = string_score(&self.folded_labels(doc, number), folded_query, query.autocomplete);
+        // The displayed label is written for the results kept only.
+        let mut hit = Hit { doc: doc_id, number, score: 0.0, distance: None, label: String::new() };
         let (mut total, mut ceiling) = (string + 0.1 * f64::from(doc.importance), 1.1);
         if let Some(center) = query.center {
             let metres = distance_m(center, hit.point(self));
@@ -367,40 +371,17 @@ impl Index {
     /// addok-france's labels, the displayed one first: `<number> <name> <postcode> <city>`,
     /// `<name> <postcode> <city>`, `<name> <city>`, `<name>` (municipality: its name first).
     pub fn labels(&self, doc: &Doc, number: Option<u32>) -> Vec<String> {
-        let name = &*doc.name;
         let number = number.and_then(|n| doc.numbers.get(n as usize)).map(|n| self.number_key(n));
-        let postcode = doc.postcode.first().map(|p| &**p);
-        let city = doc.city.first().map(|c| &**c);
-        let mut built = Vec::new();
-        let mut add = |label: String| {
-            if let Some(number) = &number {
-                built.push(format!("{number} {label}"));
-            }
-            built.push(label);
-        };
-        if doc.kind == DocumentKind::Municipality {
-            if let Some(postcode) = postcode {
-                add(format!("{name} {postcode}"));
-                add(format!("{postcode} {name}"));
-            }
-            add(name.to_owned());
-        } else {
-            add(name.to_owned());
-            if let Some(city) = city.filter(|c| *c != name) {
-                add(format!("{name} {city}"));
-                if let Some(postcode) = postcode {
-                    add(format!("{name} {postcode} {city}"));
-                }
-            }
-        }
-        built.reverse();
-        // `add` pushed "<number> label" before "label": reversed, the label comes first.
-        if number.is_some() {
-            for pair in built.chunks_mut(2) {
-                pair.reverse();
-            }
-        }
-        built
+        build_labels(doc, &doc.name, number.as_deref(), doc.city.first().map(|c| &**c))
+    }
+
+    /// The labels folded as `text::fold` folds them, built from folded parts (a commune's and
+    /// a street's names are folded once, not once per label).
+    fn folded_labels(&self, doc: &Doc, number: Option<u32>) -> Vec<String> {
+        let number =
+            number.and_then(|n| doc.numbers.get(n as usize)).map(|n| text::fold(&self.number_key(n)));
+        let city = doc.city.first().map(|c| text::fold(c));
+        build_labels(doc, &text::fold(&doc.name), number.as_deref(), city.as_deref())
     }
 
     /// Reverse search: the nearest documents' points and house numbers.
@@ -466,6 +447,44 @@ impl Index {
     }
 }
 
+/// addok-france's labels from their parts: `<number> <name> <postcode> <city>`,
+/// `<name> <postcode> <city>`, `<name> <city>`, `<name>` (a municipality: its name first).
+fn build_labels(doc: &Doc, name: &str, number: Option<&str>, city: Option<&str>) -> Vec<String> {
+    let postcode = doc.postcode.first().map(|p| &**p);
+    // Whether the city differs from the name is decided on the raw values.
+    let city = city.filter(|_| doc.city.first().is_some_and(|c| **c != *doc.name));
+    let mut built = Vec::with_capacity(6);
+    let mut add = |label: String| {
+        if let Some(number) = number {
+            built.push(format!("{number} {label}"));
+        }
+        built.push(label);
+    };
+    if doc.kind == DocumentKind::Municipality {
+        if let Some(postcode) = postcode {
+            add(format!("{name} {postcode}"));
+            add(format!("{postcode} {name}"));
+        }
+        add(name.to_owned());
+    } else {
+        add(name.to_owned());
+        if let Some(city) = city {
+            add(format!("{name} {city}"));
+            if let Some(postcode) = postcode {
+                add(format!("{name} {postcode} {city}"));
+            }
+        }
+    }
+    built.reverse();
+    // `add` pushed "<number> label" before "label": reversed, the label comes first.
+    if number.is_some() {
+        for pair in built.chunks_mut(2) {
+            pair.reverse();
+        }
+    }
+    built
+}
+
 /// Great-circle distance in metres (haversine).
 pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     let (lat1, lat2) = (a[1].to_radians(), b[1].to_radians());
@@ -514,11 +533,10 @@ pub fn bigram_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-fn string_score(labels: &[String], folded_query: &str, autocomplete: bool) -> f64 {
-    let folded: Vec<String> = labels.iter().map(|l| text::fold(l)).collect();
+fn string_score(folded: &[String], folded_query: &str, autocomplete: bool) -> f64 {
     if autocomplete {
         let mut best: f64 = 0.0;
-        for label in &folded {
+        for label in folded {
             let value = if *label == folded_query {
                 1.0
             } else if label.starts_with(folded_query) {
