@@ -49,7 +49,9 @@ with open(shared / "communes/communes.csv", encoding="utf-8") as f:
         code = r["code_insee"]
         known = postcodes.get(code, {})
         listed = [p for p in r["codes_postaux"].split("|") if p]
-        pairs = [(p, known.get(p, "")) for p in sorted(set(listed) | set(known))]
+        # The COG's order first (its first postcode is the commune's main one), then La Poste's others.
+        ordered = list(dict.fromkeys(listed + sorted(known)))
+        pairs = [(p, known.get(p, "")) for p in ordered]
         rows.append([
             code, r["type"], r["nom"], r["commune_parente"], r["departement"], r["nom_departement"],
             r["region"], r["nom_region"], r["population"], r["lon"], r["lat"],

@@ -44,7 +44,7 @@ pub struct Territory {
     pub population: u32,
     /// Longitude, latitude of its centre, when known.
     pub centre: Option<[f64; 2]>,
-    /// Sorted by code.
+    /// The COG's order (its first is the commune's main postcode), then La Poste's others.
     pub postcodes: Vec<Postcode>,
 }
 
