@@ -81,7 +81,6 @@ pub async fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
         store.replicate(&page.rows).await?;
         cursor = last;
         bar.set_position(cursor as u64);
-        bar.inc_length(0);
     }
     bar.finish_and_clear();
     let (communes, toponyms, addresses) = store.base_counts().await?;

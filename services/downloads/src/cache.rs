@@ -48,7 +48,10 @@ impl ExportCache {
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
         let dir = self.dir.clone();
         tokio::spawn(async move {
-            let partial = path.with_extension(format!("partial-{}", std::process::id()));
+            // Unique per writer: two first requests of a version each write their own copy.
+            static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let partial = path.with_extension(format!("partial-{}-{writer}", std::process::id()));
             let mut file = match tokio::fs::create_dir_all(&dir).await {
                 Ok(()) => tokio::fs::File::create(&partial).await.ok(),
                 Err(_) => None,
