@@ -179,6 +179,7 @@ pub fn search_csv(
     } else {
         options.result_columns.clone()
     };
+    let with_xy = result_columns.iter().any(|c| c == "result_x" || c == "result_y");
     let results = in_parallel(&table.rows, progress, |row| {
         let q: String = query_columns
             .iter()
@@ -202,7 +203,7 @@ pub fn search_csv(
         };
         let hits = index.search(&query);
         let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
-        let properties = render::properties(index, best);
+        let properties = render::properties_with(index, best, with_xy);
         let [lon, lat] = best.point(index);
         result_columns
             .iter()
@@ -248,6 +249,7 @@ pub fn reverse_csv(
     } else {
         options.result_columns.clone()
     };
+    let with_xy = result_columns.iter().any(|c| c == "result_x" || c == "result_y");
     let results = in_parallel(&table.rows, progress, |row| {
         let point = (cell(row, Some(lon)).parse::<f64>(), cell(row, Some(lat)).parse::<f64>());
         let (Ok(x), Ok(y)) = point else { return status_only(&result_columns, "skipped") };
@@ -258,7 +260,7 @@ pub fn reverse_csv(
             ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, citycode, postcode, kind) };
         let hits = index.reverse(&query);
         let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
-        let properties = render::properties(index, best);
+        let properties = render::properties_with(index, best, with_xy);
         let [rlon, rlat] = best.point(index);
         result_columns
             .iter()

@@ -16,11 +16,17 @@ fn put_text(properties: &mut Map<String, Value>, key: &str, value: Option<&str>)
 
 /// The properties of a hit.
 pub fn properties(index: &Index, hit: &Hit) -> Map<String, Value> {
+    properties_with(index, hit, true)
+}
+
+/// The properties of a hit, with the legal `x`/`y` or without (projecting costs more than
+/// everything else of a CSV row: batch geocoding asks for them only when a column needs them).
+pub fn properties_with(index: &Index, hit: &Hit, with_xy: bool) -> Map<String, Value> {
     let mut p = Map::new();
     let Some(doc) = index.doc(hit.doc) else { return p };
     let number = hit.number.and_then(|n| doc.numbers.get(n as usize).map(|number| (n, number)));
     let [lon, lat] = hit.point(index);
-    let xy = legal_xy([lon, lat]);
+    let xy = if with_xy { legal_xy([lon, lat]) } else { None };
     p.insert("label".into(), json!(hit.label));
     p.insert("score".into(), json!(hit.score));
     if let Some((_, number)) = number {
