@@ -111,6 +111,47 @@ async fn a_publication_becomes_searchable_live() {
         assert_eq!(batch[0]["result"][key], single["features"][0]["properties"][key], "{key}");
     }
 
+    // CSV: the file's columns kept, the API's columns appended, rows too short skipped.
+    let csv = "adresse;ville\n1 allee des acacias;Mont-Bonvillers\nx;\n";
+    let form = || reqwest::multipart::Form::new().text("columns", "adresse").text("columns", "ville");
+    let answer = http
+        .post(format!("{base}/search/csv/"))
+        .multipart(
+            form().part("data", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("a.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("adresse;ville;longitude;latitude;result_score;"), "{}", lines[0]);
+    assert!(lines[1].contains(";54084_0020_00001;") && lines[1].ends_with(";ok"), "{}", lines[1]);
+    assert!(lines[2].ends_with(";skipped"), "{}", lines[2]);
+    let broken = "adresse;ville\n\"1 allee;x\n";
+    let answer = http
+        .post(format!("{base}/search/csv/"))
+        .multipart(
+            form()
+                .part("data", reqwest::multipart::Part::bytes(broken.as_bytes().to_vec()).file_name("b.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.unwrap().contains("line 2"));
+    let huge = vec![b'a'; 51 * 1024 * 1024];
+    let answer = http
+        .post(format!("{base}/search/csv/"))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part("data", reqwest::multipart::Part::bytes(huge).file_name("h.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+
     // Bad parameters: 400 with a message.
     for bad in ["q=ab", "q=paris&limit=0", "q=paris&lat=48", "q=paris&type=city", "q=paris&citycode=123"] {
         let (status, answer) = get(&http, &format!("{base}/search/?{bad}")).await;
