@@ -152,6 +152,12 @@ async fn a_publication_becomes_searchable_live() {
         .unwrap();
     assert_eq!(answer.status(), 413);
 
+    // Every route is described.
+    let (_, openapi) = get(&http, &format!("{base}/geocoder/openapi.json")).await;
+    for path in ["/search/", "/reverse/", "/search/csv/", "/reverse/csv/", "/batch"] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+
     // Bad parameters: 400 with a message.
     for bad in ["q=ab", "q=paris&limit=0", "q=paris&lat=48", "q=paris&type=city", "q=paris&citycode=123"] {
         let (status, answer) = get(&http, &format!("{base}/search/?{bad}")).await;

@@ -3,6 +3,7 @@
 //! errors and GeocodeJSON answers (BAN-DOMAIN §4.2–4.3), on a live index of the base.
 pub mod csv;
 pub mod live;
+pub mod openapi;
 pub mod params;
 pub mod render;
 
@@ -31,6 +32,7 @@ pub fn router(live: LiveIndex) -> Router {
         .route("/reverse/csv/", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
         .route("/reverse/csv", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
         .route("/geocoder/status", get(status))
+        .route("/geocoder/openapi.json", get(openapi::document))
         .with_state(live)
 }
 
