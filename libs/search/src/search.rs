@@ -18,7 +18,7 @@
 use std::collections::BinaryHeap;
 
 use ban_exports::addok::DocumentKind;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::index::{degrees, hash_key, plane, Doc, DocId, Index, NO_NUMBER};
 use crate::text;
@@ -388,7 +388,7 @@ impl Index {
     pub fn reverse(&self, query: &ReverseQuery) -> Vec<Hit> {
         let center = plane(query.lon, query.lat);
         let mut hits: Vec<Hit> = Vec::new();
-        let mut seen_docs: FxHashMap<DocId, usize> = FxHashMap::default();
+        let mut seen_docs: FxHashSet<DocId> = FxHashSet::default();
         let only_numbers = query.filters.types == [ResultType::Housenumber];
         // Postcode and citycode filters apply to the document; the type, to the result.
         let place = Filters { types: Vec::new(), ..query.filters.clone() };
@@ -416,7 +416,7 @@ impl Index {
             let mut metres = distance_m([query.lon, query.lat], hit.point(self));
             // A street's own point ties with its numbers placed on it: the number wins, as in
             // addok (numbers are compared first).
-            if hit.number.is_none() && !seen_docs.contains_key(&doc_id) && accepts_numbers {
+            if hit.number.is_none() && !seen_docs.contains(&doc_id) && accepts_numbers {
                 let closest = doc
                     .numbers
                     .iter()
@@ -431,13 +431,13 @@ impl Index {
             if metres > 1_000.0 && !hits.is_empty() {
                 break;
             }
-            if seen_docs.contains_key(&doc_id) {
+            if seen_docs.contains(&doc_id) {
                 continue;
             }
             hit.distance = Some(metres);
             hit.score = (-(metres / 1000.0 / 50.0).powi(2)).exp();
             hit.label = self.labels(doc, number).into_iter().next().unwrap_or_default();
-            seen_docs.insert(doc_id, hits.len());
+            seen_docs.insert(doc_id);
             hits.push(hit);
             if hits.len() >= query.limit {
                 break;

@@ -38,7 +38,7 @@ pub struct Head {
 }
 
 impl Head {
-    /// Starts watching `store` (the task ends with the last reader).
+    /// Starts watching `store` (the task lives as long as a `Head` does).
     pub fn watch(store: Arc<dyn Store>) -> Head {
         let (sender, receiver) = watch::channel(0);
         tokio::spawn(async move {

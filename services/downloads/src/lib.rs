@@ -86,41 +86,35 @@ async fn data_file(
         ));
     }
     let version = version_of(&communes);
-    let etag = format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq);
+    let etag = etag_of(format, &scope, &version);
     let cached = (scope == Scope::France).then(|| state.cache.path(&file, &version));
+    let mut ranges = false;
     let mut response = if not_modified(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
-    } else if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
-        let mut response = cache::serve_file(path, &headers).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cache_unreadable",
-                format!("{}: {e}", path.display()),
-            )
-        })?;
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        version_headers(response.headers_mut(), &etag, &version, true);
-        return Ok(response);
     } else {
-        let stream = ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
-        let body = match cached {
-            Some(path) => state.cache.stream_and_keep(stream, path, file.clone(), version.seq),
-            None => streamed(stream),
+        let mut response = if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
+            ranges = true;
+            cache::serve_file(path, &headers).await.map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cache_unreadable",
+                    format!("{}: {e}", path.display()),
+                )
+            })?
+        } else {
+            let stream =
+                ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
+            match cached {
+                Some(path) => state.cache.stream_and_keep(stream, path, file.clone(), version.seq),
+                None => streamed(stream),
+            }
+            .into_response()
         };
-        let mut response = body.into_response();
-        let headers = response.headers_mut();
         // A `.gz` file, as a static site serves it (not a transfer encoding of the content).
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
+        attachment(&mut response, "application/gzip", &file);
         response
     };
-    version_headers(response.headers_mut(), &etag, &version, false);
+    version_headers(response.headers_mut(), &etag, &version, ranges);
     Ok(response)
 }
 
@@ -164,22 +158,32 @@ async fn commune_download(
         ));
     }
     let version = version_of(&communes);
-    let etag = format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq);
+    let etag = etag_of(format, &scope, &version);
     let mut response = if not_modified(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let stream =
             ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Download, false);
         let mut response = streamed(stream).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{kind}-{code}.csv\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
+        attachment(&mut response, "text/csv; charset=utf-8", &format!("{kind}-{code}.csv"));
         response
     };
     version_headers(response.headers_mut(), &etag, &version, false);
     Ok(response)
+}
+
+/// An export's version tag: its format, scope and the last change it holds.
+fn etag_of(format: Format, scope: &Scope, version: &Version) -> String {
+    format!("\"{}-{}-{}\"", format.name(), scope.name(), version.seq)
+}
+
+/// A file to save: its type and name.
+fn attachment(response: &mut Response, content_type: &'static str, file_name: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
 }
 
 /// Whether the client already has this version (`If-None-Match`).

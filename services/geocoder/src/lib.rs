@@ -27,10 +27,15 @@ pub fn router(live: LiveIndex) -> Router {
         .route("/reverse/", get(reverse))
         .route("/reverse", get(reverse))
         .route("/batch", post(batch))
-        .route("/search/csv/", post(search_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
-        .route("/search/csv", post(search_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
-        .route("/reverse/csv/", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
-        .route("/reverse/csv", post(reverse_csv).layer(DefaultBodyLimit::max(MAX_CSV_BYTES)))
+        .merge(
+            Router::new()
+                .route("/search/csv/", post(search_csv))
+                .route("/search/csv", post(search_csv))
+                .route("/reverse/csv/", post(reverse_csv))
+                .route("/reverse/csv", post(reverse_csv))
+                .layer(DefaultBodyLimit::max(MAX_CSV_BYTES))
+                .layer(axum::middleware::from_fn(refuse_announced_large)),
+        )
         .route("/geocoder/status", get(status))
         .route("/geocoder/openapi.json", get(openapi::document))
         .with_state(live)
@@ -152,6 +157,25 @@ async fn batch(State(live): State<LiveIndex>, body: axum::body::Bytes) -> Result
 
 /// The largest CSV upload (the production site's tools cap uploads at 50 MiB).
 pub const MAX_CSV_BYTES: usize = 50 * 1024 * 1024;
+
+/// Refuses an upload whose announced `Content-Length` is over the limit before reading it
+/// (an upload without one is cut at the limit while it is read: `DefaultBodyLimit`).
+async fn refuse_announced_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_CSV_BYTES) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("Fichier trop gros : {MAX_CSV_BYTES} octets au plus."),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
 
 /// The file and options of a CSV request (multipart form).
 async fn csv_request(mut form: Multipart) -> Result<(Vec<u8>, csv::CsvOptions), ApiError> {

@@ -5,7 +5,7 @@
 use ban_exports::addok::DocumentKind;
 use ban_exports::commune::legal_xy;
 use ban_search::index::Doc;
-use ban_search::{Filters, Hit, Index, ResultType, ReverseQuery, SearchQuery};
+use ban_search::{Filters, Hit, Index, ReverseQuery, SearchQuery};
 use serde_json::{json, Map, Value};
 
 fn put_text(properties: &mut Map<String, Value>, key: &str, value: Option<&str>) {
@@ -177,10 +177,4 @@ pub fn batch_result(index: &Index, hits: &[Hit]) -> (&'static str, Value) {
     result.insert("lon".into(), json!(lon));
     result.insert("lat".into(), json!(lat));
     ("ok", Value::Object(result))
-}
-
-/// For tests and CSV: the result type name of a hit.
-pub fn type_name(index: &Index, hit: &Hit) -> &'static str {
-    let kind: ResultType = hit.kind(index);
-    kind.as_str()
 }
