@@ -131,18 +131,13 @@ fn cell(row: &[String], index: Option<usize>) -> &str {
     index.and_then(|i| row.get(i)).map_or("", |v| v.trim())
 }
 
-fn filters_of(
-    row: &[String],
-    citycode: Option<usize>,
-    postcode: Option<usize>,
-    kind: Option<usize>,
-) -> Filters {
+fn filters_of(row: &[String], columns: &FilterColumns) -> Filters {
     let split =
         |text: &str| text.split(['+', ' ']).filter(|v| !v.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     Filters {
-        types: split(cell(row, kind)).iter().filter_map(|t| ResultType::parse(t)).collect(),
-        postcodes: split(cell(row, postcode)),
-        citycodes: split(cell(row, citycode)),
+        types: split(cell(row, columns.kind)).iter().filter_map(|t| ResultType::parse(t)).collect(),
+        postcodes: split(cell(row, columns.postcode)),
+        citycodes: split(cell(row, columns.citycode)),
     }
 }
 
@@ -168,18 +163,9 @@ pub fn search_csv(
     } else {
         options.columns.iter().map(|c| column(header, c)).collect::<Result<_, _>>()?
     };
-    let (citycode, postcode, kind) = (
-        optional_column(header, &options.citycode)?,
-        optional_column(header, &options.postcode)?,
-        optional_column(header, &options.kind)?,
-    );
+    let filter_columns = filter_columns(header, options)?;
     let (lat, lon) = (optional_column(header, &options.lat)?, optional_column(header, &options.lon)?);
-    let result_columns: Vec<String> = if options.result_columns.is_empty() {
-        SEARCH_COLUMNS.iter().map(|c| c.to_string()).collect()
-    } else {
-        options.result_columns.clone()
-    };
-    let with_xy = result_columns.iter().any(|c| c == "result_x" || c == "result_y");
+    let result_columns = chosen_columns(options, &SEARCH_COLUMNS);
     let results = in_parallel(&table.rows, progress, |row| {
         let q: String = query_columns
             .iter()
@@ -199,22 +185,9 @@ pub fn search_csv(
             limit: 2,
             autocomplete: false,
             center,
-            filters: filters_of(row, citycode, postcode, kind),
+            filters: filters_of(row, &filter_columns),
         };
-        let hits = index.search(&query);
-        let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
-        let properties = render::properties_with(index, best, with_xy);
-        let [lon, lat] = best.point(index);
-        result_columns
-            .iter()
-            .map(|name| match name.as_str() {
-                "longitude" => lon.to_string(),
-                "latitude" => lat.to_string(),
-                "result_score_next" => hits.get(1).map(|h| h.score.to_string()).unwrap_or_default(),
-                "result_status" => "ok".to_owned(),
-                other => value_text(properties.get(other.strip_prefix("result_").unwrap_or(other))),
-            })
-            .collect()
+        result_cells(index, &index.search(&query), &result_columns)
     });
     Ok(write_table(&table, &result_columns, &results))
 }
@@ -239,40 +212,61 @@ pub fn reverse_csv(
     };
     let lat = find(&options.lat, &["lat", "latitude"])?;
     let lon = find(&options.lon, &["lon", "lng", "long", "longitude"])?;
-    let (citycode, postcode, kind) = (
-        optional_column(header, &options.citycode)?,
-        optional_column(header, &options.postcode)?,
-        optional_column(header, &options.kind)?,
-    );
-    let result_columns: Vec<String> = if options.result_columns.is_empty() {
-        REVERSE_COLUMNS.iter().map(|c| c.to_string()).collect()
-    } else {
-        options.result_columns.clone()
-    };
-    let with_xy = result_columns.iter().any(|c| c == "result_x" || c == "result_y");
+    let filter_columns = filter_columns(header, options)?;
+    let result_columns = chosen_columns(options, &REVERSE_COLUMNS);
     let results = in_parallel(&table.rows, progress, |row| {
         let point = (cell(row, Some(lon)).parse::<f64>(), cell(row, Some(lat)).parse::<f64>());
         let (Ok(x), Ok(y)) = point else { return status_only(&result_columns, "skipped") };
         if !(x.abs() < 180.0 && y.abs() < 90.0) {
             return status_only(&result_columns, "skipped");
         }
-        let query =
-            ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, citycode, postcode, kind) };
-        let hits = index.reverse(&query);
-        let Some(best) = hits.first() else { return status_only(&result_columns, "not-found") };
-        let properties = render::properties_with(index, best, with_xy);
-        let [rlon, rlat] = best.point(index);
-        result_columns
-            .iter()
-            .map(|name| match name.as_str() {
-                "result_longitude" => rlon.to_string(),
-                "result_latitude" => rlat.to_string(),
-                "result_status" => "ok".to_owned(),
-                other => value_text(properties.get(other.strip_prefix("result_").unwrap_or(other))),
-            })
-            .collect()
+        let query = ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, &filter_columns) };
+        result_cells(index, &index.reverse(&query), &result_columns)
     });
     Ok(write_table(&table, &result_columns, &results))
+}
+
+/// The columns holding the filters' values.
+struct FilterColumns {
+    citycode: Option<usize>,
+    postcode: Option<usize>,
+    kind: Option<usize>,
+}
+
+fn filter_columns(header: &[String], options: &CsvOptions) -> Result<FilterColumns, CsvError> {
+    Ok(FilterColumns {
+        citycode: optional_column(header, &options.citycode)?,
+        postcode: optional_column(header, &options.postcode)?,
+        kind: optional_column(header, &options.kind)?,
+    })
+}
+
+/// The result columns asked for, else the route's.
+fn chosen_columns(options: &CsvOptions, defaults: &[&str]) -> Vec<String> {
+    if options.result_columns.is_empty() {
+        defaults.iter().map(|c| c.to_string()).collect()
+    } else {
+        options.result_columns.clone()
+    }
+}
+
+/// The result cells of a row: the best hit's point and properties (`result_X` = property X),
+/// the next hit's score, the status.
+fn result_cells(index: &Index, hits: &[ban_search::Hit], columns: &[String]) -> Vec<String> {
+    let Some(best) = hits.first() else { return status_only(columns, "not-found") };
+    let with_xy = columns.iter().any(|c| c == "result_x" || c == "result_y");
+    let properties = render::properties_with(index, best, with_xy);
+    let [lon, lat] = best.point(index);
+    columns
+        .iter()
+        .map(|name| match name.as_str() {
+            "longitude" | "result_longitude" => lon.to_string(),
+            "latitude" | "result_latitude" => lat.to_string(),
+            "result_score_next" => hits.get(1).map(|h| h.score.to_string()).unwrap_or_default(),
+            "result_status" => "ok".to_owned(),
+            other => value_text(properties.get(other.strip_prefix("result_").unwrap_or(other))),
+        })
+        .collect()
 }
 
 fn status_only(columns: &[String], status: &str) -> Vec<String> {
