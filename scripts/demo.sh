@@ -6,7 +6,7 @@
 # server keeps running afterwards (Ctrl-C stops it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BAN=target/release/ban
+BAN="${CARGO_TARGET_DIR:-target}/release/ban"
 LISTEN="${LISTEN:-127.0.0.1:8080}"
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/ban.db}"
 BASE="http://$LISTEN/api-depot"
