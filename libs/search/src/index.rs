@@ -5,9 +5,10 @@
 //! Updated a commune at a time: a commune's documents are replaced whole when the change feed
 //! says it changed (old documents are marked dead, new ones appended), never the whole index.
 //!
-//! Why these structures (no extra crate): the vocabulary is a `BTreeMap`, which gives exact
-//! lookups, prefix ranges for autocomplete and inserts for live updates in one structure (an
-//! `fst` set would need rebuilding at each new word); posting lists are ascending `u32` doc
+//! Why these structures: the vocabulary is a `BTreeMap`, which gives prefix ranges for
+//! autocomplete and inserts for live updates (an `fst` set would need rebuilding at each new
+//! word; typos are found by looking up one-edit neighbours, not by a Levenshtein automaton),
+//! beside a `hashbrown::HashTable` of token ids for exact lookups (four bytes a token); posting lists are ascending `u32` doc
 //! ids (documents are appended with increasing ids, so lists stay sorted without re-sorting);
 //! house numbers are kept in ~40 bytes each (id, number, a hash of their processed key,
 //! micro-degree coordinates), not as strings.
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use ban_domain::BanId;
 use ban_exports::addok::{Document, DocumentKind};
+use hashbrown::HashTable;
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::FxHashMap;
@@ -99,6 +101,11 @@ pub fn plane(lon: f64, lat: f64) -> [f32; 2] {
     [(lon * lat.to_radians().cos()) as f32, lat as f32]
 }
 
+fn token_hash(text: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(text)
+}
+
 pub fn hash_key(key: &str) -> u32 {
     // FNV-1a: stable across runs and platforms.
     let mut hash: u32 = 0x811c_9dc5;
@@ -114,7 +121,11 @@ pub fn hash_key(key: &str) -> u32 {
 pub struct Index {
     docs: Vec<Option<Doc>>,
     by_commune: FxHashMap<Arc<str>, Vec<DocId>>,
+    /// Ordered, for autocomplete's prefix ranges.
     vocabulary: BTreeMap<Box<str>, u32>,
+    /// The same tokens hashed (ids into `token_texts`), for exact lookups: a typo's hundreds
+    /// of one-edit neighbours are looked up at one hash each, not a tree descent each.
+    exact: HashTable<u32>,
     token_texts: Vec<Box<str>>,
     postings: Vec<Vec<DocId>>,
     tree: RTree<TreePoint>,
@@ -190,6 +201,7 @@ impl Index {
         }
         bytes += self.strings.keys().map(|k| 2 * k.len() + 64).sum::<usize>();
         bytes += self.vocabulary.keys().map(|k| 2 * k.len() + 48).sum::<usize>();
+        bytes += self.exact.capacity() * (size_of::<u32>() + 1);
         bytes += self.postings.iter().map(|p| p.capacity() * size_of::<DocId>() + 24).sum::<usize>();
         bytes += self.by_commune.values().map(|d| d.capacity() * size_of::<DocId>() + 48).sum::<usize>();
         bytes += self.odd_ids.values().map(|v| v.len() + 40).sum::<usize>();
@@ -213,7 +225,13 @@ impl Index {
     }
 
     pub fn token(&self, text: &str) -> Option<u32> {
-        self.vocabulary.get(text).copied()
+        self.token_of_bytes(text.as_bytes())
+    }
+
+    /// `token` of a string's bytes (typo neighbours are made as bytes).
+    pub fn token_of_bytes(&self, text: &[u8]) -> Option<u32> {
+        let texts = &self.token_texts;
+        self.exact.find(token_hash(text), |id| texts[*id as usize].as_bytes() == text).copied()
     }
 
     pub fn token_text(&self, id: u32) -> &str {
@@ -266,11 +284,14 @@ impl Index {
     }
 
     fn token_id(&mut self, token: &str) -> u32 {
-        if let Some(id) = self.vocabulary.get(token) {
-            return *id;
+        if let Some(id) = self.token(token) {
+            return id;
         }
         let id = self.token_texts.len() as u32;
         self.vocabulary.insert(token.into(), id);
+        let texts = &self.token_texts;
+        self.exact
+            .insert_unique(token_hash(token.as_bytes()), id, |id| token_hash(texts[*id as usize].as_bytes()));
         self.token_texts.push(token.into());
         self.postings.push(Vec::new());
         id

@@ -16,6 +16,7 @@
 //! - `importance` is the BAN's (population of the commune, numbers in the street), in [0, 1];
 //! - `geo` = `0.1 × exp(−(d / 50 km)²)` when `lat`/`lon` are given (0 beyond 100 km).
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use ban_exports::addok::DocumentKind;
 use rustc_hash::FxHashSet;
@@ -163,9 +164,62 @@ struct Word {
     size: usize,
 }
 
+/// Letters only, as addok's `make_fuzzy` (`string.ascii_lowercase`).
+const TYPO_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+
+/// Calls `visit` with the UTF-8 bytes of every string one edit away from `word` (a deletion
+/// for words of more than 3 characters, a transposition, a substitution, an insertion), in a
+/// reused buffer: a word yields hundreds of them and none is kept.
+fn for_each_one_edit(word: &str, mut visit: impl FnMut(&[u8])) {
+    if !word.is_ascii() {
+        // The pipeline's tokens are ASCII; anything else gets the slow path.
+        return one_edit_neighbours(word).iter().for_each(|n| visit(n.as_bytes()));
+    }
+    let bytes = word.as_bytes();
+    let n = bytes.len();
+    let mut buffer: Vec<u8> = Vec::with_capacity(n + 1);
+    let mut emit = |buffer: &[u8]| visit(buffer);
+    if n > 3 {
+        for i in 0..n {
+            buffer.clear();
+            buffer.extend_from_slice(&bytes[..i]);
+            buffer.extend_from_slice(&bytes[i + 1..]);
+            emit(&buffer);
+        }
+    }
+    for i in 0..n.saturating_sub(1) {
+        buffer.clear();
+        buffer.extend_from_slice(bytes);
+        buffer.swap(i, i + 1);
+        emit(&buffer);
+    }
+    buffer.clear();
+    buffer.extend_from_slice(bytes);
+    for i in 0..n {
+        for &c in TYPO_ALPHABET {
+            if c != bytes[i] {
+                buffer[i] = c;
+                emit(&buffer);
+            }
+        }
+        buffer[i] = bytes[i];
+    }
+    for i in 0..=n {
+        buffer.clear();
+        buffer.extend_from_slice(&bytes[..i]);
+        buffer.push(b'a');
+        buffer.extend_from_slice(&bytes[i..]);
+        for &c in TYPO_ALPHABET {
+            buffer[i] = c;
+            emit(&buffer);
+        }
+    }
+}
+
+/// The same neighbours as `for_each_one_edit`, for words with non-ASCII characters.
 fn one_edit_neighbours(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
-    let alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    let alphabet = TYPO_ALPHABET.iter().map(|b| char::from(*b));
     let mut out = Vec::new();
     let join = |v: &[char]| v.iter().collect::<String>();
     if chars.len() > 3 {
@@ -181,7 +235,7 @@ fn one_edit_neighbours(word: &str) -> Vec<String> {
         out.push(join(&v));
     }
     for i in 0..chars.len() {
-        for c in alphabet.chars() {
+        for c in alphabet.clone() {
             if c != chars[i] {
                 let mut v = chars.clone();
                 v[i] = c;
@@ -190,7 +244,7 @@ fn one_edit_neighbours(word: &str) -> Vec<String> {
         }
     }
     for i in 0..=chars.len() {
-        for c in alphabet.chars() {
+        for c in alphabet.clone() {
             let mut v = chars.clone();
             v.insert(i, c);
             out.push(join(&v));
@@ -214,21 +268,23 @@ impl Index {
         }
         // Typos: one edit away, for words of 3 characters and more that are not numbers.
         if tokens.is_empty() && token.chars().count() >= 3 && !token.bytes().all(|b| b.is_ascii_digit()) {
-            for neighbour in one_edit_neighbours(token) {
-                if let Some(id) = self.token(&neighbour) {
+            for_each_one_edit(token, |neighbour| {
+                if let Some(id) = self.token_of_bytes(neighbour) {
                     if !tokens.contains(&id) {
                         tokens.push(id);
                     }
                 }
-            }
+            });
         }
         let size = tokens.iter().map(|t| self.postings(*t).len()).sum();
-        Word { exact: self.token(token), tokens, size }
+        Word { exact: tokens.first().copied().filter(|id| self.token_text(*id) == token), tokens, size }
     }
 
     /// Forward search.
     pub fn search(&self, query: &SearchQuery) -> Vec<Hit> {
-        let tokens = text::query_tokens(&query.q);
+        // addok scores labels against the whole folded query (not the cleaned one).
+        let folded_query = FoldedQuery::new(&query.q);
+        let tokens = text::folded_query_tokens(&folded_query.text);
         let number_key: String =
             tokens.iter().filter(|t| t.housenumber).map(|t| t.text.as_str()).collect::<Vec<_>>().join("");
         let number_hash = (!number_key.is_empty()).then(|| hash_key(&number_key));
@@ -240,8 +296,6 @@ impl Index {
             .enumerate()
             .map(|(i, t)| self.resolve(t, i + 1 == count, query.autocomplete))
             .collect();
-        // addok scores labels against the whole folded query (not the cleaned one).
-        let folded_query = text::fold(&query.q);
         if words.iter().all(|w| w.tokens.is_empty()) {
             return Vec::new();
         }
@@ -252,9 +306,10 @@ impl Index {
         thresholds.extend((1..=two_thirds.min(found.saturating_sub(1))).rev());
         for threshold in thresholds {
             let candidates = self.candidates(&words, threshold, query);
+            let mut scratch = ScoreScratch::default();
             let mut hits: Vec<Hit> = candidates
                 .into_iter()
-                .filter_map(|doc| self.score(doc, number_hash, &folded_query, query))
+                .filter_map(|doc| self.score(doc, number_hash, &folded_query, query, &mut scratch))
                 .filter(|h| h.score >= MIN_SCORE)
                 .collect();
             if hits.is_empty() {
@@ -275,19 +330,22 @@ impl Index {
     /// Documents matching at least `threshold` words and the filters, best first by a cheap
     /// ranking (words matched, in the name first, importance), at most `SCORED_CANDIDATES`.
     fn candidates(&self, words: &[Word], threshold: usize, query: &SearchQuery) -> Vec<DocId> {
-        let mut order: Vec<&Word> = words.iter().filter(|w| !w.tokens.is_empty()).collect();
-        if order.len() < threshold {
+        // The words found, rarest first.
+        let mut by_rarity: Vec<usize> = (0..words.len()).filter(|w| !words[*w].tokens.is_empty()).collect();
+        if by_rarity.len() < threshold {
             return Vec::new();
         }
-        order.sort_by_key(|w| w.size);
-        let sources = order.len() - threshold + 1;
+        by_rarity.sort_by_key(|w| words[*w].size);
+        let sources = by_rarity.len() - threshold + 1;
         let mut seen: FxHashSet<DocId> = FxHashSet::default();
         let mut ranked: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
         let mut towns: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
         let documents = self.stats().documents.max(1) as f64;
         let idfs: Vec<f64> = words.iter().map(|w| (1.0 + documents / (1.0 + w.size as f64)).ln()).collect();
+        let allowed_misses = by_rarity.len() - threshold;
+        let mut weights = vec![f64::NAN; words.len()];
         let mut read = 0;
-        for word in &order[..sources] {
+        for word in by_rarity[..sources].iter().map(|w| &words[*w]) {
             for token in &word.tokens {
                 for &doc_id in self.postings(*token) {
                     read += 1;
@@ -301,22 +359,33 @@ impl Index {
                     if !query.filters.accepts_doc(doc) {
                         continue;
                     }
-                    // Rare words weigh more (idf), words of the name four times more.
-                    let (mut matched, mut weight) = (0, 0.0f64);
-                    for (w, idf) in words.iter().zip(&idfs) {
-                        let exact = w.exact.and_then(|t| doc.has_token(t));
+                    // Rare words weigh more (idf), words of the name four times more. The
+                    // rarest words are tried first: a document missing too many is left as
+                    // soon as that is known.
+                    let mut misses = 0;
+                    for &w in &by_rarity {
+                        let word = &words[w];
+                        let exact = word.exact.and_then(|t| doc.has_token(t));
                         let (best, factor) = match exact {
                             Some(in_name) => (Some(in_name), 1.0),
-                            None => (w.tokens.iter().filter_map(|t| doc.has_token(*t)).max(), 0.5),
+                            None => (word.tokens.iter().filter_map(|t| doc.has_token(*t)).max(), 0.5),
                         };
-                        if let Some(in_name) = best {
-                            matched += 1;
-                            weight += factor * idf * if in_name { 4.0 } else { 1.0 };
+                        weights[w] = match best {
+                            Some(in_name) => factor * idfs[w] * if in_name { 4.0 } else { 1.0 },
+                            None => {
+                                misses += 1;
+                                f64::NAN
+                            }
+                        };
+                        if misses > allowed_misses {
+                            break;
                         }
                     }
-                    if matched < threshold {
+                    if misses > allowed_misses {
                         continue;
                     }
+                    // Summed in the query's order (the rank does not depend on the trial order).
+                    let weight: f64 = weights.iter().filter(|w| !w.is_nan()).sum();
                     let near = query.center.map_or(0.0, |c| {
                         let km = distance_m(c, [degrees(doc.lon), degrees(doc.lat)]) / 1000.0;
                         (-(km / 50.0).powi(2)).exp()
@@ -342,8 +411,9 @@ impl Index {
         &self,
         doc_id: DocId,
         number_hash: Option<u32>,
-        folded_query: &str,
+        folded_query: &FoldedQuery,
         query: &SearchQuery,
+        scratch: &mut ScoreScratch,
     ) -> Option<Hit> {
         let doc = self.doc(doc_id)?;
         let number = number_hash
@@ -353,7 +423,8 @@ impl Index {
         if !query.filters.accepts(kind) {
             return None;
         }
-        let string = string_score(&self.folded_labels(doc, number), folded_query, query.autocomplete);
+        let labels = self.folded_labels(doc, number, &mut scratch.cities);
+        let string = string_score(&labels, folded_query, query.autocomplete, &mut scratch.counts);
         // The displayed label is written for the results kept only.
         let mut hit = Hit { doc: doc_id, number, score: 0.0, distance: None, label: String::new() };
         let (mut total, mut ceiling) = (string + 0.1 * f64::from(doc.importance), 1.1);
@@ -377,11 +448,27 @@ impl Index {
 
     /// The labels folded as `text::fold` folds them, built from folded parts (a commune's and
     /// a street's names are folded once, not once per label).
-    fn folded_labels(&self, doc: &Doc, number: Option<u32>) -> Vec<String> {
+    fn folded_labels(
+        &self,
+        doc: &Doc,
+        number: Option<u32>,
+        cities: &mut Vec<(usize, String)>,
+    ) -> Vec<String> {
         let number =
             number.and_then(|n| doc.numbers.get(n as usize)).map(|n| text::fold(&self.number_key(n)));
-        let city = doc.city.first().map(|c| text::fold(c));
-        build_labels(doc, &text::fold(&doc.name), number.as_deref(), city.as_deref())
+        // The candidates of a query share a few cities: each is folded once.
+        let city = doc.city.first().map(|c| {
+            let key = Arc::as_ptr(c) as *const u8 as usize;
+            match cities.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    cities.push((key, text::fold(c)));
+                    cities.len() - 1
+                }
+            }
+        });
+        let city = city.map(|i| cities[i].1.as_str());
+        build_labels(doc, &text::fold(&doc.name), number.as_deref(), city)
     }
 
     /// Reverse search: the nearest documents' points and house numbers.
@@ -499,20 +586,27 @@ pub fn bigram_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    // Bigrams as sorted integers: a merge counts the shared ones (with multiplicity).
-    fn grams(s: &str) -> Vec<u64> {
-        let mut out = Vec::with_capacity(s.len());
-        let mut chars = s.chars();
-        if let Some(mut previous) = chars.next() {
-            for c in chars {
-                out.push((u64::from(previous) << 32) | u64::from(c));
-                previous = c;
-            }
+    let (mut ga, mut gb) = (Vec::new(), Vec::new());
+    bigrams(a, &mut ga);
+    bigrams(b, &mut gb);
+    shared_ratio(&ga, &gb)
+}
+
+/// A string's bigrams as sorted integers (a merge then counts the shared ones, with
+/// multiplicity), into a reused buffer.
+fn bigrams(s: &str, out: &mut Vec<u64>) {
+    out.clear();
+    let mut chars = s.chars();
+    if let Some(mut previous) = chars.next() {
+        for c in chars {
+            out.push((u64::from(previous) << 32) | u64::from(c));
+            previous = c;
         }
-        out.sort_unstable();
-        out
     }
-    let (ga, gb) = (grams(a), grams(b));
+    out.sort_unstable();
+}
+
+fn shared_ratio(ga: &[u64], gb: &[u64]) -> f64 {
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
     while i < ga.len() && j < gb.len() {
         match ga[i].cmp(&gb[j]) {
@@ -533,15 +627,94 @@ pub fn bigram_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-fn string_score(folded: &[String], folded_query: &str, autocomplete: bool) -> f64 {
+/// Buffers and memos of one search's scoring.
+#[derive(Default)]
+struct ScoreScratch {
+    /// The query's bigram counts, consumed label by label.
+    counts: Vec<u8>,
+    /// Cities folded, by the address of their shared string.
+    cities: Vec<(usize, String)>,
+}
+
+/// The folded query, and its bigrams counted once for all the labels it is compared with.
+struct FoldedQuery {
+    text: String,
+    /// Its distinct bigrams, sorted, and how many times each occurs.
+    bigrams: Vec<u64>,
+    counts: Vec<u8>,
+    /// Its bigrams, with multiplicity.
+    total: usize,
+}
+
+impl FoldedQuery {
+    fn new(query: &str) -> Self {
+        let text = text::fold(query);
+        let mut all = Vec::new();
+        bigrams(&text, &mut all);
+        let total = all.len();
+        let (mut grams, mut counts) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        for gram in all {
+            if grams.last() == Some(&gram) {
+                if let Some(count) = counts.last_mut() {
+                    *count = u8::saturating_add(*count, 1);
+                }
+            } else {
+                grams.push(gram);
+                counts.push(1u8);
+            }
+        }
+        FoldedQuery { text, bigrams: grams, counts, total }
+    }
+
+    /// The best bigram similarity with one of the labels (`bigram_similarity`, with the
+    /// query's side counted once). A label whose bigram count is too far from the query's to
+    /// beat the best so far is not compared (with `m` and `n` bigrams, the similarity is at
+    /// most `min(m, n) / max(m, n)`).
+    fn best_similarity(&self, labels: &[String], left: &mut Vec<u8>) -> f64 {
+        let mut best: f64 = 0.0;
+        let n = self.total;
+        for label in labels {
+            if *label == self.text {
+                return 1.0;
+            }
+            let m = label.chars().count().saturating_sub(1);
+            if m.min(n) as f64 <= best * m.max(n) as f64 {
+                continue;
+            }
+            left.clear();
+            left.extend_from_slice(&self.counts);
+            let mut shared = 0usize;
+            let mut chars = label.chars();
+            if let Some(mut previous) = chars.next() {
+                for c in chars {
+                    let gram = (u64::from(previous) << 32) | u64::from(c);
+                    if let Ok(k) = self.bigrams.binary_search(&gram) {
+                        if left[k] > 0 {
+                            left[k] -= 1;
+                            shared += 1;
+                        }
+                    }
+                    previous = c;
+                }
+            }
+            let all = (m + n) as f64 - shared as f64;
+            if all > 0.0 {
+                best = best.max(shared as f64 / all);
+            }
+        }
+        best
+    }
+}
+
+fn string_score(folded: &[String], query: &FoldedQuery, autocomplete: bool, scratch: &mut Vec<u8>) -> f64 {
     if autocomplete {
         let mut best: f64 = 0.0;
         for label in folded {
-            let value = if *label == folded_query {
+            let value = if *label == query.text {
                 1.0
-            } else if label.starts_with(folded_query) {
+            } else if label.starts_with(&query.text) {
                 0.9
-            } else if label.contains(folded_query) {
+            } else if label.contains(&query.text) {
                 0.7
             } else {
                 0.0
@@ -551,7 +724,24 @@ fn string_score(folded: &[String], folded_query: &str, autocomplete: bool) -> f6
         if best > 0.0 {
             return best;
         }
-        return 0.9 * folded.iter().map(|l| bigram_similarity(l, folded_query)).fold(0.0, f64::max);
+        return 0.9 * query.best_similarity(folded, scratch);
     }
-    folded.iter().map(|l| bigram_similarity(l, folded_query)).fold(0.0, f64::max)
+    query.best_similarity(folded, scratch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_neighbours_are_the_same_on_both_paths() {
+        for word in ["rue", "sapins", "a1b2", "xy"] {
+            let mut fast = Vec::new();
+            for_each_one_edit(word, |n| fast.push(String::from_utf8_lossy(n).into_owned()));
+            assert_eq!(fast, one_edit_neighbours(word), "{word}");
+        }
+        let mut seen = Vec::new();
+        for_each_one_edit("éte", |n| seen.push(String::from_utf8_lossy(n).into_owned()));
+        assert!(seen.contains(&"ete".to_owned()) && seen.contains(&"éto".to_owned()));
+    }
 }

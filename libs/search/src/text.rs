@@ -37,7 +37,13 @@ pub struct Token {
 
 /// The whole query pipeline: query processors, then token processors.
 pub fn query_tokens(query: &str) -> Vec<Token> {
-    let processed = preprocess_query(query);
+    folded_query_tokens(&fold(query))
+}
+
+/// [`query_tokens`] of a query already folded with [`fold`] (the search folds it once for
+/// both its tokens and its label scores).
+pub fn folded_query_tokens(folded: &str) -> Vec<Token> {
+    let processed = preprocess_folded_query(folded);
     let mut tokens = Vec::new();
     for word in processed.split(|c: char| !is_word_byte(c as u32)).filter(|w| !w.is_empty()) {
         // `normalize` on an already folded string: only ASCII lower-casing can change it.
@@ -60,8 +66,11 @@ pub fn query_tokens(query: &str) -> Vec<Token> {
 /// addok applies them: to the folded query ([`fold`]). This is the string addok tokenizes; it
 /// scores labels against `fold(query)`, not against this string.
 pub fn preprocess_query(query: &str) -> String {
-    let folded = fold(query);
-    let extracted = extract_address(&folded);
+    preprocess_folded_query(&fold(query))
+}
+
+fn preprocess_folded_query(folded: &str) -> String {
+    let extracted = extract_address(folded);
     let cleaned = clean_query(extracted);
     remove_leading_zeros(&cleaned)
 }
@@ -258,11 +267,34 @@ fn synonymize_phonemicize(token: &str, scratch: &mut Scratch, mut emit: impl FnM
     // Python's `str.split()`: a token can only hold spaces through unidecode (`¼` → ` 1/4`).
     if token.bytes().any(|b| b.is_ascii_whitespace()) {
         for word in token.split_ascii_whitespace() {
-            emit(phonemicize(word, scratch));
+            emit(phonemicize_cached(word, scratch));
         }
     } else if !token.is_empty() {
-        emit(phonemicize(token, scratch));
+        emit(phonemicize_cached(token, scratch));
     }
+}
+
+/// Words remembered per thread by [`phonemicize_cached`] before the memory is cleared.
+const PHONEMES_CACHED: usize = 100_000;
+
+thread_local! {
+    /// Queries and documents repeat the same words (`rue`, city names): each is folded once.
+    static PHONEMES: std::cell::RefCell<FxHashMap<Box<str>, Box<str>>> =
+        std::cell::RefCell::new(FxHashMap::default());
+}
+
+fn phonemicize_cached(word: &str, scratch: &mut Scratch) -> String {
+    PHONEMES.with_borrow_mut(|cache| {
+        if let Some(known) = cache.get(word) {
+            return known.to_string();
+        }
+        let folded = phonemicize(word, scratch);
+        if cache.len() >= PHONEMES_CACHED {
+            cache.clear();
+        }
+        cache.insert(word.into(), folded.as_str().into());
+        folded
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +466,10 @@ fn is_type(s: &[u8]) -> bool {
     let lower = &mut buf[..s.len()];
     lower.copy_from_slice(s);
     lower.make_ascii_lowercase();
-    TYPES.binary_search_by(|t| t.as_bytes().cmp(lower)).is_ok()
+    // Asked for every word boundary of every query: a hash lookup, not a binary search.
+    static TYPE_SET: LazyLock<rustc_hash::FxHashSet<&'static [u8]>> =
+        LazyLock::new(|| TYPES.iter().map(|t| t.as_bytes()).collect());
+    TYPE_SET.contains(&*lower)
 }
 
 /// `TYPES_PATTERN.match(token)`: `\b(TYPES)\b` at the start of the token.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions};
+use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions, CsvOutput};
 use ban_geocoder::live::{LiveIndex, Progress};
 use ban_service_kit::open_store;
 
@@ -78,7 +78,8 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let index = live.index.clone();
     let reverse = args.reverse;
-    let (output, bar) = tokio::task::spawn_blocking(move || {
+    let destination = args.output.clone();
+    let (written, bar) = tokio::task::spawn_blocking(move || {
         let index = index.read().unwrap_or_else(|e| e.into_inner());
         let report = |done: usize| bar.set_position(done as u64);
         let output = if reverse {
@@ -86,19 +87,33 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
         } else {
             search_csv(&index, &bytes, &options, &report)
         };
-        (output, bar)
+        let written =
+            output.map_err(anyhow::Error::from).and_then(|output| write_output(&output, destination));
+        (written, bar)
     })
     .await?;
     bar.finish_and_clear();
-    let output = output?;
+    written?;
     let seconds = started.elapsed().as_secs_f64();
-    match &args.output {
-        Some(path) => std::fs::write(path, &output).with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(&output)?,
-    }
     eprintln!(
-        "{rows} rows geocoded in {seconds:.2} s ({:.0} rows/s); index built in {indexed:.1} s",
+        "{rows} rows geocoded and written in {seconds:.2} s ({:.0} rows/s); index built in {indexed:.1} s",
         rows as f64 / seconds.max(1e-9)
     );
     Ok(())
+}
+
+fn write_output(output: &CsvOutput, destination: Option<PathBuf>) -> anyhow::Result<()> {
+    match destination {
+        Some(path) => {
+            let file =
+                std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+            output.write_to(&mut file).and_then(|()| file.flush())
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            output.write_to(&mut out).and_then(|()| out.flush())
+        }
+    }
+    .context("writing the geocoded file")
 }

@@ -55,7 +55,7 @@ pub const REVERSE_COLUMNS: [&str; 17] = [
 /// Told how many rows are done.
 pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
 /// A CSV geocoding: the index, the file, its options → the file with result columns.
-pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>) -> Result<Vec<u8>, CsvError>;
+pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>) -> Result<CsvOutput, CsvError>;
 
 /// How to read the rows of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub fn search_csv(
     bytes: &[u8],
     options: &CsvOptions,
     progress: Progress<'_>,
-) -> Result<Vec<u8>, CsvError> {
+) -> Result<CsvOutput, CsvError> {
     let table = read_table(bytes)?;
     let header = &table.header;
     let query_columns: Vec<usize> = if options.columns.is_empty() {
@@ -166,7 +166,7 @@ pub fn search_csv(
     let filter_columns = filter_columns(header, options)?;
     let (lat, lon) = (optional_column(header, &options.lat)?, optional_column(header, &options.lon)?);
     let result_columns = chosen_columns(options, &SEARCH_COLUMNS);
-    let results = in_parallel(&table.rows, progress, |row| {
+    let lines = in_parallel(&table, progress, |row| {
         let q: String = query_columns
             .iter()
             .map(|i| cell(row, Some(*i)))
@@ -189,7 +189,7 @@ pub fn search_csv(
         };
         result_cells(index, &index.search(&query), &result_columns)
     });
-    Ok(write_table(&table, &result_columns, &results))
+    Ok(CsvOutput::new(&table, &result_columns, lines))
 }
 
 /// Reverse-geocodes every row of a CSV file (its `lat`/`lon` columns).
@@ -198,7 +198,7 @@ pub fn reverse_csv(
     bytes: &[u8],
     options: &CsvOptions,
     progress: Progress<'_>,
-) -> Result<Vec<u8>, CsvError> {
+) -> Result<CsvOutput, CsvError> {
     let table = read_table(bytes)?;
     let header = &table.header;
     let find = |given: &Option<String>, names: &[&str]| -> Result<usize, CsvError> {
@@ -214,7 +214,7 @@ pub fn reverse_csv(
     let lon = find(&options.lon, &["lon", "lng", "long", "longitude"])?;
     let filter_columns = filter_columns(header, options)?;
     let result_columns = chosen_columns(options, &REVERSE_COLUMNS);
-    let results = in_parallel(&table.rows, progress, |row| {
+    let lines = in_parallel(&table, progress, |row| {
         let point = (cell(row, Some(lon)).parse::<f64>(), cell(row, Some(lat)).parse::<f64>());
         let (Ok(x), Ok(y)) = point else { return status_only(&result_columns, "skipped") };
         if !(x.abs() < 180.0 && y.abs() < 90.0) {
@@ -223,7 +223,7 @@ pub fn reverse_csv(
         let query = ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, &filter_columns) };
         result_cells(index, &index.reverse(&query), &result_columns)
     });
-    Ok(write_table(&table, &result_columns, &results))
+    Ok(CsvOutput::new(&table, &result_columns, lines))
 }
 
 /// The columns holding the filters' values.
@@ -273,54 +273,57 @@ fn status_only(columns: &[String], status: &str) -> Vec<String> {
     columns.iter().map(|c| if c == "result_status" { status.to_owned() } else { String::new() }).collect()
 }
 
-/// Runs `f` on every row with one thread per core, keeping the rows' order.
-fn in_parallel<F>(rows: &[Vec<String>], progress: &(dyn Fn(usize) + Sync), f: F) -> Vec<Vec<String>>
+/// Rows a worker takes at a time (small enough that both cores finish together).
+const ROWS_PER_BLOCK: usize = 512;
+
+/// Runs `f` on every row of the table with one thread per core and returns the rows' output
+/// lines (the row and the result cells `f` gives), in the rows' order. Workers take blocks of
+/// rows as they go, so a block of slow queries does not leave a core idle.
+fn in_parallel<F>(table: &Table, progress: &(dyn Fn(usize) + Sync), f: F) -> Vec<String>
 where
     F: Fn(&[String]) -> Vec<String> + Sync,
 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let rows = &table.rows;
     let threads = std::thread::available_parallelism().map_or(2, usize::from).max(1);
-    let chunk = rows.len().div_ceil(threads).clamp(1, 1 << 20);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| {
-                let (f, done) = (&f, &done);
+    let (next_block, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let mut blocks: Vec<(usize, Vec<String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (f, next_block, done) = (&f, &next_block, &done);
                 scope.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    for (i, row) in part.iter().enumerate() {
-                        out.push(f(row));
-                        if i % 1000 == 999 {
-                            let total = done.fetch_add(1000, std::sync::atomic::Ordering::Relaxed) + 1000;
-                            progress(total);
-                        }
+                    let mut mine = Vec::new();
+                    loop {
+                        let block = next_block.fetch_add(1, Ordering::Relaxed);
+                        let Some(part) = rows.chunks(ROWS_PER_BLOCK).nth(block) else { break };
+                        let lines: Vec<String> =
+                            part.iter().map(|row| table.row_line(row, &f(row))).collect();
+                        progress(done.fetch_add(part.len(), Ordering::Relaxed) + part.len());
+                        mine.push((block, lines));
                     }
-                    out
+                    mine
                 })
             })
             .collect();
-        let results: Vec<Vec<String>> =
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
-        progress(rows.len());
-        results
-    })
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    blocks.sort_unstable_by_key(|(block, _)| *block);
+    blocks.into_iter().flat_map(|(_, lines)| lines).collect()
 }
 
-fn write_table(table: &Table, result_columns: &[String], results: &[Vec<String>]) -> Vec<u8> {
-    let delimiter = table.dialect.delimiter.unwrap_or(b',') as char;
-    let linebreak = match table.dialect.linebreak {
-        Linebreak::CrLf => "\r\n",
-        _ => "\n",
-    };
-    let mut out = String::new();
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut first = true;
-        for cell in cells {
-            if !first {
+impl Table {
+    /// One output line: the row's cells, then the result cells, in the file's dialect.
+    fn line<'a>(&self, cells: impl Iterator<Item = &'a str>) -> String {
+        let delimiter = self.dialect.delimiter.unwrap_or(b',') as char;
+        let mut out = String::with_capacity(256);
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
                 out.push(delimiter);
             }
-            first = false;
-            if cell.contains(delimiter) || cell.contains('"') || cell.contains('\n') || cell.contains('\r') {
+            if cell.contains([delimiter, '"', '\n', '\r']) {
                 out.push('"');
                 out.push_str(&cell.replace('"', "\"\""));
                 out.push('"');
@@ -328,11 +331,43 @@ fn write_table(table: &Table, result_columns: &[String], results: &[Vec<String>]
                 out.push_str(cell);
             }
         }
-        out.push_str(linebreak);
-    };
-    line(&mut table.header.iter().map(String::as_str).chain(result_columns.iter().map(String::as_str)));
-    for (row, result) in table.rows.iter().zip(results) {
-        line(&mut row.iter().map(String::as_str).chain(result.iter().map(String::as_str)));
+        out.push_str(match self.dialect.linebreak {
+            Linebreak::CrLf => "\r\n",
+            _ => "\n",
+        });
+        out
     }
-    out.into_bytes()
+
+    /// The row with its result cells, as written out (made on the worker threads).
+    fn row_line(&self, row: &[String], results: &[String]) -> String {
+        self.line(row.iter().chain(results).map(String::as_str))
+    }
+}
+
+/// A geocoded file: its lines (the header first), each ending with the file's line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOutput {
+    pub lines: Vec<String>,
+}
+
+impl CsvOutput {
+    fn new(table: &Table, result_columns: &[String], rows: Vec<String>) -> Self {
+        let header = table.line(table.header.iter().chain(result_columns).map(String::as_str));
+        let mut lines = Vec::with_capacity(rows.len() + 1);
+        lines.push(header);
+        lines.extend(rows);
+        CsvOutput { lines }
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.lines.iter().map(String::len).sum());
+        for line in self.lines {
+            out.extend_from_slice(line.as_bytes());
+        }
+        out
+    }
+
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.lines.iter().try_for_each(|line| out.write_all(line.as_bytes()))
+    }
 }

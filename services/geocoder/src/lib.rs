@@ -220,7 +220,7 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     let index = live.index.clone();
     let output = tokio::task::spawn_blocking(move || {
         let index = index.read().unwrap_or_else(|e| e.into_inner());
-        geocode(&index, &data, &options, &|_| {})
+        geocode(&index, &data, &options, &|_| {}).map(csv::CsvOutput::into_bytes)
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))?
