@@ -18,6 +18,7 @@
 # Environment (defaults in brackets):
 #   DATA [../shared/data/synthetic/small]   DURATION [30] WARMUP [10] (s, as bench_addok.sh)
 #   CONNECTIONS ["8"] (space-separated list)  WRK_THREADS [2]  ACC_LIMIT [5000] CSV_ROWS [3000]
+#   CSV_LARGE_COPIES [30]: BAN Sync's /search/csv/ also timed on batch.csv that many times over
 #   SYSTEMS ["addok ban"]   ADDOK_PORT [7878] REDIS_PORT [6380] BAN_PORT [7879] ADDOK_WORKERS [2]
 #   ADDOK_VENV [target/bench-venv/addok]   BAN_BUILD [1]: cargo build --release -p ban first
 #   BAN_BAL [clean]: import DATA's BAL files minus the addresses of DATA/defects.csv (what the
@@ -38,6 +39,7 @@ OUT="${1:-/tmp/geocoder-bench}"
 DATA="$(cd "${DATA:-$SHARED/data/synthetic/small}" && pwd)"
 DURATION="${DURATION:-30}"; WARMUP="${WARMUP:-10}"; CONNECTIONS="${CONNECTIONS:-8}"
 WRK_THREADS="${WRK_THREADS:-2}"; ACC_LIMIT="${ACC_LIMIT:-5000}"; CSV_ROWS="${CSV_ROWS:-3000}"
+CSV_LARGE_COPIES="${CSV_LARGE_COPIES:-30}"
 SYSTEMS="${SYSTEMS:-addok ban}"
 export ADDOK_PORT="${ADDOK_PORT:-7878}" REDIS_PORT="${REDIS_PORT:-6380}" ADDOK_HOST=127.0.0.1
 BAN_PORT="${BAN_PORT:-7879}"; ADDOK_WORKERS="${ADDOK_WORKERS:-2}"
@@ -182,6 +184,19 @@ m_csv() {
     --skip-forward --skip-reverse --json "$3/accuracy-csv.json" > /dev/null 2> "$3/accuracy-csv.err" \
     || log "$(sys_name "$1"): /search/csv/ call failed (see $3/accuracy-csv.err)"
 }
+# A large upload (the dataset's batch.csv CSV_LARGE_COPIES times) timed with curl, BAN Sync
+# only: at addok's ~200 rows/s the same file would take the best part of an hour.
+m_csv_large() {
+  [ "$1" = ban ] && [ "$CSV_LARGE_COPIES" -gt 0 ] && route_ok "$3" csv || return 0
+  local file="$WORK/batch-large.csv" i
+  { head -1 "$DATA/batch.csv"; for i in $(seq "$CSV_LARGE_COPIES"); do tail -n +2 "$DATA/batch.csv"; done; } > "$file"
+  local rows=$(( $(wc -l < "$file") - 1 ))
+  log "$(sys_name "$1"): /search/csv/ of $rows rows"
+  local t
+  t=$(curl -s -o "$3/csv-large.out" -w '%{http_code} %{time_total}' -F data=@"$file" \
+      -F columns=adresse -F columns=postcode -F columns=city "$2/search/csv/")
+  echo "{\"rows\": $rows, \"status\": ${t% *}, \"seconds\": ${t#* }}" > "$3/csv-large.json"
+}
 m_geopy() {
   route_ok "$3" search && route_ok "$3" reverse || return 0
   log "$(sys_name "$1"): geopy_check.py"
@@ -308,6 +323,7 @@ each m_warmup
 for kind in search reverse; do for c in $CONNECTIONS; do each m_wrk "$kind" "$c"; done; done
 each m_accuracy
 each m_csv
+each m_csv_large
 each m_geopy
 each m_rss after
 echo "background CPU busy after the runs: $(cpu_busy 3) %" >> "$OUT/env.txt"
@@ -404,6 +420,14 @@ for kind in ("search", "reverse"):
             if (w := summary[d]["wrk"].get(f"{kind}-c{c}")) else na(d, kind) for d, _ in cols]))
 rows.append(("/search/csv/ rows/s (rows, top-1 id)", [
     f"{c['rows_per_s']:.0f} ({c['rows']} rows in {c['wall_s']} s, {pct(c['top1_id'])})" if (c := summary[d]["csv"]) else na(d, "csv") for d, _ in cols]))
+def large(d):
+    c = load(d, "csv-large.json")
+    if not c:
+        return "n/a" if d == "ban" else "not run (hours)"
+    if c["status"] != 200:
+        return f"HTTP {c['status']}"
+    return f"{c['rows'] / c['seconds']:.0f} ({c['rows']} rows in {c['seconds']:.2f} s, upload included)"
+rows.append(("/search/csv/ large file rows/s", [large(d) for d, _ in cols]))
 def parts(d):
     p = summary[d]["rss_parts"]
     if len(p) < 2:

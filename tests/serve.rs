@@ -24,7 +24,12 @@ async fn publish_a_commune_over_http() {
     let http = reqwest::Client::new();
     let auth = format!("Token {}", client.token);
     assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(http.get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+    // Ready once the geocoder has built its index (at once here: the base is empty).
+    let started = std::time::Instant::now();
+    while http.get(format!("{base}/readyz")).send().await.unwrap().status() != 200 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "/readyz stays 503");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let revision: Value = http
         .post(format!("{base}/api-depot/communes/54084/revisions"))

@@ -20,7 +20,13 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ban.db";
 /// Opens the store named by `url`: `sqlite://PATH` (or `sqlite:PATH`) or `postgres://…`.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(ban_store_postgres::PgStore::open(url).await?));
+        let connections = match std::env::var("DATABASE_MAX_CONNECTIONS") {
+            Ok(value) if !value.is_empty() => value.parse().map_err(|_| {
+                StoreError::Precondition(format!("DATABASE_MAX_CONNECTIONS={value:?}: expected a number"))
+            })?,
+            _ => ban_store_postgres::DEFAULT_MAX_CONNECTIONS,
+        };
+        return Ok(Arc::new(ban_store_postgres::PgStore::open_with(url, connections).await?));
     }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let path = path.split('?').next().unwrap_or(path);
@@ -100,7 +106,10 @@ struct Problem<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Expected while a service starts (a geocoder building its index).
+            tracing::warn!(code = self.code, message = %self.message, "request refused");
+        } else if self.status.is_server_error() {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
         let problem = Problem {
@@ -141,7 +150,12 @@ pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            // Histograms with buckets (not summaries): they add up across the replicas of a
+            // service, which is how an operator reads them.
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(LATENCY_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new())
+                .build_recorder();
             let handle = recorder.handle();
             let _ = metrics::set_global_recorder(recorder);
             handle
@@ -149,21 +163,44 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// `/healthz` (the process answers), `/readyz` (the store answers) and `/metrics`.
-pub fn health_routes(store: Arc<dyn Store>) -> Router {
+/// Bucket bounds of every histogram, in seconds: from a cached search (< 1 ms) to the
+/// consolidation of a large commune (tens of seconds).
+pub const LATENCY_BUCKETS: &[f64] =
+    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// A service's own readiness, besides the store's: `Err(why)` while it cannot serve yet (a
+/// geocoder building its index).
+pub type ReadinessCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+#[derive(Clone)]
+struct Readiness {
+    store: Arc<dyn Store>,
+    checks: Vec<ReadinessCheck>,
+}
+
+/// `/healthz` (the process answers), `/readyz` (the store answers, and every check passes:
+/// 503 otherwise, so that a load balancer sends nothing yet) and `/metrics` (Prometheus).
+pub fn health_routes(store: Arc<dyn Store>, checks: Vec<ReadinessCheck>) -> Router {
     let handle = metrics_handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(store)
+        .with_state(Readiness { store, checks })
         .route("/metrics", get(move || std::future::ready(handle.render())))
 }
 
-async fn readyz(State(store): State<Arc<dyn Store>>) -> Response {
-    match store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", e.to_string()).into_response(),
+async fn readyz(State(readiness): State<Readiness>) -> Response {
+    let not_ready =
+        |why: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why).into_response();
+    if let Err(e) = readiness.store.ping().await {
+        return not_ready(e.to_string());
     }
+    for check in &readiness.checks {
+        if let Err(why) = check() {
+            return not_ready(why);
+        }
+    }
+    (StatusCode::OK, "ready").into_response()
 }
 
 /// Middleware: request count and latency per matched route and status, and a log line.

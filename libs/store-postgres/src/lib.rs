@@ -6,6 +6,9 @@ use ban_store::{sql_store, StoreError};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Transaction};
 
+/// Connections a process opens at most, unless told otherwise (`DATABASE_MAX_CONNECTIONS`).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
 /// The store on a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -15,8 +18,13 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// [`PgStore::open`] with at most `max_connections` connections.
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await

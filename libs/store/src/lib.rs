@@ -125,6 +125,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// claim the same job.
     async fn claim_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<Job>>;
     async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()>;
+    /// How many jobs wait and run at `now`.
+    async fn job_queue(&self, now: DateTime<Utc>) -> StoreResult<JobQueue>;
 
     // The national base.
     /// A commune's part of the base, disabled objects included.

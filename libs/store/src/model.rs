@@ -259,6 +259,17 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
 }
 
+/// The consolidation queue at a moment, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobQueue {
+    /// Jobs no worker holds: pending, or left by a worker whose lease ran out.
+    pub waiting: i64,
+    /// Jobs a worker holds.
+    pub running: i64,
+    /// When the oldest waiting job was queued.
+    pub oldest_waiting: Option<DateTime<Utc>>,
+}
+
 /// How a claimed job ends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEnd {

@@ -608,6 +608,36 @@ macro_rules! sql_store {
                 map_rows(rows, job_from_row)
             }
 
+            async fn job_queue(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::StoreResult<$crate::JobQueue> {
+                use sqlx::Row as _;
+                // Only unfinished jobs are read (the `(status, id)` index).
+                let counts = sqlx::query(
+                    "SELECT COALESCE(SUM(CASE WHEN status = 'pending' OR lease_until < $1 THEN 1 ELSE 0 END), 0), \
+                            COALESCE(SUM(CASE WHEN status = 'running' AND lease_until >= $1 THEN 1 ELSE 0 END), 0) \
+                     FROM jobs WHERE status IN ('pending', 'running')",
+                )
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(Self::map_error)?;
+                let oldest = sqlx::query(
+                    "SELECT created_at FROM jobs WHERE status IN ('pending', 'running') \
+                     AND (status = 'pending' OR lease_until < $1) ORDER BY id LIMIT 1",
+                )
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(Self::map_error)?;
+                Ok($crate::JobQueue {
+                    waiting: counts.try_get(0).map_err(Self::map_error)?,
+                    running: counts.try_get(1).map_err(Self::map_error)?,
+                    oldest_waiting: oldest.map(|row| row.try_get(0)).transpose().map_err(Self::map_error)?,
+                })
+            }
+
             async fn claim_job(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,

@@ -15,7 +15,7 @@ use ban_store::Store;
 #[derive(Debug, clap::Args)]
 pub struct ServiceArgs {
     /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The store: sqlite://PATH or postgres://…
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -76,12 +76,17 @@ pub fn app(store: Arc<dyn Store>, services: Services) -> anyhow::Result<Router> 
     if services.downloads() {
         router = router.merge(ban_downloads::router(ban_downloads::DownloadsState::new(store.clone())));
     }
+    let mut readiness = Vec::new();
     if services.geocoder() {
-        router = router.merge(ban_geocoder::router(ban_geocoder::LiveIndex::start(store.clone())));
+        let live = ban_geocoder::LiveIndex::start(store.clone());
+        readiness.push(live.readiness());
+        router = router.merge(ban_geocoder::router(live));
     }
+    // Requests are counted per matched route (health and metrics included: a process may
+    // serve nothing else, as a consolidator does).
     Ok(router
+        .merge(health_routes(store, readiness))
         .route_layer(axum::middleware::from_fn(track_requests))
-        .merge(health_routes(store))
         .fallback(no_route)
         .layer(axum::middleware::from_fn(problem_for_errors)))
 }

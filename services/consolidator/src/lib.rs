@@ -88,6 +88,9 @@ pub struct Input {
     pub job: Option<i64>,
 }
 
+/// How often a worker reads the job queue for its gauges.
+const QUEUE_METRICS_EVERY: Duration = Duration::from_secs(5);
+
 /// The worker.
 #[derive(Debug, Clone)]
 pub struct Consolidator {
@@ -117,7 +120,12 @@ impl Consolidator {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         tracing::info!("consolidator started");
+        let mut queue_read: Option<std::time::Instant> = None;
         loop {
+            if queue_read.is_none_or(|at| at.elapsed() >= QUEUE_METRICS_EVERY) {
+                queue_read = Some(std::time::Instant::now());
+                self.record_queue().await;
+            }
             let worked = match self.work_one().await {
                 Ok(worked) => worked,
                 Err(error) => {
@@ -134,6 +142,22 @@ impl Consolidator {
             }
         }
         tracing::info!("consolidator stopped");
+    }
+
+    /// The queue's gauges (every worker reports them: take the max across workers).
+    async fn record_queue(&self) {
+        let now = Utc::now();
+        match self.store.job_queue(now).await {
+            Ok(queue) => {
+                metrics::gauge!("consolidation_jobs_waiting").set(queue.waiting as f64);
+                metrics::gauge!("consolidation_jobs_running").set(queue.running as f64);
+                let waited = queue
+                    .oldest_waiting
+                    .map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
+                metrics::gauge!("consolidation_oldest_waiting_seconds").set(waited);
+            }
+            Err(error) => tracing::warn!(%error, "cannot read the job queue"),
+        }
     }
 
     /// Works jobs until none can be claimed; returns how many were worked.
@@ -164,7 +188,16 @@ impl Consolidator {
     /// Works a claimed job; how it ends, unless the transaction that applied it ended it.
     async fn outcome(&self, job: &Job) -> Option<JobEnd> {
         let started = std::time::Instant::now();
-        match self.process(job).await {
+        let result = self.process(job).await;
+        let name = match &result {
+            Ok(outcome) => outcome.name(),
+            Err(error) if error.is_passing() && job.attempts < MAX_ATTEMPTS => "retry",
+            Err(_) => "failed",
+        };
+        metrics::histogram!("consolidation_duration_seconds", "outcome" => name)
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("consolidation_jobs_total", "outcome" => name).increment(1);
+        match result {
             Ok(outcome) => {
                 tracing::info!(outcome = ?outcome, ms = started.elapsed().as_millis() as u64, "job done");
                 match outcome {

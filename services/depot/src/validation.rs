@@ -67,7 +67,13 @@ pub async fn compute_revision(
     let span = tracing::Span::current();
     let computed = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        compute(&bytes, &commune, &client, previous_rows.max(0) as usize)
+        let started = std::time::Instant::now();
+        let computed = compute(&bytes, &commune, &client, previous_rows.max(0) as usize);
+        let verdict = if computed.valid { "valid" } else { "invalid" };
+        metrics::histogram!("validation_duration_seconds", "verdict" => verdict)
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("validation_rows_total").increment(computed.rows_count.max(0) as u64);
+        computed
     })
     .await
     .map_err(|e| ComputeError::Stopped(e.to_string()))?;

@@ -13,8 +13,15 @@ use ban_store::{FeedQuery, Store, StoreError};
 use rustc_hash::FxHashSet;
 use tokio::sync::watch;
 
-/// How often the feed is read when it has nothing new.
+/// How often the feed is read when it has nothing new, unless `GEOCODER_POLL_MS` says.
 const FEED_POLL: Duration = Duration::from_millis(100);
+
+fn feed_poll() -> Duration {
+    std::env::var("GEOCODER_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(FEED_POLL, |ms| Duration::from_millis(ms.clamp(10, 60_000)))
+}
 /// Feed rows read at once.
 const FEED_PAGE: i64 = 10_000;
 
@@ -60,6 +67,17 @@ impl LiveIndex {
 
     pub fn is_ready(&self) -> bool {
         matches!(*self.progress.borrow(), Progress::Following { .. })
+    }
+
+    /// For `/readyz`: not ready while the index is being built.
+    pub fn readiness(&self) -> ban_service_kit::ReadinessCheck {
+        let progress = self.progress.clone();
+        Arc::new(move || match *progress.borrow() {
+            Progress::Following { .. } => Ok(()),
+            Progress::Building { communes_done, communes } => {
+                Err(format!("the geocoder index is being built ({communes_done} of {communes} communes)"))
+            }
+        })
     }
 }
 
@@ -127,13 +145,26 @@ async fn follow(
         numbers_per_second = (stats.numbers as f64 / seconds.max(1e-9)) as u64,
         "geocoder index built"
     );
+    metrics::gauge!("geocoder_index_build_seconds").set(seconds);
+    record_index(&stats, cursor);
     let _ = progress.send(Progress::Following { seq: cursor });
+    let poll = feed_poll();
     loop {
         let rows = store.feed(&FeedQuery::since(cursor, FEED_PAGE)).await?;
         let Some(last) = rows.last().map(|r| r.seq) else {
-            tokio::time::sleep(FEED_POLL).await;
+            // Caught up with the feed.
+            metrics::gauge!("geocoder_feed_lag_seconds").set(0.0);
+            metrics::gauge!("geocoder_feed_lag_changes").set(0.0);
+            tokio::time::sleep(poll).await;
             continue;
         };
+        // Behind by the changes read (and more, if the page is full): how long the oldest of
+        // them has waited to be searchable.
+        if let Some(first) = rows.first() {
+            let waited = (chrono::Utc::now() - first.at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::gauge!("geocoder_feed_lag_seconds").set(waited);
+            metrics::gauge!("geocoder_feed_lag_changes").set(rows.len() as f64);
+        }
         let mut touched: Vec<&str> = rows.iter().map(|r| r.commune.as_str()).collect();
         touched.sort_unstable();
         touched.dedup();
@@ -152,9 +183,23 @@ async fn follow(
             }
         }
         cursor = last;
+        // Commit of a change → searchable, for every change applied.
+        let now = chrono::Utc::now();
+        for row in &rows {
+            let delay = (now - row.at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("geocoder_change_visible_seconds").record(delay);
+        }
+        record_index(&index.read().unwrap_or_else(|e| e.into_inner()).stats(), cursor);
         let _ = progress.send(Progress::Following { seq: cursor });
         tracing::debug!(seq = cursor, "geocoder index up to date");
     }
+}
+
+/// The index's counts and the feed position it reflects, as gauges.
+fn record_index(stats: &ban_search::IndexStats, seq: i64) {
+    metrics::gauge!("geocoder_index_seq").set(seq as f64);
+    metrics::gauge!("geocoder_index_documents").set(stats.documents as f64);
+    metrics::gauge!("geocoder_index_housenumbers").set(stats.numbers as f64);
 }
 
 /// Whether the communes without addresses are indexed by name (`GEOCODER_EMPTY_COMMUNES`,
