@@ -2,7 +2,7 @@
 CARGO ?= cargo
 SAMPLES := data/samples/54084_mont-bonvillers.csv data/samples/67482_strasbourg_with-defects.csv
 
-.PHONY: setup build run validate-samples test lint bench-validate bench-depot
+.PHONY: setup build run validate-samples test lint check-deploy bench-validate bench-depot
 
 setup:
 	@scripts/setup.sh
@@ -27,7 +27,11 @@ lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint
+# The deployment files (deploy/) checked by the tools' own validators (installs them first).
+check-deploy:
+	deploy/check.sh
+
+test: lint check-deploy
 	$(CARGO) test --workspace
 
 # Side-by-side benchmark against the reference validator (installs it with npm first).

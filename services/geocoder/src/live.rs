@@ -52,11 +52,23 @@ impl LiveIndex {
         let (sender, progress) = watch::channel(Progress::Building { communes_done: 0, communes: 0 });
         let shared = index.clone();
         tokio::spawn(async move {
+            // The first build starts over until it succeeds; afterwards a failed read of the
+            // feed is retried from the same cursor: the index keeps serving meanwhile.
+            let (mut cursor, mut covered) = loop {
+                match build(&*store, &shared, &sender).await {
+                    Ok(built) => break built,
+                    Err(error) => {
+                        tracing::warn!(%error, "geocoder index: building from the store failed; retrying in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
             loop {
-                match follow(&*store, &shared, &sender).await {
+                match follow(&*store, &shared, &sender, &mut cursor, &mut covered).await {
                     Ok(()) => return,
                     Err(error) => {
-                        tracing::warn!(%error, "geocoder index: reading the store failed; retrying in 1 s");
+                        metrics::counter!("geocoder_feed_errors_total").increment(1);
+                        tracing::warn!(%error, seq = cursor, "geocoder index: reading the feed failed; retrying in 1 s (the index keeps serving)");
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -111,23 +123,30 @@ fn documents_of(code: &str, base: &ban_store::CommuneBase) -> Vec<ban_exports::a
     documents
 }
 
-async fn follow(
+/// Builds the index from the base; returns the feed's seq it reflects and the départements
+/// whose empty communes are indexed.
+async fn build(
     store: &dyn Store,
     index: &RwLock<Index>,
     progress: &watch::Sender<Progress>,
-) -> Result<(), StoreError> {
+) -> Result<(i64, FxHashSet<String>), StoreError> {
     let started = Instant::now();
     // Changes after this seq are read from the feed afterwards (re-reading one is harmless).
-    let mut cursor = store.last_seq().await?;
+    let cursor = store.last_seq().await?;
     let communes = store.base_communes(None).await?;
     let in_base: FxHashSet<&str> = communes.iter().map(|c| c.commune.code.as_str()).collect();
     // As the addok export does, the communes without data of a département with data get
     // their municipality (found by name, at their centre).
+    {
+        // From nothing (a build that failed half-way starts over).
+        let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+        *index = Index::new();
+        index.begin_bulk();
+    }
     let mut covered: FxHashSet<String> = FxHashSet::default();
     for code in &in_base {
         cover_departement(index, departement_of(code), &in_base, &mut covered);
     }
-    index.write().unwrap_or_else(|e| e.into_inner()).begin_bulk();
     let total = communes.len();
     for (done, record) in communes.iter().enumerate() {
         let documents = load_commune(store, &record.commune.code).await?;
@@ -148,9 +167,20 @@ async fn follow(
     metrics::gauge!("geocoder_index_build_seconds").set(seconds);
     record_index(&stats, cursor);
     let _ = progress.send(Progress::Following { seq: cursor });
+    Ok((cursor, covered))
+}
+
+/// Applies the feed from `cursor` on, for ever (returns only on a store error).
+async fn follow(
+    store: &dyn Store,
+    index: &RwLock<Index>,
+    progress: &watch::Sender<Progress>,
+    cursor: &mut i64,
+    covered: &mut FxHashSet<String>,
+) -> Result<(), StoreError> {
     let poll = feed_poll();
     loop {
-        let rows = store.feed(&FeedQuery::since(cursor, FEED_PAGE)).await?;
+        let rows = store.feed(&FeedQuery::since(*cursor, FEED_PAGE)).await?;
         let Some(last) = rows.last().map(|r| r.seq) else {
             // Caught up with the feed.
             metrics::gauge!("geocoder_feed_lag_seconds").set(0.0);
@@ -179,19 +209,19 @@ async fn follow(
                     .map(|c| c.commune.code)
                     .collect();
                 let in_base: FxHashSet<&str> = in_base.iter().map(String::as_str).collect();
-                cover_departement(index, departement_of(code), &in_base, &mut covered);
+                cover_departement(index, departement_of(code), &in_base, covered);
             }
         }
-        cursor = last;
+        *cursor = last;
         // Commit of a change → searchable, for every change applied.
         let now = chrono::Utc::now();
         for row in &rows {
             let delay = (now - row.at).num_milliseconds().max(0) as f64 / 1000.0;
             metrics::histogram!("geocoder_change_visible_seconds").record(delay);
         }
-        record_index(&index.read().unwrap_or_else(|e| e.into_inner()).stats(), cursor);
-        let _ = progress.send(Progress::Following { seq: cursor });
-        tracing::debug!(seq = cursor, "geocoder index up to date");
+        record_index(&index.read().unwrap_or_else(|e| e.into_inner()).stats(), *cursor);
+        let _ = progress.send(Progress::Following { seq: *cursor });
+        tracing::debug!(seq = *cursor, "geocoder index up to date");
     }
 }
 
