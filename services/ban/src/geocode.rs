@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions, CsvOutput};
+use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions, Sink};
 use ban_geocoder::live::{LiveIndex, Progress};
 use ban_service_kit::open_store;
 
@@ -82,13 +82,10 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
     let (written, bar) = tokio::task::spawn_blocking(move || {
         let index = index.read().unwrap_or_else(|e| e.into_inner());
         let report = |done: usize| bar.set_position(done as u64);
-        let output = if reverse {
-            reverse_csv(&index, &bytes, &options, &report)
-        } else {
-            search_csv(&index, &bytes, &options, &report)
-        };
-        let written =
-            output.map_err(anyhow::Error::from).and_then(|output| write_output(&output, destination));
+        let written = write_output(destination, |sink| {
+            let geocode = if reverse { reverse_csv } else { search_csv };
+            geocode(&index, &bytes, &options, &report, sink)
+        });
         (written, bar)
     })
     .await?;
@@ -102,18 +99,27 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_output(output: &CsvOutput, destination: Option<PathBuf>) -> anyhow::Result<()> {
-    match destination {
+/// Runs `geocode` with a sink that writes each block to the destination as it comes.
+fn write_output(
+    destination: Option<PathBuf>,
+    geocode: impl FnOnce(Sink<'_>) -> Result<(), ban_geocoder::csv::CsvError>,
+) -> anyhow::Result<()> {
+    let out: Box<dyn Write> = match &destination {
         Some(path) => {
-            let file =
-                std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-            output.write_to(&mut file).and_then(|()| file.flush())
+            Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            output.write_to(&mut out).and_then(|()| out.flush())
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut failed: Option<std::io::Error> = None;
+    geocode(&mut |block| {
+        if failed.is_none() {
+            failed = out.write_all(&block).err();
         }
+    })?;
+    match failed {
+        Some(error) => Err(error),
+        None => out.flush(),
     }
     .context("writing the geocoded file")
 }

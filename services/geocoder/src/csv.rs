@@ -54,8 +54,24 @@ pub const REVERSE_COLUMNS: [&str; 17] = [
 
 /// Told how many rows are done.
 pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
-/// A CSV geocoding: the index, the file, its options → the file with result columns.
-pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>) -> Result<CsvOutput, CsvError>;
+/// Given the output file in order, a block of lines at a time (the header line first), as
+/// the blocks are geocoded: it can be sent or written while the rest is being geocoded.
+pub type Sink<'a> = &'a mut dyn FnMut(Vec<u8>);
+/// A CSV geocoding: the index, the file, its options → the file with result columns, into
+/// the sink. Errors come before anything is given to the sink.
+pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>, Sink<'_>) -> Result<(), CsvError>;
+
+/// Runs a CSV geocoding and returns the whole output.
+pub fn geocode_to_vec(
+    geocode: CsvGeocoding,
+    index: &Index,
+    bytes: &[u8],
+    options: &CsvOptions,
+) -> Result<Vec<u8>, CsvError> {
+    let mut out = Vec::new();
+    geocode(index, bytes, options, &|_| {}, &mut |block| out.extend_from_slice(&block))?;
+    Ok(out)
+}
 
 /// How to read the rows of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,7 +171,8 @@ pub fn search_csv(
     bytes: &[u8],
     options: &CsvOptions,
     progress: Progress<'_>,
-) -> Result<CsvOutput, CsvError> {
+    sink: Sink<'_>,
+) -> Result<(), CsvError> {
     let table = read_table(bytes)?;
     let header = &table.header;
     let query_columns: Vec<usize> = if options.columns.is_empty() {
@@ -166,7 +183,7 @@ pub fn search_csv(
     let filter_columns = filter_columns(header, options)?;
     let (lat, lon) = (optional_column(header, &options.lat)?, optional_column(header, &options.lon)?);
     let result_columns = chosen_columns(options, &SEARCH_COLUMNS);
-    let lines = in_parallel(&table, progress, |row| {
+    in_parallel(&table, &result_columns, progress, sink, |row| {
         let q: String = query_columns
             .iter()
             .map(|i| cell(row, Some(*i)))
@@ -189,7 +206,7 @@ pub fn search_csv(
         };
         result_cells(index, &index.search(&query), &result_columns)
     });
-    Ok(CsvOutput::new(&table, &result_columns, lines))
+    Ok(())
 }
 
 /// Reverse-geocodes every row of a CSV file (its `lat`/`lon` columns).
@@ -198,7 +215,8 @@ pub fn reverse_csv(
     bytes: &[u8],
     options: &CsvOptions,
     progress: Progress<'_>,
-) -> Result<CsvOutput, CsvError> {
+    sink: Sink<'_>,
+) -> Result<(), CsvError> {
     let table = read_table(bytes)?;
     let header = &table.header;
     let find = |given: &Option<String>, names: &[&str]| -> Result<usize, CsvError> {
@@ -214,7 +232,7 @@ pub fn reverse_csv(
     let lon = find(&options.lon, &["lon", "lng", "long", "longitude"])?;
     let filter_columns = filter_columns(header, options)?;
     let result_columns = chosen_columns(options, &REVERSE_COLUMNS);
-    let lines = in_parallel(&table, progress, |row| {
+    in_parallel(&table, &result_columns, progress, sink, |row| {
         let point = (cell(row, Some(lon)).parse::<f64>(), cell(row, Some(lat)).parse::<f64>());
         let (Ok(x), Ok(y)) = point else { return status_only(&result_columns, "skipped") };
         if !(x.abs() < 180.0 && y.abs() < 90.0) {
@@ -223,7 +241,7 @@ pub fn reverse_csv(
         let query = ReverseQuery { lon: x, lat: y, limit: 1, filters: filters_of(row, &filter_columns) };
         result_cells(index, &index.reverse(&query), &result_columns)
     });
-    Ok(CsvOutput::new(&table, &result_columns, lines))
+    Ok(())
 }
 
 /// The columns holding the filters' values.
@@ -276,49 +294,56 @@ fn status_only(columns: &[String], status: &str) -> Vec<String> {
 /// Rows a worker takes at a time (small enough that both cores finish together).
 const ROWS_PER_BLOCK: usize = 512;
 
-/// Runs `f` on every row of the table with one thread per core and returns the rows' output
-/// lines (the row and the result cells `f` gives), in the rows' order. Workers take blocks of
-/// rows as they go, so a block of slow queries does not leave a core idle.
-fn in_parallel<F>(table: &Table, progress: &(dyn Fn(usize) + Sync), f: F) -> Vec<String>
+/// Runs `f` on every row of the table with one thread per core and gives the sink the output:
+/// the header line, then each row followed by the result cells `f` gives, in the rows' order,
+/// a block of rows at a time as soon as it and the blocks before it are done. Workers take
+/// blocks as they go, so a block of slow queries does not leave a core idle.
+fn in_parallel<F>(table: &Table, result_columns: &[String], progress: Progress<'_>, sink: Sink<'_>, f: F)
 where
     F: Fn(&[String]) -> Vec<String> + Sync,
 {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut header = String::new();
+    table.write_line(&mut header, table.header.iter().chain(result_columns).map(String::as_str));
+    sink(header.into_bytes());
     let rows = &table.rows;
     let threads = std::thread::available_parallelism().map_or(2, usize::from).max(1);
     let (next_block, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let mut blocks: Vec<(usize, Vec<String>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (f, next_block, done) = (&f, &next_block, &done);
-                scope.spawn(move || {
-                    let mut mine = Vec::new();
-                    loop {
-                        let block = next_block.fetch_add(1, Ordering::Relaxed);
-                        let Some(part) = rows.chunks(ROWS_PER_BLOCK).nth(block) else { break };
-                        let lines: Vec<String> =
-                            part.iter().map(|row| table.row_line(row, &f(row))).collect();
-                        progress(done.fetch_add(part.len(), Ordering::Relaxed) + part.len());
-                        mine.push((block, lines));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
+    let (sender, blocks) = std::sync::mpsc::channel::<(usize, String)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (f, next_block, done, sender) = (&f, &next_block, &done, sender.clone());
+            scope.spawn(move || loop {
+                let block = next_block.fetch_add(1, Ordering::Relaxed);
+                let Some(part) = rows.chunks(ROWS_PER_BLOCK).nth(block) else { break };
+                let mut out = String::with_capacity(part.len() * 256);
+                for row in part {
+                    table.write_line(&mut out, row.iter().chain(&f(row)).map(String::as_str));
+                }
+                progress(done.fetch_add(part.len(), Ordering::Relaxed) + part.len());
+                if sender.send((block, out)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(sender);
+        // Blocks arrive in any order; they leave in the file's.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (block, out) in blocks {
+            waiting.insert(block, out);
+            while let Some(out) = waiting.remove(&next) {
+                sink(out.into_bytes());
+                next += 1;
+            }
+        }
     });
-    blocks.sort_unstable_by_key(|(block, _)| *block);
-    blocks.into_iter().flat_map(|(_, lines)| lines).collect()
 }
 
 impl Table {
-    /// One output line: the row's cells, then the result cells, in the file's dialect.
-    fn line<'a>(&self, cells: impl Iterator<Item = &'a str>) -> String {
+    /// Appends one output line: the cells, in the file's dialect.
+    fn write_line<'a>(&self, out: &mut String, cells: impl Iterator<Item = &'a str>) {
         let delimiter = self.dialect.delimiter.unwrap_or(b',') as char;
-        let mut out = String::with_capacity(256);
         for (i, cell) in cells.enumerate() {
             if i > 0 {
                 out.push(delimiter);
@@ -335,39 +360,44 @@ impl Table {
             Linebreak::CrLf => "\r\n",
             _ => "\n",
         });
-        out
-    }
-
-    /// The row with its result cells, as written out (made on the worker threads).
-    fn row_line(&self, row: &[String], results: &[String]) -> String {
-        self.line(row.iter().chain(results).map(String::as_str))
     }
 }
 
-/// A geocoded file: its lines (the header first), each ending with the file's line break.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvOutput {
-    pub lines: Vec<String>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl CsvOutput {
-    fn new(table: &Table, result_columns: &[String], rows: Vec<String>) -> Self {
-        let header = table.line(table.header.iter().chain(result_columns).map(String::as_str));
-        let mut lines = Vec::with_capacity(rows.len() + 1);
-        lines.push(header);
-        lines.extend(rows);
-        CsvOutput { lines }
-    }
-
-    pub fn into_bytes(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.lines.iter().map(String::len).sum());
-        for line in self.lines {
-            out.extend_from_slice(line.as_bytes());
+    #[test]
+    fn blocks_come_out_in_the_rows_order() {
+        let mut file = String::from("id;adresse\r\n");
+        let rows = ROWS_PER_BLOCK * 5 + 7;
+        for i in 0..rows {
+            file.push_str(&format!("{i};{i} rue \"des\" Lilas\r\n"));
         }
-        out
-    }
-
-    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        self.lines.iter().try_for_each(|line| out.write_all(line.as_bytes()))
+        let options = CsvOptions { columns: vec!["adresse".into()], ..CsvOptions::default() };
+        let (mut blocks, done) = (0, std::sync::atomic::AtomicUsize::new(0));
+        let mut out = Vec::new();
+        search_csv(
+            &Index::new(),
+            file.as_bytes(),
+            &options,
+            &|n| done.store(n, std::sync::atomic::Ordering::Relaxed),
+            &mut |block| {
+                blocks += 1;
+                out.extend_from_slice(&block);
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(blocks, 1 + rows.div_ceil(ROWS_PER_BLOCK), "the header, then one message per block");
+        assert_eq!(done.into_inner(), rows);
+        let text = String::from_utf8(out).unwrap_or_default();
+        let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), rows + 1, "the file's line breaks are kept");
+        assert!(lines[0].starts_with("id;adresse;longitude;latitude;"));
+        for (i, line) in lines[1..].iter().enumerate() {
+            // The delimiter and the quotes of the file are kept; an empty index finds nothing.
+            assert!(line.starts_with(&format!("{i};\"{i} rue \"\"des\"\" Lilas\";")), "{line}");
+            assert!(line.ends_with(";not-found"), "{line}");
+        }
     }
 }

@@ -217,14 +217,38 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     if !live.is_ready() {
         return Err(not_ready());
     }
+    // The answer is streamed while the rows are geocoded. The channel is unbounded so that
+    // the geocoding (which holds the index's read lock) never waits for a slow client.
     let index = live.index.clone();
-    let output = tokio::task::spawn_blocking(move || {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Result<Vec<u8>, csv::CsvError>>();
+    tokio::task::spawn_blocking(move || {
         let index = index.read().unwrap_or_else(|e| e.into_inner());
-        geocode(&index, &data, &options, &|_| {}).map(csv::CsvOutput::into_bytes)
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))?
-    .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+        let blocks = sender.clone();
+        let mut sink = move |block: Vec<u8>| {
+            let _ = blocks.send(Ok(block));
+        };
+        if let Err(error) = geocode(&index, &data, &options, &|_| {}, &mut sink) {
+            let _ = sender.send(Err(error));
+        }
+    });
+    // Errors come before any output: the first message says which answer this is.
+    let first = match receiver.recv().await {
+        Some(Ok(block)) => block,
+        Some(Err(error)) => return Err(ApiError::bad_request("invalid_csv", error.to_string())),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "CSV geocoding stopped",
+            ))
+        }
+    };
+    use tokio_stream::StreamExt as _;
+    let rest = tokio_stream::wrappers::UnboundedReceiverStream::new(receiver);
+    let body = tokio_stream::once(Ok::<_, csv::CsvError>(first))
+        .chain(rest)
+        .map(|block| block.map(axum::body::Bytes::from).map_err(std::io::Error::other));
+    let output = axum::body::Body::from_stream(body);
     let mut response = output.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
