@@ -12,7 +12,6 @@ time from the publish answer to the first answer holding the street is recorded.
 distribution (min, median, p90, p99, max). Standard library only.
 """
 import argparse
-import json
 import os
 import random
 import statistics
@@ -22,28 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-
-def call(method, url, token=None, body=None, content_type="application/json"):
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if token:
-        request.add_header("Authorization", f"Token {token}")
-    if data is not None:
-        request.add_header("Content-Type", content_type)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
-def publish(base, token, code, content):
-    revision = call("POST", f"{base}/api-depot/communes/{code}/revisions", token, {"context": {"nomComplet": "Bench", "organisation": "Bench"}})
-    rid = revision["id"]
-    call("PUT", f"{base}/api-depot/revisions/{rid}/files/bal", token, content, "text/csv")
-    computed = call("POST", f"{base}/api-depot/revisions/{rid}/compute", token)
-    if not computed["validation"]["valid"]:
-        return False
-    call("POST", f"{base}/api-depot/revisions/{rid}/publish", token, {})
-    return True
+from depot_client import call, publish
 
 
 def main():
