@@ -178,20 +178,19 @@ fn for_each_one_edit(word: &str, mut visit: impl FnMut(&[u8])) {
     let bytes = word.as_bytes();
     let n = bytes.len();
     let mut buffer: Vec<u8> = Vec::with_capacity(n + 1);
-    let mut emit = |buffer: &[u8]| visit(buffer);
     if n > 3 {
         for i in 0..n {
             buffer.clear();
             buffer.extend_from_slice(&bytes[..i]);
             buffer.extend_from_slice(&bytes[i + 1..]);
-            emit(&buffer);
+            visit(&buffer);
         }
     }
     for i in 0..n.saturating_sub(1) {
         buffer.clear();
         buffer.extend_from_slice(bytes);
         buffer.swap(i, i + 1);
-        emit(&buffer);
+        visit(&buffer);
     }
     buffer.clear();
     buffer.extend_from_slice(bytes);
@@ -199,7 +198,7 @@ fn for_each_one_edit(word: &str, mut visit: impl FnMut(&[u8])) {
         for &c in TYPO_ALPHABET {
             if c != bytes[i] {
                 buffer[i] = c;
-                emit(&buffer);
+                visit(&buffer);
             }
         }
         buffer[i] = bytes[i];
@@ -211,7 +210,7 @@ fn for_each_one_edit(word: &str, mut visit: impl FnMut(&[u8])) {
         buffer.extend_from_slice(&bytes[i..]);
         for &c in TYPO_ALPHABET {
             buffer[i] = c;
-            emit(&buffer);
+            visit(&buffer);
         }
     }
 }

@@ -135,14 +135,14 @@ async fn build(
     let cursor = store.last_seq().await?;
     let communes = store.base_communes(None).await?;
     let in_base: FxHashSet<&str> = communes.iter().map(|c| c.commune.code.as_str()).collect();
-    // As the addok export does, the communes without data of a département with data get
-    // their municipality (found by name, at their centre).
     {
         // From nothing (a build that failed half-way starts over).
         let mut index = index.write().unwrap_or_else(|e| e.into_inner());
         *index = Index::new();
         index.begin_bulk();
     }
+    // As the addok export does, the communes without data of a département with data get
+    // their municipality (found by name, at their centre).
     let mut covered: FxHashSet<String> = FxHashSet::default();
     for code in &in_base {
         cover_departement(index, departement_of(code), &in_base, &mut covered);
