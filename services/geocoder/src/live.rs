@@ -86,6 +86,7 @@ impl LiveIndex {
         let progress = self.progress.clone();
         Arc::new(move || match *progress.borrow() {
             Progress::Following { .. } => Ok(()),
+            Progress::Building { communes: 0, .. } => Err("the geocoder index is being built".to_owned()),
             Progress::Building { communes_done, communes } => {
                 Err(format!("the geocoder index is being built ({communes_done} of {communes} communes)"))
             }
