@@ -173,15 +173,12 @@ async fn separate_services_on_postgres() {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
 
     let lease = [("CONSOLIDATOR_LEASE_SECS", LEASE_SECS)];
-    let depot_service = Service::start("depot", "depot", &database, &[]);
+    let mut depot_service = Service::start("depot", "depot", &database, &[]);
     let mut consolidator_a = Service::start("consolidator A", "consolidator", &database, &lease);
-    let consolidator_b = Service::start("consolidator B", "consolidator", &database, &lease);
-    let geocoder_1 = Service::start("geocoder 1", "geocoder", &database, &[]);
+    let mut consolidator_b = Service::start("consolidator B", "consolidator", &database, &lease);
+    let mut geocoder_1 = Service::start("geocoder 1", "geocoder", &database, &[]);
     let mut geocoder_2 = Service::start("geocoder 2", "geocoder", &database, &[]);
-    let downloads = Service::start("downloads", "downloads", &database, &[]);
-    let mut consolidator_b = consolidator_b;
-    let mut geocoder_1 = geocoder_1;
-    let (mut depot_service, mut downloads) = (depot_service, downloads);
+    let mut downloads = Service::start("downloads", "downloads", &database, &[]);
     for service in [
         &mut depot_service,
         &mut consolidator_a,
