@@ -145,17 +145,21 @@ def main():
         else:
             print(f"OK   {line}{'' if id_ok else ' [matched on label]'}")
 
+    def located(request, what, exp_id, exp_lon, exp_lat):
+        """One geocode/reverse call that must give a Location close to the expected one."""
+        ok, loc = call(request, what)
+        if not ok:
+            fail(loc)
+        elif loc is None:
+            fail(f"{what} -> None (no feature)")
+        else:
+            verdict(loc, exp_id, exp_lon, exp_lat, what)
+
     for r in picked:
         checks += 1
         what = f"geocode({r['query']!r}) [{r['kind']}]"
-        ok, loc = call(lambda: geocoder.geocode(r["query"]), what)
-        if not ok:
-            fail(loc)
-            continue
-        if loc is None:
-            fail(f"{what} -> None (no feature)")
-            continue
-        verdict(loc, r["expected_id"], float(r["expected_lon"]), float(r["expected_lat"]), what)
+        located(lambda: geocoder.geocode(r["query"]), what,
+                r["expected_id"], float(r["expected_lon"]), float(r["expected_lat"]))
 
     if picked:
         r = picked[0]
@@ -175,14 +179,7 @@ def main():
         checks += 1
         lat, lon = float(r["lat"]), float(r["lon"])
         what = f"reverse(({lat}, {lon})) [{r['offset_m']} m from the address]"
-        ok, loc = call(lambda: geocoder.reverse((lat, lon)), what)
-        if not ok:
-            fail(loc)
-            continue
-        if loc is None:
-            fail(f"{what} -> None (no feature)")
-            continue
-        verdict(loc, r["expected_id"], lon, lat, what)
+        located(lambda: geocoder.reverse((lat, lon)), what, r["expected_id"], lon, lat)
 
     if failures:
         print(f"geopy_check: {len(failures)} of {checks} checks FAILED against {args.url}:", file=sys.stderr)

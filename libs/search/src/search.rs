@@ -580,50 +580,27 @@ pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     2.0 * 6_371_008.8 * h.sqrt().asin()
 }
 
-/// Shared bigrams / all bigrams of both strings (python-ngram's `NGram.compare`, N = 2).
+/// Shared bigrams / all bigrams of both strings (python-ngram's `NGram.compare`, N = 2), as the
+/// search computes it between its folded query and a label.
 pub fn bigram_similarity(a: &str, b: &str) -> f64 {
-    if a == b {
-        return 1.0;
-    }
-    let (mut ga, mut gb) = (Vec::new(), Vec::new());
-    bigrams(a, &mut ga);
-    bigrams(b, &mut gb);
-    shared_ratio(&ga, &gb)
+    FoldedQuery::of_folded(a.to_owned()).best_similarity(&[b.to_owned()], &mut Vec::new())
 }
 
-/// A string's bigrams as sorted integers (a merge then counts the shared ones, with
-/// multiplicity), into a reused buffer.
+/// A string's bigrams as sorted integers.
 fn bigrams(s: &str, out: &mut Vec<u64>) {
     out.clear();
     let mut chars = s.chars();
     if let Some(mut previous) = chars.next() {
         for c in chars {
-            out.push((u64::from(previous) << 32) | u64::from(c));
+            out.push(bigram(previous, c));
             previous = c;
         }
     }
     out.sort_unstable();
 }
 
-fn shared_ratio(ga: &[u64], gb: &[u64]) -> f64 {
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < ga.len() && j < gb.len() {
-        match ga[i].cmp(&gb[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let all = (ga.len() + gb.len()) as f64 - shared as f64;
-    if all <= 0.0 {
-        0.0
-    } else {
-        shared as f64 / all
-    }
+fn bigram(first: char, second: char) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
 }
 
 /// Buffers and memos of one search's scoring.
@@ -647,7 +624,10 @@ struct FoldedQuery {
 
 impl FoldedQuery {
     fn new(query: &str) -> Self {
-        let text = text::fold(query);
+        Self::of_folded(text::fold(query))
+    }
+
+    fn of_folded(text: String) -> Self {
         let mut all = Vec::new();
         bigrams(&text, &mut all);
         let total = all.len();
@@ -686,8 +666,7 @@ impl FoldedQuery {
             let mut chars = label.chars();
             if let Some(mut previous) = chars.next() {
                 for c in chars {
-                    let gram = (u64::from(previous) << 32) | u64::from(c);
-                    if let Ok(k) = self.bigrams.binary_search(&gram) {
+                    if let Ok(k) = self.bigrams.binary_search(&bigram(previous, c)) {
                         if left[k] > 0 {
                             left[k] -= 1;
                             shared += 1;
@@ -731,6 +710,17 @@ fn string_score(folded: &[String], query: &FoldedQuery, autocomplete: bool, scra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bigram_similarity_is_python_ngrams() {
+        // ab bc cd / ab bc ce: 2 shared of 4 distinct.
+        assert_eq!(bigram_similarity("abcd", "abce"), 0.5);
+        // With multiplicity: aa aa / aa → 1 shared of 2.
+        assert_eq!(bigram_similarity("aaa", "aa"), 0.5);
+        assert_eq!(bigram_similarity("rue", "rue"), 1.0);
+        assert_eq!(bigram_similarity("a", "b"), 0.0);
+        assert_eq!(bigram_similarity("abc", "xyz"), 0.0);
+    }
 
     #[test]
     fn one_edit_neighbours_are_the_same_on_both_paths() {

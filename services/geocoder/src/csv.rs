@@ -61,18 +61,6 @@ pub type Sink<'a> = &'a mut dyn FnMut(Vec<u8>);
 /// the sink. Errors come before anything is given to the sink.
 pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>, Sink<'_>) -> Result<(), CsvError>;
 
-/// Runs a CSV geocoding and returns the whole output.
-pub fn geocode_to_vec(
-    geocode: CsvGeocoding,
-    index: &Index,
-    bytes: &[u8],
-    options: &CsvOptions,
-) -> Result<Vec<u8>, CsvError> {
-    let mut out = Vec::new();
-    geocode(index, bytes, options, &|_| {}, &mut |block| out.extend_from_slice(&block))?;
-    Ok(out)
-}
-
 /// How to read the rows of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CsvOptions {
