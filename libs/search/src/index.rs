@@ -220,6 +220,11 @@ impl Index {
         }
     }
 
+    /// Live documents (what `stats` counts, without walking the communes: read per search).
+    pub fn documents(&self) -> usize {
+        self.live_docs
+    }
+
     pub fn doc(&self, id: DocId) -> Option<&Doc> {
         self.docs.get(id as usize).and_then(Option::as_ref)
     }

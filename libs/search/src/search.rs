@@ -339,7 +339,7 @@ impl Index {
         let mut seen: FxHashSet<DocId> = FxHashSet::default();
         let mut ranked: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
         let mut towns: BinaryHeap<std::cmp::Reverse<(u64, DocId)>> = BinaryHeap::new();
-        let documents = self.stats().documents.max(1) as f64;
+        let documents = self.documents().max(1) as f64;
         let idfs: Vec<f64> = words.iter().map(|w| (1.0 + documents / (1.0 + w.size as f64)).ln()).collect();
         let allowed_misses = by_rarity.len() - threshold;
         let mut weights = vec![f64::NAN; words.len()];
