@@ -11,7 +11,7 @@ use support::Depot;
 
 use ban::serve::{serve, Services};
 use ban_bal::records::read_records;
-use ban_store::Store;
+use ban_store::{ChangeOp, JobStatus, ObjectKind, Store};
 use serde_json::Value;
 
 fn sample(revision: &str) -> Option<PathBuf> {
@@ -53,7 +53,7 @@ async fn consolidated(store: &dyn Store, communes: impl Iterator<Item = &String>
                 .await
                 .unwrap()
                 .iter()
-                .filter(|j| j.status == "pending" || j.status == "running")
+                .filter(|j| matches!(j.status, JobStatus::Pending | JobStatus::Running))
                 .count();
         }
         if pending == 0 {
@@ -127,8 +127,8 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
     }
     let feed = store.changes_since(0, i64::MAX).await.unwrap();
     assert!(feed.windows(2).all(|w| w[1].seq == w[0].seq + 1));
-    assert!(feed.iter().all(|c| c.op == "created"));
-    assert_eq!(feed.iter().filter(|c| c.kind == "commune").count(), first.len());
+    assert!(feed.iter().all(|c| c.op == ChangeOp::Created));
+    assert_eq!(feed.iter().filter(|c| c.kind == ObjectKind::Commune).count(), first.len());
     let after_first = feed.last().unwrap().seq;
 
     // Second revision: ids kept, new ones created, missing ones disabled, all in the feed.
@@ -148,7 +148,7 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
         assert_eq!(base_ids(&*store, code).await, after, "commune {code}");
         let ops: BTreeMap<&str, &str> = feed
             .iter()
-            .filter(|c| c.kind == "address" && c.commune == *code)
+            .filter(|c| c.kind == ObjectKind::Address && c.commune == *code)
             .map(|c| (c.id.as_str(), c.op.as_str()))
             .collect();
         for id in after.difference(&before) {

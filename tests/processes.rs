@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ban_store::Store;
+use ban_store::{JobStatus, Store};
 use serde_json::Value;
 use support::Depot;
 
@@ -245,9 +245,9 @@ async fn separate_services_on_postgres() {
             .into_iter()
             .find(|j| j.revision_id == bigger_revision)
             .expect("the publication queued a job");
-        match job.status.as_str() {
-            "pending" => tokio::time::sleep(Duration::from_millis(5)).await,
-            "running" => break job,
+        match job.status {
+            JobStatus::Pending => tokio::time::sleep(Duration::from_millis(5)).await,
+            JobStatus::Running => break job,
             other => {
                 panic!("the job ended ({other}) before consolidator A could be killed: make the file larger")
             }
@@ -255,7 +255,7 @@ async fn separate_services_on_postgres() {
     };
     consolidator_a.kill();
     let after_kill = store.jobs(COMMUNE).await.unwrap().into_iter().find(|j| j.id == job.id).unwrap();
-    assert_eq!(after_kill.status, "running", "consolidator A was killed in the middle of the job");
+    assert_eq!(after_kill.status, JobStatus::Running, "consolidator A was killed in the middle of the job");
     assert_ne!(
         store.base_commune(COMMUNE).await.unwrap().unwrap().revision.as_deref(),
         Some(bigger_revision.as_str()),
@@ -264,7 +264,7 @@ async fn separate_services_on_postgres() {
     consolidator_b.signal("CONT");
     eventually("consolidator B takes the job over and finishes it", Duration::from_secs(60), || async {
         let jobs = store.jobs(COMMUNE).await.unwrap();
-        jobs.iter().any(|j| j.id == job.id && j.status == "done")
+        jobs.iter().any(|j| j.id == job.id && j.status == JobStatus::Done)
     })
     .await;
     let done = store.jobs(COMMUNE).await.unwrap().into_iter().find(|j| j.id == job.id).unwrap();

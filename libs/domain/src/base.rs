@@ -70,23 +70,6 @@ pub enum CommuneSource {
     Legacy,
 }
 
-impl CommuneSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommuneSource::Bal => "bal",
-            CommuneSource::Legacy => "legacy",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "bal" => Some(CommuneSource::Bal),
-            "legacy" => Some(CommuneSource::Legacy),
-            _ => None,
-        }
-    }
-}
-
 /// A commune of the base (a district, in the BAN's words).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -143,12 +126,15 @@ pub enum ChangeOp {
     Disabled,
 }
 
-impl ChangeOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeOp::Created => "created",
-            ChangeOp::Updated => "updated",
-            ChangeOp::Disabled => "disabled",
-        }
-    }
+/// The kinds of objects the base holds, as the change feed names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    Commune,
+    Toponym,
+    Address,
 }
+
+crate::text_enum!(CommuneSource { Bal => "bal", Legacy => "legacy" });
+crate::text_enum!(ChangeOp { Created => "created", Updated => "updated", Disabled => "disabled" });
+crate::text_enum!(ObjectKind { Commune => "commune", Toponym => "toponym", Address => "address" });

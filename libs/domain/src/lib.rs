@@ -5,11 +5,13 @@ pub mod ids;
 pub mod insee;
 pub mod level;
 pub mod position;
+mod text_enum;
 
 pub use ids::BanId;
 pub use insee::InseeCode;
 pub use level::Level;
 pub use position::PositionType;
+pub use text_enum::UnknownValue;
 
 /// The `numero` that marks a BAL row describing a named place (street or lieu-dit) rather
 /// than a numbered address.

@@ -26,14 +26,14 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
             })?,
             _ => ban_store_postgres::DEFAULT_MAX_CONNECTIONS,
         };
-        return Ok(Arc::new(ban_store_postgres::PgStore::open_with(url, connections).await?));
+        return Ok(Arc::new(ban_store_postgres::open(url, connections).await?));
     }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let path = path.split('?').next().unwrap_or(path);
         if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(StoreError::database)?;
         }
-        return Ok(Arc::new(ban_store_sqlite::SqliteStore::open(url).await?));
+        return Ok(Arc::new(ban_store_sqlite::open(url).await?));
     }
     Err(StoreError::Precondition(format!(
         "unsupported DATABASE_URL {url:?}: expected sqlite://PATH or postgres://…"

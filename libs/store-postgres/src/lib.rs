@@ -1,73 +1,41 @@
 //! The PostgreSQL backend of the store, for deployments beyond one machine: several depot
-//! and consolidator processes share it.
+//! and consolidator processes share it. Rows read for an update are locked (`FOR UPDATE`),
+//! the queue skips the jobs other workers hold, and advisory locks serialise the writers of
+//! one commune and of the feed.
 use std::time::Duration;
 
-use ban_store::{sql_store, StoreError};
+use ban_store::sql::{Dialect, SqlStore};
+use ban_store::StoreError;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::Postgres;
 
 /// Connections a process opens at most, unless told otherwise (`DATABASE_MAX_CONNECTIONS`).
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 
 /// The store on a PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: PgPool,
+pub type PgStore = SqlStore<Postgres>;
+
+pub static DIALECT: Dialect = Dialect {
+    name: "postgres",
+    for_update: " FOR UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED",
+    lock_commune: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
+    lock_feed: Some("SELECT pg_advisory_xact_lock(hashtext('ban:feed'))"),
+};
+
+/// Connects to `url` (`postgres://…`) with at most `max_connections` connections and brings
+/// the schema up to date.
+pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(StoreError::database)?;
+    sqlx::migrate!("../../migrations/postgres").run(&pool).await.map_err(StoreError::database)?;
+    tracing::info!("PostgreSQL store open");
+    Ok(SqlStore::new(pool.clone(), pool, &DIALECT))
 }
-
-impl PgStore {
-    /// Connects to `url` (`postgres://…`) and brings the schema up to date.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Self::open_with(url, DEFAULT_MAX_CONNECTIONS).await
-    }
-
-    /// [`PgStore::open`] with at most `max_connections` connections.
-    pub async fn open_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .map_err(StoreError::database)?;
-        sqlx::migrate!("../../migrations/postgres").run(&pool).await.map_err(StoreError::database)?;
-        tracing::info!("PostgreSQL store open");
-        Ok(PgStore { pool })
-    }
-
-    /// The pool, for tests that need to reset the schema.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
-    }
-
-    /// Serialises the publications of one commune (released at commit or rollback).
-    async fn lock_commune(tx: &mut Transaction<'static, Postgres>, code: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('commune:' || $1))")
-            .bind(code)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Serialises the writers of the feed (released at commit or rollback): seqs are taken
-    /// under the lock, so they are committed in order and a reader never sees seq n + 1
-    /// before seq n.
-    async fn lock_feed(tx: &mut Transaction<'static, Postgres>) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ban:feed'))").execute(&mut **tx).await?;
-        Ok(())
-    }
-}
-
-sql_store!(
-    PgStore,
-    Postgres,
-    backend = "postgres",
-    for_update = " FOR UPDATE",
-    skip_locked = " FOR UPDATE SKIP LOCKED"
-);
 
 /// Creates an empty schema `name` (dropping any previous one) and returns `url` set to use
 /// it: a fresh database for a test run, without the rights to create databases.

@@ -1,24 +1,25 @@
-//! The store's conformance suite on a fresh SQLite file.
+//! The store's conformance suite, one test per case, each on a fresh SQLite file.
 use std::sync::Arc;
 
-use ban_store_sqlite::SqliteStore;
+use ban_store::prelude::*;
+use ban_store_conformance::TestStore;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_store_conforms() {
+async fn open(_case: &'static str) -> Option<TestStore> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store = SqliteStore::open(&url).await.expect("open the store");
-    ban_store::conformance::run_all(Arc::new(store)).await;
+    let store = ban_store_sqlite::open(&url).await.expect("open the store");
+    Some(TestStore { store: Arc::new(store), guard: Some(Box::new(dir)) })
 }
+
+ban_store_conformance::store_conformance_tests!(open);
 
 #[tokio::test]
 async fn reopening_keeps_everything() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store = SqliteStore::open(&url).await.expect("open the store");
-    ban_store::conformance::clients(&store).await;
-    drop(store);
-    let store = SqliteStore::open(&url).await.expect("reopen the store");
-    let clients = ban_store::Store::clients(&store).await.expect("clients");
+    let store = ban_store_sqlite::open(&url).await.expect("open the store");
+    ban_store_conformance::clients(Arc::new(store)).await;
+    let store = ban_store_sqlite::open(&url).await.expect("reopen the store");
+    let clients = store.clients().await.expect("clients");
     assert!(!clients.is_empty());
 }

@@ -13,7 +13,7 @@ use ban_consolidator::{Consolidator, Input, Outcome};
 use ban_domain::base::CommuneSource;
 use ban_service_kit::open_store;
 use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, Client, NewClient, NewRevision, Publication, Store};
+use ban_store::{AuthorizationStrategy, Client, JobStatus, NewClient, NewRevision, Publication, Store};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
@@ -132,12 +132,12 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     for (commune, file) in &published {
         let job = store.jobs(commune).await?.pop();
         match job {
-            Some(job) if job.status == "failed" => failures.push(Failure {
+            Some(job) if job.status == JobStatus::Failed => failures.push(Failure {
                 commune: commune.clone(),
                 file: file.clone(),
                 reason: job.message.unwrap_or_default(),
             }),
-            Some(job) if job.status != "done" => failures.push(Failure {
+            Some(job) if job.status != JobStatus::Done => failures.push(Failure {
                 commune: commune.clone(),
                 file: file.clone(),
                 reason: format!("still {} (another worker holds it)", job.status),

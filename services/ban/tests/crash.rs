@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ban_store::{RevisionFilter, RevisionStatus};
+use ban_store::{JobStatus, RevisionFilter, RevisionStatus};
 use sha2::{Digest, Sha256};
 
 fn ban(database: &str) -> Command {
@@ -131,7 +131,7 @@ async fn check_jobs_end(database: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let jobs = store.jobs("54084").await.unwrap();
-        if jobs.iter().all(|j| j.status == "done") {
+        if jobs.iter().all(|j| j.status == JobStatus::Done) {
             break;
         }
         assert!(Instant::now() < deadline, "jobs left: {jobs:?}");

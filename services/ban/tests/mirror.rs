@@ -31,7 +31,9 @@ impl Drop for Server {
 /// The base as a mirror must reproduce it: every object's current feed row.
 async fn snapshot(store: &dyn Store) -> Vec<(i64, String, String, String, String)> {
     let rows = store.feed(&FeedQuery { current_only: true, ..FeedQuery::since(0, i64::MAX) }).await.unwrap();
-    rows.into_iter().map(|r| (r.seq, r.kind, r.id, r.op, r.state.get().to_owned())).collect()
+    rows.into_iter()
+        .map(|r| (r.seq, r.kind.to_string(), r.id, r.op.to_string(), r.state.get().to_owned()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,7 @@ struct Harness {
 async fn sqlite() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::SqliteStore::open(&url).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
     harness(store, Some(dir))
 }
 
@@ -33,7 +33,7 @@ async fn postgres(test: &str) -> Option<Harness> {
     let url = std::env::var("TEST_DATABASE_URL").ok()?;
     let schema = format!("depot_{test}");
     let url = ban_store_postgres::fresh_schema(&url, &schema).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::PgStore::open(&url).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::open(&url, 8).await.unwrap());
     Some(harness(store, None))
 }
 

@@ -1,35 +1,24 @@
-//! The behaviour every backend must have, as one suite of checks run by each backend's tests
-//! on a fresh database (SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set).
-//! The checks panic with a message on failure, like assertions in a test.
+//! The behaviour every backend of `ban-store` must have: one check per case, each run by
+//! every backend's tests on a fresh database (SQLite always, PostgreSQL when
+//! `TEST_DATABASE_URL` is set) through [`store_conformance_tests!`], one `#[tokio::test]` per
+//! case so that a failure names its case and hides none of the others. The checks panic
+//! with a message on failure, like assertions in a test. A dev-only crate: nothing in
+//! production depends on it.
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::ids::{object_id, token};
-use crate::{
-    Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, Commune,
+use ban_store::ids::{object_id, token};
+use ban_store::{
+    Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeOp, Commune,
     CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation, HabilitationStatus,
-    JobEnd, NewClient, NewRevision, Perimeter, Publication, RevisionFilter, RevisionStatus, Store,
-    StoreError, StoredFile, Toponym,
+    JobEnd, JobStatus, NewClient, NewRevision, ObjectKind, Perimeter, Publication, RevisionFilter,
+    RevisionStatus, Store, StoreError, StoredFile, Toponym,
 };
 
-/// Runs every check on `store` (a fresh, empty database).
-pub async fn run_all(store: Arc<dyn Store>) {
-    clients(&*store).await;
-    revision_lifecycle(&*store).await;
-    publication_guards(&*store).await;
-    concurrent_publications(store.clone()).await;
-    habilitations(&*store).await;
-    job_queue(&*store).await;
-    base_and_feed(&*store).await;
-    concurrent_changes(store.clone()).await;
-    feed_readers(&*store).await;
-    replication(&*store).await;
-}
-
-async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> crate::Client {
+async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
     store
         .create_client(NewClient {
             id: object_id(Utc::now()),
@@ -44,7 +33,7 @@ async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> crate
         .unwrap()
 }
 
-async fn new_revision(store: &dyn Store, client: &crate::Client, commune: &str) -> crate::Revision {
+async fn new_revision(store: &dyn Store, client: &ban_store::Client, commune: &str) -> ban_store::Revision {
     let revision = NewRevision {
         id: object_id(Utc::now()),
         client_id: client.id.clone(),
@@ -54,7 +43,7 @@ async fn new_revision(store: &dyn Store, client: &crate::Client, commune: &str) 
     store.create_revision(revision, Utc::now()).await.unwrap()
 }
 
-fn file_for(revision: &crate::Revision, bytes: &[u8]) -> StoredFile {
+fn file_for(revision: &ban_store::Revision, bytes: &[u8]) -> StoredFile {
     StoredFile {
         id: object_id(Utc::now()),
         revision_id: revision.id.clone(),
@@ -73,7 +62,7 @@ fn ready(rows: i64) -> ComputedValidation {
     }
 }
 
-async fn ready_revision(store: &dyn Store, client: &crate::Client, commune: &str) -> crate::Revision {
+async fn ready_revision(store: &dyn Store, client: &ban_store::Client, commune: &str) -> ban_store::Revision {
     let revision = new_revision(store, client, commune).await;
     store.attach_file(&revision.id, file_for(&revision, b"x"), b"x").await.unwrap();
     store.save_validation(&revision.id, ready(10), Utc::now()).await.unwrap()
@@ -84,7 +73,8 @@ fn publication() -> Publication {
 }
 
 /// Clients are found by id and by token; tokens are unique.
-pub async fn clients(store: &dyn Store) {
+pub async fn clients(store: Arc<dyn Store>) {
+    let store = &*store;
     let client = new_client(store, AuthorizationStrategy::ChefDeFile).await;
     assert!(client.is_active);
     assert_eq!(client.perimeters, vec![Perimeter::parse("departement:54").unwrap()]);
@@ -106,7 +96,8 @@ pub async fn clients(store: &dyn Store) {
 }
 
 /// create → attach → compute → publish, and what each step leaves behind.
-pub async fn revision_lifecycle(store: &dyn Store) {
+pub async fn revision_lifecycle(store: Arc<dyn Store>) {
+    let store = &*store;
     let client = new_client(store, AuthorizationStrategy::Internal).await;
     let revision = new_revision(store, &client, "54084").await;
     assert_eq!(revision.status, RevisionStatus::Pending);
@@ -166,7 +157,8 @@ pub async fn revision_lifecycle(store: &dyn Store) {
 
 /// Publishing needs a pending, ready revision, and makes the commune's other pending
 /// revisions not ready.
-pub async fn publication_guards(store: &dyn Store) {
+pub async fn publication_guards(store: Arc<dyn Store>) {
+    let store = &*store;
     let client = new_client(store, AuthorizationStrategy::Internal).await;
     let unready = new_revision(store, &client, "31591").await;
     assert!(matches!(store.publish(&unready.id, publication()).await, Err(StoreError::Precondition(_))));
@@ -206,7 +198,8 @@ pub async fn concurrent_publications(store: Arc<dyn Store>) {
 }
 
 /// Habilitations are saved whole, and a concurrent change is detected.
-pub async fn habilitations(store: &dyn Store) {
+pub async fn habilitations(store: Arc<dyn Store>) {
+    let store = &*store;
     let client = new_client(store, AuthorizationStrategy::Habilitation).await;
     let now = Utc::now();
     let created = store
@@ -244,7 +237,8 @@ pub async fn habilitations(store: &dyn Store) {
 
 /// Jobs are claimed once, by one worker per commune at a time, for a lease; a lapsed lease
 /// makes the job claimable again; a job ends done, failed, or back in the queue.
-pub async fn job_queue(store: &dyn Store) {
+pub async fn job_queue(store: Arc<dyn Store>) {
+    let store = &*store;
     let now = Utc::now();
     let lease = now + Duration::seconds(60);
     // Earlier checks left jobs behind: clear them.
@@ -281,9 +275,9 @@ pub async fn job_queue(store: &dyn Store) {
     store.finish_job(retried.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
     store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
     let jobs = store.jobs("55001").await.unwrap();
-    assert_eq!(jobs[0].status, "failed");
+    assert_eq!(jobs[0].status, JobStatus::Failed);
     assert_eq!(jobs[0].message.as_deref(), Some("bad file"));
-    assert_eq!(jobs[1].status, "pending");
+    assert_eq!(jobs[1].status, JobStatus::Pending);
     assert_eq!(store.jobs("55002").await.unwrap()[0].outcome.as_deref(), Some("unchanged"));
     assert!(matches!(
         store.finish_job(i64::MAX, JobEnd::Failed { message: String::new() }, later).await,
@@ -342,7 +336,8 @@ fn commune(code: &str, addresses: u32) -> Commune {
 
 /// Changes land whole with their feed rows, numbered in order; objects are read back as
 /// written; disabled objects stay; a stale plan is refused.
-pub async fn base_and_feed(store: &dyn Store) {
+pub async fn base_and_feed(store: Arc<dyn Store>) {
+    let store = &*store;
     let empty = store.commune_base("56001").await.unwrap();
     assert!(empty.commune.is_none() && empty.addresses.is_empty());
     assert_eq!(empty.version, 0);
@@ -396,7 +391,7 @@ pub async fn base_and_feed(store: &dyn Store) {
     assert_eq!(base.version, applied2.last_seq);
 
     let feed = store.changes_since(feed_start, 100).await.unwrap();
-    let summary: Vec<(String, String)> = feed.iter().map(|c| (c.kind.clone(), c.op.clone())).collect();
+    let summary: Vec<(&str, &str)> = feed.iter().map(|c| (c.kind.as_str(), c.op.as_str())).collect();
     let expected = [
         ("toponym", "created"),
         ("address", "created"),
@@ -407,7 +402,7 @@ pub async fn base_and_feed(store: &dyn Store) {
         ("address", "disabled"),
         ("commune", "updated"),
     ];
-    assert_eq!(summary, expected.map(|(k, o)| (k.to_owned(), o.to_owned())));
+    assert_eq!(summary, expected);
     assert!(feed.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     assert!(feed.iter().all(|c| c.commune == "56001" && c.revision.as_deref() == Some("rev")));
     let disabled: serde_json::Value = serde_json::from_str(feed[6].state.get()).unwrap();
@@ -484,7 +479,8 @@ fn changes_of(
 
 /// The feed read by commune, by département and as a snapshot of current states; communes
 /// listed by département with their versions; objects found by id.
-pub async fn feed_readers(store: &dyn Store) {
+pub async fn feed_readers(store: Arc<dyn Store>) {
+    let store = &*store;
     let start = store.last_seq().await.unwrap();
     let corsica = toponym("2A004", "Cours Napoléon");
     let ajaccio = commune("2A004", 1);
@@ -531,7 +527,7 @@ pub async fn feed_readers(store: &dyn Store) {
     assert!(current.windows(2).all(|w| w[0].seq < w[1].seq));
     let b2_states: Vec<_> = current.iter().filter(|c| c.id == b2.id.to_string()).collect();
     assert_eq!(b2_states.len(), 1);
-    assert_eq!(b2_states[0].op, "updated");
+    assert_eq!(b2_states[0].op, ChangeOp::Updated);
     let page = read(FeedQuery { current_only: true, ..FeedQuery::since(start, 2) }).await;
     assert_eq!(
         page.iter().map(|c| c.seq).collect::<Vec<_>>(),
@@ -557,7 +553,8 @@ pub async fn feed_readers(store: &dyn Store) {
 
 /// A mirror's writes: rows keep their seqs (gaps allowed), the base follows the latest state
 /// of each object, rows already there are skipped, and local changes go on after them.
-pub async fn replication(store: &dyn Store) {
+pub async fn replication(store: Arc<dyn Store>) {
+    let store = &*store;
     let origin = store.last_seq().await.unwrap() + 100;
     let street = toponym("35001", "Rue de Rennes");
     let a1 = address(&street, 1, -1.6);
@@ -565,9 +562,9 @@ pub async fn replication(store: &dyn Store) {
     let record = commune("35001", 1);
     let row = |seq: i64, kind: &str, id: String, op: &str, state: serde_json::Value| FeedChange {
         seq,
-        kind: kind.into(),
+        kind: ObjectKind::parse(kind).unwrap(),
         id,
-        op: op.into(),
+        op: ChangeOp::parse(op).unwrap(),
         commune: "35001".into(),
         revision: Some("rev".into()),
         state: serde_json::value::to_raw_value(&state).unwrap(),
@@ -593,4 +590,35 @@ pub async fn replication(store: &dyn Store) {
     assert_eq!(store.changes_since(origin - 1, 100).await.unwrap().len(), 4);
     let next = store.apply_changes(changes_of(commune("35002", 0), vec![], vec![], 0)).await.unwrap();
     assert_eq!(next.first_seq, origin + 10);
+}
+
+/// A store opened for one case, and what must live as long as it (a temporary directory).
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    pub guard: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl std::fmt::Debug for TestStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestStore").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+/// One `#[tokio::test]` per case of the suite, each on the store that `$open(case_name)`
+/// returns: an `async fn(&'static str) -> Option<TestStore>`, `None` to skip the backend.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($open:path) => {
+        $crate::store_conformance_tests!(@cases $open;
+            clients, revision_lifecycle, publication_guards, concurrent_publications, habilitations,
+            job_queue, base_and_feed, concurrent_changes, feed_readers, replication);
+    };
+    (@cases $open:path; $($case:ident),+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $case() {
+            let Some(opened) = $open(stringify!($case)).await else { return };
+            $crate::$case(opened.store.clone()).await;
+            drop(opened);
+        }
+    )+};
 }

@@ -1,0 +1,303 @@
+//! The depot's aggregate: publishing clients, the revisions they submit with their file and
+//! validation, and the habilitations (a commune's consent) they publish with.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value as Json;
+
+use crate::StoreResult;
+
+/// How a client is allowed to publish for a commune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthorizationStrategy {
+    /// Managed clients of the platform: no per-commune check.
+    Internal,
+    /// Territorial partners: communes of their perimeter only, checked at compute time.
+    ChefDeFile,
+    /// Everyone else: an accepted habilitation of the commune, checked at publication.
+    Habilitation,
+}
+
+ban_domain::text_enum!(AuthorizationStrategy {
+    Internal => "internal",
+    ChefDeFile => "chef-de-file",
+    Habilitation => "habilitation",
+});
+
+/// One element of a chef de file's perimeter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perimeter {
+    /// `commune`, `departement` or `epci`.
+    #[serde(rename = "type")]
+    pub kind: PerimeterKind,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PerimeterKind {
+    Commune,
+    Departement,
+    Epci,
+}
+
+impl Perimeter {
+    /// Parses `commune:54084`, `departement:54` or `epci:245400676`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (kind, code) = text.split_once(':')?;
+        let kind = match kind {
+            "commune" => PerimeterKind::Commune,
+            "departement" => PerimeterKind::Departement,
+            "epci" => PerimeterKind::Epci,
+            _ => return None,
+        };
+        (!code.is_empty()).then(|| Perimeter { kind, code: code.to_owned() })
+    }
+}
+
+/// A publishing client (a software vendor, a partner, a platform tool).
+#[derive(Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Client {
+    pub id: String,
+    pub nom: String,
+    /// The organisation operating the client.
+    pub mandataire: String,
+    pub email: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub authorization_strategy: AuthorizationStrategy,
+    /// For `chef-de-file` clients: the communes they may publish for.
+    #[sqlx(json)]
+    pub perimeters: Vec<Perimeter>,
+    pub is_active: bool,
+    /// The secret the client authenticates with: never serialised, never in `Debug`.
+    #[serde(skip)]
+    pub token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("nom", &self.nom)
+            .field("mandataire", &self.mandataire)
+            .field("email", &self.email)
+            .field("authorization_strategy", &self.authorization_strategy)
+            .field("perimeters", &self.perimeters)
+            .field("is_active", &self.is_active)
+            .field("token", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A client to create (its `Debug` omits the token).
+#[derive(Clone)]
+pub struct NewClient {
+    pub id: String,
+    pub nom: String,
+    pub mandataire: String,
+    pub email: Option<String>,
+    pub authorization_strategy: AuthorizationStrategy,
+    pub perimeters: Vec<Perimeter>,
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewClient").field("id", &self.id).field("nom", &self.nom).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevisionStatus {
+    Pending,
+    Published,
+}
+
+ban_domain::text_enum!(RevisionStatus { Pending => "pending", Published => "published" });
+
+/// One submission of a commune's whole address file.
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Revision {
+    /// 24 hexadecimal digits, as the production API's ids.
+    pub id: String,
+    pub client_id: String,
+    pub code_commune: String,
+    #[sqlx(try_from = "String")]
+    pub status: RevisionStatus,
+    pub is_ready: bool,
+    pub is_current: bool,
+    /// `{nomComplet, organisation, extras}` as the client gave it.
+    #[sqlx(json)]
+    pub context: Json,
+    /// The validation, once computed: see the depot for its shape. Kept as JSON text: a
+    /// report can list tens of thousands of issues, passed through without being parsed.
+    #[sqlx(json(nullable))]
+    pub validation: Option<Box<RawValue>>,
+    /// Rows of the file, once computed (the next revision's deletion check uses it).
+    #[serde(skip)]
+    pub rows_count: Option<i64>,
+    /// The habilitation the publication relied on, as it was then.
+    #[sqlx(json(nullable))]
+    pub habilitation: Option<Json>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A revision to create.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub id: String,
+    pub client_id: String,
+    pub code_commune: String,
+    pub context: Json,
+}
+
+/// The file of a revision, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredFile {
+    pub id: String,
+    pub revision_id: String,
+    pub size: i64,
+    /// SHA-256, hexadecimal.
+    pub hash: String,
+    #[serde(rename = "type")]
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of a validation, to store on a pending revision.
+#[derive(Debug, Clone)]
+pub struct ComputedValidation {
+    pub validation: Box<RawValue>,
+    pub is_ready: bool,
+    pub rows_count: i64,
+}
+
+/// Which revisions of a commune to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionFilter {
+    Published,
+    Pending,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HabilitationStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+ban_domain::text_enum!(HabilitationStatus { Pending => "pending", Accepted => "accepted", Rejected => "rejected" });
+
+/// A commune's consent that a client publishes its addresses (its `Debug` omits the PIN code).
+#[derive(Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Habilitation {
+    pub id: String,
+    pub client_id: String,
+    pub code_commune: String,
+    /// The address the PIN code was sent to.
+    pub email_commune: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: HabilitationStatus,
+    /// `email` once a code was sent, `internal` when an administrator accepted it.
+    pub strategy: Option<String>,
+    #[serde(skip)]
+    pub pin_code: Option<String>,
+    #[serde(skip)]
+    pub pin_code_expiration: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub pin_sent_at: Option<DateTime<Utc>>,
+    pub remaining_attempts: i32,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Habilitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Habilitation")
+            .field("id", &self.id)
+            .field("client_id", &self.client_id)
+            .field("code_commune", &self.code_commune)
+            .field("status", &self.status)
+            .field("strategy", &self.strategy)
+            .field("remaining_attempts", &self.remaining_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a publication needs beyond the revision id.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The habilitation the client relied on, as it was (stored with the revision).
+    pub habilitation: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+/// Clients, revisions and their files, habilitations.
+#[async_trait]
+pub trait DepotStore: Send + Sync {
+    async fn create_client(&self, client: NewClient) -> StoreResult<Client>;
+    async fn client(&self, id: &str) -> StoreResult<Option<Client>>;
+    async fn client_by_token(&self, token: &str) -> StoreResult<Option<Client>>;
+    async fn clients(&self) -> StoreResult<Vec<Client>>;
+
+    async fn create_revision(&self, revision: NewRevision, at: DateTime<Utc>) -> StoreResult<Revision>;
+    async fn revision(&self, id: &str) -> StoreResult<Option<Revision>>;
+    /// Attaches the one file of a pending revision. `Precondition` if the revision is not
+    /// pending or already has a file.
+    async fn attach_file(&self, revision_id: &str, file: StoredFile, bytes: &[u8])
+        -> StoreResult<StoredFile>;
+    async fn file(&self, revision_id: &str) -> StoreResult<Option<StoredFile>>;
+    async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores the validation of a pending revision. `Precondition` if it is not pending.
+    async fn save_validation(
+        &self,
+        revision_id: &str,
+        computed: ComputedValidation,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Revision>;
+    /// Publishes a pending, ready revision, in one transaction: it becomes the commune's
+    /// current revision, the previous one is no longer current, the commune's other pending
+    /// revisions are no longer ready (they must be computed again), and a consolidation job
+    /// is queued. `Precondition` if the revision is not pending or not ready (including when
+    /// a concurrent publication of the commune made it so).
+    async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision>;
+    async fn current_revision(&self, code_commune: &str) -> StoreResult<Option<Revision>>;
+    async fn commune_revisions(
+        &self,
+        code_commune: &str,
+        filter: RevisionFilter,
+    ) -> StoreResult<Vec<Revision>>;
+    /// Current revisions, optionally published since a date and for some communes only.
+    async fn current_revisions(
+        &self,
+        published_since: Option<DateTime<Utc>>,
+        communes: Option<&[String]>,
+    ) -> StoreResult<Vec<Revision>>;
+    async fn client_revisions(&self, client_id: &str) -> StoreResult<Vec<Revision>>;
+
+    async fn create_habilitation(&self, habilitation: Habilitation) -> StoreResult<Habilitation>;
+    async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>>;
+    /// Saves a changed habilitation, if it was not changed meanwhile (`updated_at` as read).
+    /// `Conflict` otherwise.
+    async fn update_habilitation(
+        &self,
+        habilitation: &Habilitation,
+        read_at: DateTime<Utc>,
+    ) -> StoreResult<Habilitation>;
+}

@@ -1,0 +1,88 @@
+//! The job queue: consolidations waiting for a worker, claimed under a lease so that a dead
+//! worker's job is taken over, and finished with an outcome.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Consolidate a published revision into the national base.
+    Consolidate,
+}
+
+ban_domain::text_enum!(JobKind { Consolidate => "consolidate" });
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    /// Waiting for a worker.
+    Pending,
+    /// Held by a worker until its lease runs out.
+    Running,
+    Done,
+    Failed,
+}
+
+ban_domain::text_enum!(JobStatus { Pending => "pending", Running => "running", Done => "done", Failed => "failed" });
+
+/// A unit of background work: for now, consolidating a commune after a publication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: JobKind,
+    pub code_commune: String,
+    pub revision_id: String,
+    #[sqlx(try_from = "String")]
+    pub status: JobStatus,
+    pub attempts: i32,
+    /// How a finished job ended (`applied`, `unchanged`, `superseded`, `skipped`).
+    pub outcome: Option<String>,
+    /// Why it failed, or what its last attempt said.
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The consolidation queue at a moment, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobQueue {
+    /// Jobs no worker holds: pending, or left by a worker whose lease ran out.
+    pub waiting: i64,
+    /// Jobs a worker holds.
+    pub running: i64,
+    /// When the oldest waiting job was queued.
+    pub oldest_waiting: Option<DateTime<Utc>>,
+}
+
+/// How a claimed job ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEnd {
+    /// Done; `outcome` says how (`unchanged`, `superseded`).
+    Done { outcome: &'static str, message: Option<String> },
+    /// Failed for good: the message says why.
+    Failed { message: String },
+    /// Failed this time: back in the queue.
+    Retry { message: String },
+}
+
+/// The consolidation queue. Jobs are queued by a publication (see
+/// [`DepotStore::publish`](crate::DepotStore::publish)) and completed by
+/// [`BaseStore::apply_changes`](crate::BaseStore::apply_changes) or [`JobStore::finish_job`].
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// A commune's jobs, oldest first.
+    async fn jobs(&self, code_commune: &str) -> StoreResult<Vec<Job>>;
+    /// Claims the oldest pending job of a commune that no other worker holds (or a job
+    /// whose worker let its lease run out), until `lease_until`. Concurrent workers never
+    /// claim the same job.
+    async fn claim_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<Job>>;
+    async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()>;
+    /// How many jobs wait and run at `now`.
+    async fn job_queue(&self, now: DateTime<Utc>) -> StoreResult<JobQueue>;
+}

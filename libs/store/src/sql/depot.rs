@@ -1,0 +1,390 @@
+//! The depot in SQL: clients, revisions, their files and habilitations. The guards of a
+//! change (a revision still pending, no file yet, ready to publish) are read inside the
+//! write transaction that makes it.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+use sqlx::types::Json;
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::{json, lock, map_error, SqlStore};
+use crate::{
+    Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Publication, Revision,
+    RevisionFilter, RevisionStatus, StoreError, StoreResult, StoredFile,
+};
+
+const CLIENT_COLUMNS: &str =
+    "id, nom, mandataire, email, authorization_strategy, perimeters, is_active, token, created_at";
+const REVISION_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
+     validation, rows_count, habilitation, published_at, created_at, updated_at";
+const FILE_COLUMNS: &str = "id, revision_id, size, hash, type, created_at";
+const HABILITATION_COLUMNS: &str = "id, client_id, code_commune, email_commune, status, strategy, \
+     pin_code, pin_code_expiration, pin_sent_at, remaining_attempts, accepted_at, rejected_at, \
+     created_at, updated_at";
+
+#[async_trait]
+impl<DB> DepotStore for SqlStore<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Option<Json<&'q RawValue>>: Encode<'q, DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    for<'q> Json<&'q RawValue>: Encode<'q, DB> + Type<DB>,
+    for<'r> Client: FromRow<'r, DB::Row>,
+    for<'r> Revision: FromRow<'r, DB::Row>,
+    for<'r> StoredFile: FromRow<'r, DB::Row>,
+    for<'r> Habilitation: FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (String, bool): FromRow<'r, DB::Row>,
+    for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
+{
+    async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
+        let perimeters = json(&client.perimeters)?;
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) \
+             RETURNING {CLIENT_COLUMNS}"
+        );
+        let created = sqlx::query_as(&sql)
+            .bind(client.id.as_str())
+            .bind(client.nom.as_str())
+            .bind(client.mandataire.as_str())
+            .bind(client.email.as_deref())
+            .bind(client.authorization_strategy.as_str())
+            .bind(Json(&*perimeters))
+            .bind(client.token.as_str())
+            .bind(Utc::now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(created)
+    }
+
+    async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
+        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1");
+        sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn client_by_token(&self, token: &str) -> StoreResult<Option<Client>> {
+        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE token = $1");
+        sqlx::query_as(&sql).bind(token).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn clients(&self) -> StoreResult<Vec<Client>> {
+        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY created_at, id");
+        sqlx::query_as(&sql).fetch_all(&self.read).await.map_err(map_error)
+    }
+
+    async fn create_revision(&self, revision: NewRevision, at: DateTime<Utc>) -> StoreResult<Revision> {
+        let context = json(&revision.context)?;
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO revisions (id, client_id, code_commune, status, is_ready, is_current, context, \
+             created_at, updated_at) VALUES ($1, $2, $3, 'pending', FALSE, FALSE, $4, $5, $5) \
+             RETURNING {REVISION_COLUMNS}"
+        );
+        let created = sqlx::query_as(&sql)
+            .bind(revision.id.as_str())
+            .bind(revision.client_id.as_str())
+            .bind(revision.code_commune.as_str())
+            .bind(Json(&*context))
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(created)
+    }
+
+    async fn revision(&self, id: &str) -> StoreResult<Option<Revision>> {
+        let sql = format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE id = $1");
+        sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn attach_file(
+        &self,
+        revision_id: &str,
+        file: StoredFile,
+        bytes: &[u8],
+    ) -> StoreResult<StoredFile> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!("SELECT status FROM revisions WHERE id = $1{}", self.dialect.for_update);
+        let status: Option<String> =
+            sqlx::query_scalar(&sql).bind(revision_id).fetch_optional(&mut *tx).await.map_err(map_error)?;
+        match status.as_deref().map(RevisionStatus::parse) {
+            None => return Err(StoreError::NotFound("revision")),
+            Some(Some(RevisionStatus::Pending)) => {}
+            Some(_) => {
+                return Err(StoreError::Precondition(
+                    "La révision n’est plus en attente : elle ne peut plus recevoir de fichier.".into(),
+                ))
+            }
+        }
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM files WHERE revision_id = $1")
+            .bind(revision_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        if existing.is_some() {
+            return Err(StoreError::Precondition("Un fichier est déjà attaché à la révision.".into()));
+        }
+        let sql = format!(
+            "INSERT INTO files (id, revision_id, size, hash, type, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {FILE_COLUMNS}"
+        );
+        let stored = sqlx::query_as(&sql)
+            .bind(file.id.as_str())
+            .bind(revision_id)
+            .bind(file.size)
+            .bind(file.hash.as_str())
+            .bind(file.kind.as_str())
+            .bind(bytes)
+            .bind(file.created_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        sqlx::query("UPDATE revisions SET updated_at = $2 WHERE id = $1")
+            .bind(revision_id)
+            .bind(file.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(stored)
+    }
+
+    async fn file(&self, revision_id: &str) -> StoreResult<Option<StoredFile>> {
+        let sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE revision_id = $1");
+        sqlx::query_as(&sql).bind(revision_id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT data FROM files WHERE revision_id = $1")
+            .bind(revision_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn save_validation(
+        &self,
+        revision_id: &str,
+        computed: ComputedValidation,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Revision> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "UPDATE revisions SET validation = $2, is_ready = $3, rows_count = $4, updated_at = $5 \
+             WHERE id = $1 AND status = 'pending' RETURNING {REVISION_COLUMNS}"
+        );
+        let saved = sqlx::query_as(&sql)
+            .bind(revision_id)
+            .bind(Json(&*computed.validation))
+            .bind(computed.is_ready)
+            .bind(computed.rows_count)
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        let Some(saved) = saved else {
+            return Err(match self.revision(revision_id).await? {
+                None => StoreError::NotFound("revision"),
+                Some(_) => StoreError::Precondition("La révision n’est pas en attente.".into()),
+            });
+        };
+        tx.commit().await.map_err(map_error)?;
+        Ok(saved)
+    }
+
+    async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision> {
+        let habilitation = publication.habilitation.as_ref().map(json).transpose()?;
+        let mut tx = self.begin_write().await?;
+        let code: Option<String> = sqlx::query_scalar("SELECT code_commune FROM revisions WHERE id = $1")
+            .bind(revision_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        let Some(code) = code else {
+            return Err(StoreError::NotFound("revision"));
+        };
+        // Publications of one commune are serialised; the checks below see the outcome of
+        // any publication that went first.
+        lock(&mut tx, self.dialect.lock_commune, Some(&format!("commune:{code}"))).await?;
+        let ready: Option<(String, bool)> =
+            sqlx::query_as("SELECT status, is_ready FROM revisions WHERE id = $1")
+                .bind(revision_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        if !matches!(&ready, Some((status, true)) if status == RevisionStatus::Pending.as_str()) {
+            return Err(StoreError::Precondition(
+                "La publication n’est pas possible : la révision n’est pas en attente ou pas prête.".into(),
+            ));
+        }
+        let at = publication.at;
+        sqlx::query(
+            "UPDATE revisions SET is_current = FALSE, updated_at = $2 WHERE code_commune = $1 AND is_current",
+        )
+        .bind(code.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        sqlx::query(
+            "UPDATE revisions SET is_ready = FALSE, updated_at = $3 \
+             WHERE code_commune = $1 AND status = 'pending' AND id <> $2",
+        )
+        .bind(code.as_str())
+        .bind(revision_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let sql = format!(
+            "UPDATE revisions SET status = 'published', is_current = TRUE, published_at = $2, \
+             habilitation = $3, updated_at = $2 WHERE id = $1 RETURNING {REVISION_COLUMNS}"
+        );
+        let published = sqlx::query_as(&sql)
+            .bind(revision_id)
+            .bind(at)
+            .bind(habilitation.as_deref().map(Json))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        sqlx::query(
+            "INSERT INTO jobs (kind, code_commune, revision_id, status, attempts, created_at, updated_at) \
+             VALUES ('consolidate', $1, $2, 'pending', 0, $3, $3)",
+        )
+        .bind(code.as_str())
+        .bind(revision_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(published)
+    }
+
+    async fn current_revision(&self, code_commune: &str) -> StoreResult<Option<Revision>> {
+        let sql = format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE code_commune = $1 AND is_current");
+        sqlx::query_as(&sql).bind(code_commune).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn commune_revisions(
+        &self,
+        code_commune: &str,
+        filter: RevisionFilter,
+    ) -> StoreResult<Vec<Revision>> {
+        let status = match filter {
+            RevisionFilter::Published => " AND status = 'published'",
+            RevisionFilter::Pending => " AND status = 'pending'",
+            RevisionFilter::All => "",
+        };
+        let sql =
+            format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE code_commune = $1{status} ORDER BY created_at, id");
+        sqlx::query_as(&sql).bind(code_commune).fetch_all(&self.read).await.map_err(map_error)
+    }
+
+    async fn current_revisions(
+        &self,
+        published_since: Option<DateTime<Utc>>,
+        communes: Option<&[String]>,
+    ) -> StoreResult<Vec<Revision>> {
+        let sql = format!(
+            "SELECT {REVISION_COLUMNS} FROM revisions WHERE is_current \
+             AND ($1 IS NULL OR published_at >= $1) ORDER BY code_commune"
+        );
+        let mut revisions: Vec<Revision> =
+            sqlx::query_as(&sql).bind(published_since).fetch_all(&self.read).await.map_err(map_error)?;
+        if let Some(communes) = communes {
+            revisions.retain(|r| communes.contains(&r.code_commune));
+        }
+        Ok(revisions)
+    }
+
+    async fn client_revisions(&self, client_id: &str) -> StoreResult<Vec<Revision>> {
+        let sql =
+            format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE client_id = $1 ORDER BY created_at, id");
+        sqlx::query_as(&sql).bind(client_id).fetch_all(&self.read).await.map_err(map_error)
+    }
+
+    async fn create_habilitation(&self, h: Habilitation) -> StoreResult<Habilitation> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO habilitations ({HABILITATION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             RETURNING {HABILITATION_COLUMNS}"
+        );
+        let created = sqlx::query_as(&sql)
+            .bind(h.id.as_str())
+            .bind(h.client_id.as_str())
+            .bind(h.code_commune.as_str())
+            .bind(h.email_commune.as_deref())
+            .bind(h.status.as_str())
+            .bind(h.strategy.as_deref())
+            .bind(h.pin_code.as_deref())
+            .bind(h.pin_code_expiration)
+            .bind(h.pin_sent_at)
+            .bind(h.remaining_attempts)
+            .bind(h.accepted_at)
+            .bind(h.rejected_at)
+            .bind(h.created_at)
+            .bind(h.updated_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(created)
+    }
+
+    async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>> {
+        let sql = format!("SELECT {HABILITATION_COLUMNS} FROM habilitations WHERE id = $1");
+        sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn update_habilitation(
+        &self,
+        h: &Habilitation,
+        read_at: DateTime<Utc>,
+    ) -> StoreResult<Habilitation> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "UPDATE habilitations SET email_commune = $2, status = $3, strategy = $4, pin_code = $5, \
+             pin_code_expiration = $6, pin_sent_at = $7, remaining_attempts = $8, accepted_at = $9, \
+             rejected_at = $10, updated_at = $11 WHERE id = $1 AND updated_at = $12 \
+             RETURNING {HABILITATION_COLUMNS}"
+        );
+        let updated = sqlx::query_as(&sql)
+            .bind(h.id.as_str())
+            .bind(h.email_commune.as_deref())
+            .bind(h.status.as_str())
+            .bind(h.strategy.as_deref())
+            .bind(h.pin_code.as_deref())
+            .bind(h.pin_code_expiration)
+            .bind(h.pin_sent_at)
+            .bind(h.remaining_attempts)
+            .bind(h.accepted_at)
+            .bind(h.rejected_at)
+            .bind(h.updated_at)
+            .bind(read_at)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        let Some(updated) = updated else {
+            return Err(StoreError::Conflict(
+                "L’habilitation a été modifiée entre-temps : réessayez.".into(),
+            ));
+        };
+        tx.commit().await.map_err(map_error)?;
+        Ok(updated)
+    }
+}

@@ -1,0 +1,139 @@
+//! The store's SQL, written once for SQLite and PostgreSQL. Both accept the same statements
+//! (`$N` parameters, `RETURNING`, `ON CONFLICT`, `TRUE`/`FALSE`); what differs is said by a
+//! [`Dialect`]: how rows read for an update are locked, and how the writers of a commune and
+//! of the feed are serialised. Rows are decoded by `FromRow` into the models.
+//!
+//! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
+//! bind and decode) are listed on each implementation, as sqlx requires for generic code.
+//! One module per aggregate: [`depot`], [`jobs`], [`base`], [`feed`].
+use async_trait::async_trait;
+use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
+
+use crate::{Store, StoreError, StoreResult};
+
+mod base;
+mod depot;
+mod feed;
+mod jobs;
+
+/// Rows per multi-row statement (well under both backends' parameter limits).
+const CHUNK: usize = 500;
+
+/// What a backend's SQL needs said differently.
+#[derive(Debug)]
+pub struct Dialect {
+    /// The backend's name, for logs and health.
+    pub name: &'static str,
+    /// What follows a `SELECT` that must lock the rows it reads (PostgreSQL: ` FOR UPDATE`;
+    /// SQLite: nothing, its single writer already serialises write transactions).
+    pub for_update: &'static str,
+    /// The same for a queue, skipping rows another worker holds.
+    pub skip_locked: &'static str,
+    /// A statement that serialises the write transactions of one commune (`$1`: its code),
+    /// held until commit; none when write transactions are serialised anyway.
+    pub lock_commune: Option<&'static str>,
+    /// A statement that serialises the writers of the feed, held until commit: seqs are
+    /// taken under it, so they are committed in order and a reader never sees seq n + 1
+    /// before seq n.
+    pub lock_feed: Option<&'static str>,
+}
+
+/// The store on a SQL database: a pool for reads, one for write transactions (the same
+/// pool on PostgreSQL; SQLite's single writer connection).
+#[derive(Debug)]
+pub struct SqlStore<DB: Database> {
+    read: Pool<DB>,
+    write: Pool<DB>,
+    dialect: &'static Dialect,
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub fn new(read: Pool<DB>, write: Pool<DB>, dialect: &'static Dialect) -> Self {
+        SqlStore { read, write, dialect }
+    }
+
+    /// The pool write transactions use.
+    pub fn write_pool(&self) -> &Pool<DB> {
+        &self.write
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, DB>> {
+        self.write.begin().await.map_err(map_error)
+    }
+}
+
+/// Runs a dialect's lock statement, if it has one, in `tx`.
+async fn lock<DB>(
+    tx: &mut Transaction<'static, DB>,
+    statement: Option<&'static str>,
+    key: Option<&str>,
+) -> StoreResult<()>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let Some(statement) = statement else { return Ok(()) };
+    let mut query = sqlx::query::<DB>(statement);
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    query.execute(&mut **tx).await.map_err(map_error)?;
+    Ok(())
+}
+
+/// `count` numbered placeholders from `$first`, comma-separated (`$3, $4, $5`). Statements
+/// are written with their placeholders and bound in order: sqlx's `QueryBuilder` cannot be
+/// used in code generic over the database (its arguments' lifetime is invariant there).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The `VALUES` of a multi-row insert: `rows` tuples of `columns` placeholders.
+fn values(rows: usize, columns: usize) -> String {
+    let tuples: Vec<String> =
+        (0..rows).map(|row| format!("({})", placeholders(row * columns + 1, columns))).collect();
+    format!("VALUES {}", tuples.join(", "))
+}
+
+/// Unique violations become conflicts; anything else is a database failure.
+fn map_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict(e.message().to_owned()),
+        _ => StoreError::database(error),
+    }
+}
+
+/// A value as JSON text, to bind as a JSON column.
+fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::RawValue>> {
+    serde_json::value::to_raw_value(value).map_err(StoreError::database)
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    Self: crate::DepotStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
+{
+    fn backend(&self) -> &'static str {
+        self.dialect.name
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query::<DB>("SELECT 1").execute(&self.read).await.map_err(map_error)?;
+        Ok(())
+    }
+}
+
+/// The range of commune codes of a département: `[dep, next)` (`54` → `54`..`55`, `2A` →
+/// `2A`..`2B`, `971` → `971`..`972`). Codes compare as text, so one index range serves it.
+pub fn departement_bounds(departement: &str) -> (String, String) {
+    let mut high: Vec<char> = departement.chars().collect();
+    if let Some(last) = high.last_mut() {
+        *last = char::from_u32(*last as u32 + 1).unwrap_or(char::MAX);
+    }
+    (departement.to_owned(), high.into_iter().collect())
+}
