@@ -101,7 +101,7 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
     let depot = Depot {
         http: reqwest::Client::new(),
         base: format!("http://{}", listener.local_addr().unwrap()),
-        auth: format!("Token {}", client.token),
+        auth: format!("Token {}", client.token.expose()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server =

@@ -38,8 +38,11 @@ async fn a_publication_becomes_searchable_live() {
     let client = support::internal_client(&*store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let depot =
-        Depot { http: reqwest::Client::new(), base: base.clone(), auth: format!("Token {}", client.token) };
+    let depot = Depot {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+        auth: format!("Token {}", client.token.expose()),
+    };
     let http = depot.http.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server =

@@ -194,7 +194,7 @@ async fn separate_services_on_postgres() {
     let depot = Depot {
         http: http.clone(),
         base: depot_service.url.clone(),
-        auth: format!("Token {}", client.token),
+        auth: format!("Token {}", client.token.expose()),
     };
 
     // 1. A publication reaches both geocoders, the feed and the exports.

@@ -22,7 +22,7 @@ async fn publish_a_commune_over_http() {
         }));
 
     let http = reqwest::Client::new();
-    let auth = format!("Token {}", client.token);
+    let auth = format!("Token {}", client.token.expose());
     assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
     // Ready once the geocoder has built its index (at once here: the base is empty).
     let started = std::time::Instant::now();

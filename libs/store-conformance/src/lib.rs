@@ -15,7 +15,7 @@ use ban_store::{
     Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeOp, Commune,
     CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation, HabilitationStatus,
     JobEnd, JobStatus, NewClient, NewRevision, ObjectKind, Perimeter, Publication, RevisionFilter,
-    RevisionStatus, Store, StoreError, StoredFile, Toponym,
+    RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym,
 };
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
@@ -78,7 +78,7 @@ pub async fn clients(store: Arc<dyn Store>) {
     let client = new_client(store, AuthorizationStrategy::ChefDeFile).await;
     assert!(client.is_active);
     assert_eq!(client.perimeters, vec![Perimeter::parse("departement:54").unwrap()]);
-    let by_token = store.client_by_token(&client.token).await.unwrap().unwrap();
+    let by_token = store.client_by_token(client.token.expose()).await.unwrap().unwrap();
     assert_eq!(by_token.id, client.id);
     assert_eq!(store.client(&client.id).await.unwrap().unwrap().nom, "Éditeur de test");
     assert!(store.client_by_token("unknown").await.unwrap().is_none());
@@ -224,10 +224,10 @@ pub async fn habilitations(store: Arc<dyn Store>) {
     let read = store.habilitation(&created.id).await.unwrap().unwrap();
     assert_eq!(read.status, HabilitationStatus::Pending);
     let mut changed = read.clone();
-    changed.pin_code = Some("123456".into());
+    changed.pin_code = Some(Secret::new("123456"));
     changed.updated_at = Utc::now() + Duration::milliseconds(1);
     let saved = store.update_habilitation(&changed, read.updated_at).await.unwrap();
-    assert_eq!(saved.pin_code.as_deref(), Some("123456"));
+    assert_eq!(saved.pin_code.as_ref().map(Secret::expose), Some("123456"));
     // A second writer that read the old version loses.
     let mut stale = read.clone();
     stale.status = HabilitationStatus::Accepted;

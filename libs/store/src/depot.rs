@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
-use crate::StoreResult;
+use crate::{Secret, StoreResult};
 
 /// How a client is allowed to publish for a commune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ impl Perimeter {
 }
 
 /// A publishing client (a software vendor, a partner, a platform tool).
-#[derive(Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Client {
     pub id: String,
@@ -72,30 +72,14 @@ pub struct Client {
     #[sqlx(json)]
     pub perimeters: Vec<Perimeter>,
     pub is_active: bool,
-    /// The secret the client authenticates with: never serialised, never in `Debug`.
+    /// The secret the client authenticates with: never serialised.
     #[serde(skip)]
-    pub token: String,
+    pub token: Secret,
     pub created_at: DateTime<Utc>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("id", &self.id)
-            .field("nom", &self.nom)
-            .field("mandataire", &self.mandataire)
-            .field("email", &self.email)
-            .field("authorization_strategy", &self.authorization_strategy)
-            .field("perimeters", &self.perimeters)
-            .field("is_active", &self.is_active)
-            .field("token", &"[redacted]")
-            .field("created_at", &self.created_at)
-            .finish()
-    }
-}
-
-/// A client to create (its `Debug` omits the token).
-#[derive(Clone)]
+/// A client to create.
+#[derive(Debug, Clone)]
 pub struct NewClient {
     pub id: String,
     pub nom: String,
@@ -103,13 +87,7 @@ pub struct NewClient {
     pub email: Option<String>,
     pub authorization_strategy: AuthorizationStrategy,
     pub perimeters: Vec<Perimeter>,
-    pub token: String,
-}
-
-impl std::fmt::Debug for NewClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewClient").field("id", &self.id).field("nom", &self.nom).finish_non_exhaustive()
-    }
+    pub token: Secret,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,8 +179,8 @@ pub enum HabilitationStatus {
 
 ban_domain::text_enum!(HabilitationStatus { Pending => "pending", Accepted => "accepted", Rejected => "rejected" });
 
-/// A commune's consent that a client publishes its addresses (its `Debug` omits the PIN code).
-#[derive(Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+/// A commune's consent that a client publishes its addresses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Habilitation {
     pub id: String,
@@ -215,7 +193,7 @@ pub struct Habilitation {
     /// `email` once a code was sent, `internal` when an administrator accepted it.
     pub strategy: Option<String>,
     #[serde(skip)]
-    pub pin_code: Option<String>,
+    pub pin_code: Option<Secret>,
     #[serde(skip)]
     pub pin_code_expiration: Option<DateTime<Utc>>,
     #[serde(skip)]
@@ -225,19 +203,6 @@ pub struct Habilitation {
     pub rejected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for Habilitation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Habilitation")
-            .field("id", &self.id)
-            .field("client_id", &self.client_id)
-            .field("code_commune", &self.code_commune)
-            .field("status", &self.status)
-            .field("strategy", &self.strategy)
-            .field("remaining_attempts", &self.remaining_attempts)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What a publication needs beyond the revision id.

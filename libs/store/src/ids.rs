@@ -3,6 +3,8 @@ use chrono::{DateTime, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 
+use crate::Secret;
+
 /// A 24-hexadecimal-digit id (a MongoDB ObjectId's shape): 4 bytes of seconds, then 8
 /// random bytes, so ids sort roughly by creation time.
 pub fn object_id(at: DateTime<Utc>) -> String {
@@ -17,8 +19,8 @@ pub fn is_object_id(text: &str) -> bool {
 }
 
 /// A client token: 32 characters from `[a-zA-Z0-9]`.
-pub fn token() -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), 32)
+pub fn token() -> Secret {
+    Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 32))
 }
 
 /// A 6-digit PIN code.
@@ -36,8 +38,9 @@ mod tests {
         assert!(is_object_id(&id), "{id}");
         assert!(!is_object_id("not-an-id"));
         let token = token();
-        assert_eq!(token.len(), 32);
-        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(token.expose().len(), 32);
+        assert!(token.expose().bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(!format!("{token:?}").contains(token.expose()), "a token is never in Debug");
         let pin = pin_code();
         assert_eq!(pin.len(), 6);
         assert!(pin.bytes().all(|b| b.is_ascii_digit()));

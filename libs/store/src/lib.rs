@@ -37,6 +37,35 @@ pub mod prelude {
     pub use crate::{BaseStore, DepotStore, FeedStore, JobStore, Store};
 }
 
+/// A secret (a client's token, a PIN code): compared and stored like a text, but never
+/// shown by `Debug`, so that it cannot reach a log by accident.
+#[derive(Clone, PartialEq, Eq, Default, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Self {
+        Secret(text.into())
+    }
+
+    /// The secret itself, to check it, store it or send it to its owner.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(text: String) -> Self {
+        Secret(text)
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -73,7 +73,7 @@ pub async fn client(command: &ClientCommand, store: &StoreArgs) -> anyhow::Resul
                 })
                 .await?;
             eprintln!("client {} ({}) created, strategy {}", client.id, client.nom, strategy.as_str());
-            println!("{}", client.token);
+            println!("{}", client.token.expose());
         }
         ClientCommand::List => {
             for c in store.clients().await? {
@@ -109,7 +109,11 @@ pub async fn habilitation(command: &HabilitationCommand, store: &StoreArgs) -> a
             let Some(h) = store.habilitation(id).await? else { bail!("habilitation {id} not found") };
             match (h.pin_code, h.pin_code_expiration) {
                 (Some(pin), Some(until)) => {
-                    println!("{pin}\t(valid until {until}, {} attempts left)", h.remaining_attempts)
+                    println!(
+                        "{}\t(valid until {until}, {} attempts left)",
+                        pin.expose(),
+                        h.remaining_attempts
+                    )
                 }
                 _ => bail!("no PIN code pending for habilitation {id} (status {})", h.status.as_str()),
             }

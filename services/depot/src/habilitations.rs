@@ -10,7 +10,7 @@ use axum::Json;
 use ban_bal::Cog;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id, pin_code};
-use ban_store::{Habilitation, HabilitationStatus};
+use ban_store::{Habilitation, HabilitationStatus, Secret};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -177,7 +177,7 @@ pub async fn send_pin_code(
     let changed = Habilitation {
         email_commune: Some(email.clone()),
         strategy: Some("email".into()),
-        pin_code: Some(pin.clone()),
+        pin_code: Some(Secret::new(pin.clone())),
         pin_code_expiration: Some(now + PIN_VALIDITY),
         pin_sent_at: Some(now),
         remaining_attempts: PIN_ATTEMPTS,
@@ -222,7 +222,7 @@ pub async fn validate_pin_code(
         return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
     }
     let read_at = h.updated_at;
-    if body.code.trim() == expected {
+    if body.code.trim() == expected.expose() {
         let accepted = Habilitation {
             status: HabilitationStatus::Accepted,
             accepted_at: Some(now),

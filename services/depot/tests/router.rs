@@ -77,7 +77,7 @@ impl Harness {
             })
             .await
             .unwrap();
-        client.token
+        client.token.expose().to_owned()
     }
 
     async fn call(
@@ -376,7 +376,7 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
     let (status, _) =
         h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a new code only after 5 minutes");
-    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap();
+    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
     let wrong = if pin == "000000" { "111111" } else { "000000" };
     let (status, problem) = h.json(Method::POST, &validate, Some(&token), json!({"code": wrong})).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
@@ -421,7 +421,7 @@ on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
         json!({"email": "mairie@example.fr"}),
     )
     .await;
-    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap();
+    let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
     let wrong = if pin == "000000" { "111111" } else { "000000" };
     let validate = format!("/habilitations/{hid}/authentication/email/validate-pin-code");
     for _ in 0..10 {

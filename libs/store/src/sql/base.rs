@@ -173,7 +173,16 @@ where
                 query.execute(&mut *tx).await.map_err(map_error)?;
             }
         }
-        upsert_commune(&mut tx, &changes.commune, commune_seq, false).await?;
+        let commune = &changes.commune;
+        sqlx::query(&upsert_commune_sql(false))
+            .bind(code)
+            .bind(commune.id.to_string())
+            .bind(commune.source.as_str())
+            .bind(revision)
+            .bind(commune_seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
         if let Some(job) = changes.job {
             sqlx::query(
                 "UPDATE jobs SET status = 'done', outcome = 'applied', message = NULL, lease_until = NULL, \
@@ -250,39 +259,15 @@ where
     }
 }
 
-/// Points the commune's row of the base at its change `seq`. A mirror (`only_forward`)
-/// never moves it back to an older change.
-pub(super) async fn upsert_commune<DB>(
-    tx: &mut sqlx::Transaction<'static, DB>,
-    commune: &Commune,
-    seq: i64,
-    only_forward: bool,
-) -> StoreResult<()>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-{
+/// The statement that points a commune's row of the base at its change `$5` (`$1`..`$4`:
+/// code, id, source, revision). A mirror (`only_forward`) never moves it back to an older change.
+pub(super) fn upsert_commune_sql(only_forward: bool) -> String {
     let guard = if only_forward { " WHERE excluded.seq > base_communes.seq" } else { "" };
-    let sql = format!(
+    format!(
         "INSERT INTO base_communes (code, id, source, revision_id, seq) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (code) DO UPDATE SET id = excluded.id, source = excluded.source, \
          revision_id = excluded.revision_id, seq = excluded.seq{guard}"
-    );
-    sqlx::query(&sql)
-        .bind(commune.code.as_str())
-        .bind(commune.id.to_string())
-        .bind(commune.source.as_str())
-        .bind(commune.revision.as_deref())
-        .bind(seq)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_error)?;
-    Ok(())
+    )
 }
 
 /// Feed rows being prepared for one commune: numbered from the next free seq, each with its

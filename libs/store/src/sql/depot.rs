@@ -10,7 +10,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use super::{json, lock, map_error, SqlStore};
 use crate::{
     Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Publication, Revision,
-    RevisionFilter, RevisionStatus, StoreError, StoreResult, StoredFile,
+    RevisionFilter, RevisionStatus, Secret, StoreError, StoreResult, StoredFile,
 };
 
 const CLIENT_COLUMNS: &str =
@@ -48,25 +48,22 @@ where
 {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
         let perimeters = json(&client.perimeters)?;
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) \
              RETURNING {CLIENT_COLUMNS}"
         );
-        let created = sqlx::query_as(&sql)
+        sqlx::query_as(&sql)
             .bind(client.id.as_str())
             .bind(client.nom.as_str())
             .bind(client.mandataire.as_str())
             .bind(client.email.as_deref())
             .bind(client.authorization_strategy.as_str())
             .bind(Json(&*perimeters))
-            .bind(client.token.as_str())
+            .bind(client.token.expose())
             .bind(Utc::now())
-            .fetch_one(&mut *tx)
+            .fetch_one(&self.write)
             .await
-            .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(created)
+            .map_err(map_error)
     }
 
     async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
@@ -86,23 +83,20 @@ where
 
     async fn create_revision(&self, revision: NewRevision, at: DateTime<Utc>) -> StoreResult<Revision> {
         let context = json(&revision.context)?;
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO revisions (id, client_id, code_commune, status, is_ready, is_current, context, \
              created_at, updated_at) VALUES ($1, $2, $3, 'pending', FALSE, FALSE, $4, $5, $5) \
              RETURNING {REVISION_COLUMNS}"
         );
-        let created = sqlx::query_as(&sql)
+        sqlx::query_as(&sql)
             .bind(revision.id.as_str())
             .bind(revision.client_id.as_str())
             .bind(revision.code_commune.as_str())
             .bind(Json(&*context))
             .bind(at)
-            .fetch_one(&mut *tx)
+            .fetch_one(&self.write)
             .await
-            .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(created)
+            .map_err(map_error)
     }
 
     async fn revision(&self, id: &str) -> StoreResult<Option<Revision>> {
@@ -181,7 +175,6 @@ where
         computed: ComputedValidation,
         at: DateTime<Utc>,
     ) -> StoreResult<Revision> {
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE revisions SET validation = $2, is_ready = $3, rows_count = $4, updated_at = $5 \
              WHERE id = $1 AND status = 'pending' RETURNING {REVISION_COLUMNS}"
@@ -192,17 +185,16 @@ where
             .bind(computed.is_ready)
             .bind(computed.rows_count)
             .bind(at)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&self.write)
             .await
             .map_err(map_error)?;
-        let Some(saved) = saved else {
-            return Err(match self.revision(revision_id).await? {
-                None => StoreError::NotFound("revision"),
-                Some(_) => StoreError::Precondition("La révision n’est pas en attente.".into()),
-            });
-        };
-        tx.commit().await.map_err(map_error)?;
-        Ok(saved)
+        if let Some(saved) = saved {
+            return Ok(saved);
+        }
+        Err(match self.revision(revision_id).await? {
+            None => StoreError::NotFound("revision"),
+            Some(_) => StoreError::Precondition("La révision n’est pas en attente.".into()),
+        })
     }
 
     async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision> {
@@ -318,20 +310,19 @@ where
     }
 
     async fn create_habilitation(&self, h: Habilitation) -> StoreResult<Habilitation> {
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO habilitations ({HABILITATION_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              RETURNING {HABILITATION_COLUMNS}"
         );
-        let created = sqlx::query_as(&sql)
+        sqlx::query_as(&sql)
             .bind(h.id.as_str())
             .bind(h.client_id.as_str())
             .bind(h.code_commune.as_str())
             .bind(h.email_commune.as_deref())
             .bind(h.status.as_str())
             .bind(h.strategy.as_deref())
-            .bind(h.pin_code.as_deref())
+            .bind(h.pin_code.as_ref().map(Secret::expose))
             .bind(h.pin_code_expiration)
             .bind(h.pin_sent_at)
             .bind(h.remaining_attempts)
@@ -339,11 +330,9 @@ where
             .bind(h.rejected_at)
             .bind(h.created_at)
             .bind(h.updated_at)
-            .fetch_one(&mut *tx)
+            .fetch_one(&self.write)
             .await
-            .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(created)
+            .map_err(map_error)
     }
 
     async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>> {
@@ -356,7 +345,6 @@ where
         h: &Habilitation,
         read_at: DateTime<Utc>,
     ) -> StoreResult<Habilitation> {
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE habilitations SET email_commune = $2, status = $3, strategy = $4, pin_code = $5, \
              pin_code_expiration = $6, pin_sent_at = $7, remaining_attempts = $8, accepted_at = $9, \
@@ -368,7 +356,7 @@ where
             .bind(h.email_commune.as_deref())
             .bind(h.status.as_str())
             .bind(h.strategy.as_deref())
-            .bind(h.pin_code.as_deref())
+            .bind(h.pin_code.as_ref().map(Secret::expose))
             .bind(h.pin_code_expiration)
             .bind(h.pin_sent_at)
             .bind(h.remaining_attempts)
@@ -376,15 +364,11 @@ where
             .bind(h.rejected_at)
             .bind(h.updated_at)
             .bind(read_at)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&self.write)
             .await
             .map_err(map_error)?;
-        let Some(updated) = updated else {
-            return Err(StoreError::Conflict(
-                "L’habilitation a été modifiée entre-temps : réessayez.".into(),
-            ));
-        };
-        tx.commit().await.map_err(map_error)?;
-        Ok(updated)
+        updated.ok_or_else(|| {
+            StoreError::Conflict("L’habilitation a été modifiée entre-temps : réessayez.".into())
+        })
     }
 }

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::base::upsert_commune;
+use super::base::upsert_commune_sql;
 use super::{departement_bounds, lock, map_error, values, SqlStore, CHUNK};
 use crate::{ChangeOp, Commune, FeedChange, FeedQuery, FeedStore, ObjectKind, StoreError, StoreResult};
 
@@ -123,7 +123,15 @@ where
         }
         for change in latest.values().filter(|c| c.kind == ObjectKind::Commune) {
             let commune: Commune = serde_json::from_str(change.state.get()).map_err(StoreError::database)?;
-            upsert_commune(&mut tx, &commune, change.seq, true).await?;
+            sqlx::query(&upsert_commune_sql(true))
+                .bind(commune.code.as_str())
+                .bind(commune.id.to_string())
+                .bind(commune.source.as_str())
+                .bind(commune.revision.as_deref())
+                .bind(change.seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
         Ok(())

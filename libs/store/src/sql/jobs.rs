@@ -53,7 +53,6 @@ where
     }
 
     async fn claim_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<Job>> {
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1 \
              WHERE id = (SELECT id FROM jobs WHERE \
@@ -64,14 +63,7 @@ where
              RETURNING {JOB_COLUMNS}",
             self.dialect.skip_locked
         );
-        let job = sqlx::query_as(&sql)
-            .bind(now)
-            .bind(lease_until)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(job)
+        sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_optional(&self.write).await.map_err(map_error)
     }
 
     async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()> {
@@ -80,7 +72,6 @@ where
             JobEnd::Failed { message } => (JobStatus::Failed, None, Some(message)),
             JobEnd::Retry { message } => (JobStatus::Pending, None, Some(message)),
         };
-        let mut tx = self.begin_write().await?;
         let done: Option<i64> = sqlx::query_scalar(
             "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5 \
              WHERE id = $1 RETURNING id",
@@ -90,12 +81,9 @@ where
         .bind(outcome)
         .bind(message.as_deref())
         .bind(at)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.write)
         .await
         .map_err(map_error)?;
-        if done.is_none() {
-            return Err(StoreError::NotFound("job"));
-        }
-        tx.commit().await.map_err(map_error)
+        done.map(drop).ok_or(StoreError::NotFound("job"))
     }
 }

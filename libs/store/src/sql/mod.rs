@@ -3,11 +3,15 @@
 //! [`Dialect`]: how rows read for an update are locked, and how the writers of a commune and
 //! of the feed are serialised. Rows are decoded by `FromRow` into the models.
 //!
+//! A change made by one statement runs on the write pool without a transaction (a single
+//! statement is atomic); a change of several statements runs in one write transaction,
+//! which reads the guards it depends on.
+//!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
 //! One module per aggregate: [`depot`], [`jobs`], [`base`], [`feed`].
 use async_trait::async_trait;
-use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
+use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
 use crate::{Store, StoreError, StoreResult};
 
@@ -114,8 +118,6 @@ fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::Raw
 impl<DB> Store for SqlStore<DB>
 where
     DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     Self: crate::DepotStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
 {
     fn backend(&self) -> &'static str {
@@ -123,8 +125,7 @@ where
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query::<DB>("SELECT 1").execute(&self.read).await.map_err(map_error)?;
-        Ok(())
+        self.read.acquire().await.map_err(map_error)?.ping().await.map_err(map_error)
     }
 }
 
