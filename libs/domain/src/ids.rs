@@ -2,81 +2,48 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use uuid::{Uuid, Variant};
 
 /// A BAN identifier (commune, toponym or address): a UUID of version 4, kept in its
 /// canonical lower-case hyphenated form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct BanId(u128);
+pub struct BanId(Uuid);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a version-4 UUID")]
 pub struct InvalidBanId(pub String);
 
 impl BanId {
-    /// Parses a UUID of version 4 (case-insensitive), as the BAL standard requires.
+    /// Parses a UUID of version 4 (case-insensitive) in its hyphenated form only, as the BAL
+    /// standard and the reference validator (the `uuid` npm package) require.
     pub fn parse(text: &str) -> Result<Self, InvalidBanId> {
-        match parse_uuid(text) {
-            Some((value, 4)) => Ok(BanId(value)),
+        // 36 characters: the hyphenated form (the crate also reads the simple, braced and URN ones).
+        match Uuid::try_parse(text) {
+            Ok(uuid)
+                if text.len() == 36
+                    && uuid.get_version_num() == 4
+                    && uuid.get_variant() == Variant::RFC4122 =>
+            {
+                Ok(BanId(uuid))
+            }
             _ => Err(InvalidBanId(text.to_owned())),
         }
     }
 
     /// A version-4 UUID from 128 random bits (the version and variant bits are set).
     pub fn from_random(random: u128) -> Self {
-        let version = (random & !(0xf << 76)) | (0x4 << 76);
-        BanId((version & !(0x3 << 62)) | (0x2 << 62))
+        BanId(uuid::Builder::from_random_bytes(random.to_be_bytes()).into_uuid())
     }
 
     pub fn as_u128(self) -> u128 {
-        self.0
-    }
-}
-
-/// Parses a hyphenated UUID as the `uuid` npm package validates it (version digit 1–8,
-/// RFC variant, or the nil and max UUIDs) and returns its value and version digit.
-fn parse_uuid(text: &str) -> Option<(u128, u32)> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 36 {
-        return None;
-    }
-    if bytes[8] != b'-' || bytes[13] != b'-' || bytes[18] != b'-' || bytes[23] != b'-' {
-        return None;
-    }
-    let mut value: u128 = 0;
-    for group in [&bytes[..8], &bytes[9..13], &bytes[14..18], &bytes[19..23], &bytes[24..]] {
-        for &b in group {
-            let digit = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return None,
-            };
-            value = (value << 4) | u128::from(digit);
-        }
-    }
-    let version = ((value >> 76) & 0xf) as u32;
-    let variant = ((value >> 62) & 0x3) as u32;
-    let nil_or_max = value == 0 || value == u128::MAX;
-    if nil_or_max || ((1..=8).contains(&version) && variant == 0b10) {
-        Some((value, version))
-    } else {
-        None
+        self.0.as_u128()
     }
 }
 
 impl fmt::Display for BanId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            v & 0xffff_ffff_ffff
-        )
+        fmt::Display::fmt(&self.0.hyphenated(), f)
     }
 }
 

@@ -14,6 +14,8 @@ use ban_store::{
     AuthorizationStrategy, HabilitationStatus, NewRevision, Publication, Revision, RevisionFilter,
     StoreError, StoredFile,
 };
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use md5::Md5;
 use serde::Deserialize;
@@ -126,7 +128,7 @@ pub async fn upload(
         return Err(ApiError::not_found("file_missing", "Fichier non fourni."));
     }
     if let Some(expected) = headers.get("content-md5").and_then(|v| v.to_str().ok()) {
-        if base64(&Md5::digest(&bytes)) != expected.trim() {
+        if BASE64.encode(Md5::digest(&bytes)) != expected.trim() {
             return Err(ApiError::bad_request(
                 "content_md5_mismatch",
                 "Le Content-MD5 ne correspond pas au fichier reçu.",
@@ -142,23 +144,6 @@ pub async fn upload(
     })?;
     tracing::info!(revision = %revision.id, size = file.size, hash = %file.hash, "file attached");
     Ok(Json(file))
-}
-
-/// Standard base64 (for `Content-MD5`).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// `POST /revisions/{id}/compute`: validates the file (off the async runtime).
@@ -374,18 +359,4 @@ pub async fn client_revisions(
     Path(client_id): Path<String>,
 ) -> Result<Json<Vec<Revision>>, ApiError> {
     Ok(Json(state.store.client_revisions(&client_id).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_as_rfc_4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(&Md5::digest(b"hello")), "XUFAKrxLKna5cZ2REBfFkg==");
-    }
 }

@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const ADMIN: &str = "admin-secret";
+/// `openssl md5 -binary data/samples/54084_mont-bonvillers.csv | base64`
+const SAMPLE_MD5: &str = "JeoD7i/67JYIBw7EOHAsRg==";
 
 struct Harness {
     app: Router,
@@ -261,6 +263,26 @@ on_every_backend!(upload_guards, |h: Harness| async move {
         .body(Body::from("x"))
         .unwrap();
     assert_eq!(h.app.clone().oneshot(request).await.unwrap().status(), StatusCode::BAD_REQUEST);
+});
+
+/// `Content-MD5` (RFC 1864: the base64 of the body's MD5), when sent, must match the file.
+on_every_backend!(content_md5_is_checked, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let bal = sample("54084_mont-bonvillers.csv");
+    let upload = |id: String, md5: &'static str| {
+        Request::builder()
+            .method(Method::PUT)
+            .uri(format!("/revisions/{id}/files/bal"))
+            .header(header::AUTHORIZATION, format!("Token {token}"))
+            .header("content-md5", md5)
+            .body(Body::from(bal.clone()))
+            .unwrap()
+    };
+    let id = h.create(&token, "54084").await;
+    let wrong = h.app.clone().oneshot(upload(id.clone(), "XUFAKrxLKna5cZ2REBfFkg==")).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    let right = h.app.clone().oneshot(upload(id, SAMPLE_MD5)).await.unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
 });
 
 on_every_backend!(publication_guards, |h: Harness| async move {
