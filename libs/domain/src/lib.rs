@@ -7,7 +7,7 @@ pub mod level;
 pub mod position;
 
 pub use ids::BanId;
-pub use insee::InseeCode;
+pub use insee::{departement_of, is_departement, InseeCode};
 pub use level::Level;
 pub use position::PositionType;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ban_bal::depot::{apply_depot_checks, apply_spatial_checks, DepotContext};
 use ban_bal::{Options, Report};
-use ban_domain::Level;
+use ban_domain::{departement_of, Level};
 use ban_spatial::contours::Contours;
 use ban_store::ids::object_id;
 use ban_store::{
@@ -153,12 +153,6 @@ fn city_of(commune: &str) -> Option<&'static str> {
     }
 }
 
-/// `54` for `54084`, `971` for `97105`, `2A` for `2A004`.
-pub fn departement_of(commune: &str) -> &str {
-    let length = if commune.starts_with("97") { 3 } else { 2 };
-    commune.get(..length).unwrap_or(commune)
-}
-
 fn raw(value: &impl Serialize) -> Box<RawValue> {
     // Serialising plain data to a string cannot fail; an empty object stands in if it did.
     serde_json::value::to_raw_value(value)
@@ -239,15 +233,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn departements_and_cities() {
-        assert_eq!(departement_of("54084"), "54");
-        assert_eq!(departement_of("97105"), "971");
-        assert_eq!(departement_of("2A004"), "2A");
+    fn perimeters_of_departements_and_cities() {
         let paris = Perimeter { kind: PerimeterKind::Commune, code: "75056".into() };
         assert!(in_perimeter(&paris, "75112"));
         assert!(!in_perimeter(&paris, "69381"));
         let meurthe = Perimeter { kind: PerimeterKind::Departement, code: "54".into() };
         assert!(in_perimeter(&meurthe, "54084"));
         assert!(!in_perimeter(&meurthe, "57001"));
+        // 98x communes belong to three-character départements, as the COG files them
+        let caledonia = Perimeter { kind: PerimeterKind::Departement, code: "988".into() };
+        assert!(in_perimeter(&caledonia, "98818"));
+        let truncated = Perimeter { kind: PerimeterKind::Departement, code: "98".into() };
+        assert!(!in_perimeter(&truncated, "98818"));
     }
 }
