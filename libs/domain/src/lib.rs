@@ -1,11 +1,13 @@
 //! BAN Sync domain types, free of I/O: what an address file talks about, parsed once and
 //! trusted afterwards.
 pub mod base;
+pub mod deburr;
 pub mod ids;
 pub mod insee;
 pub mod level;
 pub mod position;
 
+pub use deburr::deburr;
 pub use ids::BanId;
 pub use insee::{departement_of, is_departement, InseeCode};
 pub use level::Level;
