@@ -39,16 +39,15 @@ pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
     found
 }
 
-/// Adds the depot's findings to a report and recomputes its verdict.
+/// Adds the depot's findings to a report (its verdict follows them).
 pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report {
     let found = depot_checks(&report, context);
     report.file_issues.extend(found);
-    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
     report
 }
 
 /// Adds the spatial findings on the positions the report kept (see
-/// [`Options::keep_positions`](crate::Options)) and recomputes the verdict: a position far
+/// [`Options::keep_positions`](crate::Options)); the verdict follows: a position far
 /// outside the commune is an error, the other findings are warnings.
 pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contours) -> Report {
     let positions = std::mem::take(&mut report.positions);
@@ -70,7 +69,6 @@ pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contou
         value: f.value.map(String::into_boxed_str),
     }));
     report.issues.sort_by_key(|i| i.row);
-    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
     report
 }
 
@@ -112,6 +110,6 @@ mod tests {
         assert!(depot_checks(&r, &ctx(12)).is_empty());
         assert_eq!(codes(&depot_checks(&r, &ctx(13))), vec!["rows.delete_many_addresses"]);
         assert_eq!(codes(&depot_checks(&r, &ctx(51))), vec!["rows.delete_too_many_addresses"]);
-        assert!(!apply_depot_checks(r, &ctx(51)).valid);
+        assert!(!apply_depot_checks(r, &ctx(51)).valid());
     }
 }

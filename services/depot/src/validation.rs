@@ -110,7 +110,7 @@ pub fn compute(bytes: &[u8], commune: &str, client: &Client, previous_rows: usiz
         }
     };
     let report = check_perimeter(report, commune, client);
-    let valid = report.valid;
+    let valid = report.valid();
     Computed { validation: to_json(&report), valid, rows_count: report.rows_count as i64 }
 }
 
@@ -123,7 +123,6 @@ fn check_perimeter(mut report: Report, commune: &str, client: &Client) -> Report
             code: Arc::from("commune_insee.out_of_perimeter"),
             level: Level::Error,
         });
-        report.valid = false;
     }
     report
 }
@@ -212,7 +211,7 @@ impl Serialize for StoredIssues<'_> {
 pub fn to_json(report: &Report) -> Box<RawValue> {
     let codes = |level: Level| report.codes_at(level).collect::<Vec<_>>();
     raw(&StoredValidation {
-        valid: report.valid,
+        valid: report.valid(),
         format: report.profile.map(|p| p.name()),
         validator_version: VALIDATOR_VERSION,
         errors: codes(Level::Error),
