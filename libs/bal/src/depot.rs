@@ -1,5 +1,15 @@
 //! Checks the submission service adds to a validation report: a file publishes exactly one
 //! commune, and a revision may not silently delete most of the commune's addresses.
+//!
+//! The mass-deletion rule here is the depot's, as the BAN's api-depot has it
+//! (`validation.service.ts`): the file's rows against the `rowsCount` of the commune's current
+//! revision, a warning over [`DELETION_WARNING_RATIO`] (20 %) lost, an error over
+//! [`DELETION_ERROR_RATIO`] (80 %). It is what a producer sees when the file is validated.
+//! The consolidation planner has a second guard, on purpose (`ban_consolidation`,
+//! 25 % / 80 % of the commune's active addresses disabled, the rule of the BAN's id-fix): it
+//! counts addresses, not rows, and acts when the base is written. The two are distinct rules
+//! of the reference at two stages, not copies of one; each has its constants in its crate
+//! (see `docs/validation.md`).
 use std::sync::Arc;
 
 use ban_domain::Level;
@@ -9,9 +19,9 @@ use ban_spatial::contours::Contours;
 
 use crate::report::{FileIssue, Issue, Report};
 
-/// Share of the previous row count whose loss is a warning.
+/// Share of the previous row count whose loss is a warning (api-depot: 20 %).
 pub const DELETION_WARNING_RATIO: f64 = 0.2;
-/// Share of the previous row count whose loss is an error.
+/// Share of the previous row count whose loss is an error (api-depot: 80 %).
 pub const DELETION_ERROR_RATIO: f64 = 0.8;
 
 /// What the depot knows beyond the file.
