@@ -12,7 +12,7 @@
 //! (see `docs/validation.md`).
 use std::sync::Arc;
 
-use ban_domain::Level;
+use ban_domain::{InseeCode, Level};
 
 use ban_spatial::checks::check_positions;
 use ban_spatial::contours::Contours;
@@ -28,7 +28,7 @@ pub const DELETION_ERROR_RATIO: f64 = 0.8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepotContext {
     /// The commune the revision is for.
-    pub commune: String,
+    pub commune: InseeCode,
     /// Rows of the commune's current revision (0 when it has none).
     pub previous_rows: usize,
 }
@@ -36,7 +36,7 @@ pub struct DepotContext {
 /// The depot's findings on a report.
 pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
     let mut found = Vec::new();
-    if report.communes.iter().any(|c| *c != context.commune) {
+    if report.communes.iter().any(|c| c != context.commune.as_str()) {
         found.push(FileIssue { code: Arc::from("commune_insee.valeur_inattendue"), level: Level::Error });
     }
     let previous = context.previous_rows as f64;
@@ -59,7 +59,7 @@ pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report 
 /// Adds the spatial findings on the positions the report kept (see
 /// [`Options::keep_positions`](crate::Options)); the verdict follows: a position far
 /// outside the commune is an error, the other findings are warnings.
-pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contours) -> Report {
+pub fn apply_spatial_checks(mut report: Report, commune: InseeCode, contours: &Contours) -> Report {
     let positions = std::mem::take(&mut report.positions);
     let findings = check_positions(commune, &positions, contours);
     if findings.is_empty() {
@@ -100,6 +100,10 @@ mod tests {
         }
     }
 
+    fn code(text: &str) -> InseeCode {
+        InseeCode::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn codes(found: &[FileIssue]) -> Vec<&str> {
         found.iter().map(|f| &*f.code).collect()
     }
@@ -107,16 +111,16 @@ mod tests {
     #[test]
     fn other_commune_is_an_error() {
         let r = report(3);
-        let context = DepotContext { commune: "31592".into(), previous_rows: 0 };
+        let context = DepotContext { commune: code("31592"), previous_rows: 0 };
         assert_eq!(codes(&depot_checks(&r, &context)), vec!["commune_insee.valeur_inattendue"]);
-        let context = DepotContext { commune: "31591".into(), previous_rows: 0 };
+        let context = DepotContext { commune: code("31591"), previous_rows: 0 };
         assert!(depot_checks(&r, &context).is_empty());
     }
 
     #[test]
     fn mass_deletion_thresholds() {
         let r = report(10);
-        let ctx = |previous_rows| DepotContext { commune: "31591".into(), previous_rows };
+        let ctx = |previous_rows| DepotContext { commune: code("31591"), previous_rows };
         assert!(depot_checks(&r, &ctx(12)).is_empty());
         assert_eq!(codes(&depot_checks(&r, &ctx(13))), vec!["rows.delete_many_addresses"]);
         assert_eq!(codes(&depot_checks(&r, &ctx(51))), vec!["rows.delete_too_many_addresses"]);

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use ban_bal::depot::{apply_depot_checks, apply_spatial_checks, DepotContext};
 use ban_bal::{Options, Report};
-use ban_domain::{departement_of, Level};
+use ban_domain::insee::InvalidInseeCode;
+use ban_domain::{InseeCode, Level};
 use ban_spatial::contours::Contours;
 use ban_store::ids::object_id;
 use ban_store::{
@@ -50,6 +51,9 @@ pub enum ComputeError {
     Store(#[from] StoreError),
     #[error("the validation stopped: {0}")]
     Stopped(String),
+    /// The revision's commune code, read from the store, is not an INSEE code.
+    #[error(transparent)]
+    Commune(#[from] InvalidInseeCode),
 }
 
 /// Computes `bytes`, the file of the pending `revision` submitted by `client`, off the async
@@ -63,12 +67,13 @@ pub async fn compute_revision(
 ) -> Result<Revision, ComputeError> {
     let previous_rows =
         store.current_revision(&revision.code_commune).await?.and_then(|r| r.rows_count).unwrap_or(0);
-    let (commune, client) = (revision.code_commune.clone(), client.clone());
+    let commune = InseeCode::parse(&revision.code_commune)?;
+    let client = client.clone();
     let span = tracing::Span::current();
     let computed = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let started = std::time::Instant::now();
-        let computed = compute(&bytes, &commune, &client, previous_rows.max(0) as usize);
+        let computed = compute(&bytes, commune, &client, previous_rows.max(0) as usize);
         let verdict = if computed.valid { "valid" } else { "invalid" };
         metrics::histogram!("validation_duration_seconds", "verdict" => verdict)
             .record(started.elapsed().as_secs_f64());
@@ -89,8 +94,8 @@ pub async fn compute_revision(
 
 /// Validates `bytes` as the file of a revision of `commune` submitted by `client`: the rules
 /// of the standard, the depot's checks, then the spatial checks of the positions.
-pub fn compute(bytes: &[u8], commune: &str, client: &Client, previous_rows: usize) -> Computed {
-    let context = DepotContext { commune: commune.to_owned(), previous_rows };
+pub fn compute(bytes: &[u8], commune: InseeCode, client: &Client, previous_rows: usize) -> Computed {
+    let context = DepotContext { commune, previous_rows };
     let options = Options { keep_positions: true, ..Options::default() };
     let report = match ban_bal::validate(bytes, &options) {
         Ok(report) => {
@@ -115,7 +120,7 @@ pub fn compute(bytes: &[u8], commune: &str, client: &Client, previous_rows: usiz
 }
 
 /// A chef de file publishes only for the communes of its perimeter.
-fn check_perimeter(mut report: Report, commune: &str, client: &Client) -> Report {
+fn check_perimeter(mut report: Report, commune: InseeCode, client: &Client) -> Report {
     if client.authorization_strategy == AuthorizationStrategy::ChefDeFile
         && !client.perimeters.iter().any(|p| in_perimeter(p, commune))
     {
@@ -131,19 +136,19 @@ fn check_perimeter(mut report: Report, commune: &str, client: &Client) -> Report
 /// perimeter. EPCI membership is not in the reference data shipped: an `epci` perimeter
 /// matches no commune (such partners publish with habilitations, or an operator lists their
 /// communes).
-pub fn in_perimeter(perimeter: &Perimeter, commune: &str) -> bool {
+pub fn in_perimeter(perimeter: &Perimeter, commune: InseeCode) -> bool {
     match perimeter.kind {
         PerimeterKind::Commune => {
-            perimeter.code == commune || city_of(commune) == Some(perimeter.code.as_str())
+            perimeter.code == commune.as_str() || city_of(commune) == Some(perimeter.code.as_str())
         }
-        PerimeterKind::Departement => departement_of(commune) == perimeter.code,
+        PerimeterKind::Departement => commune.departement() == perimeter.code,
         PerimeterKind::Epci => false,
     }
 }
 
 /// The city of a municipal arrondissement of Paris, Lyon or Marseille.
-fn city_of(commune: &str) -> Option<&'static str> {
-    let number: u32 = commune.parse().ok()?;
+fn city_of(commune: InseeCode) -> Option<&'static str> {
+    let number: u32 = commune.as_str().parse().ok()?;
     match number {
         75101..=75120 => Some("75056"),
         69381..=69389 => Some("69123"),
@@ -231,18 +236,22 @@ pub fn to_json(report: &Report) -> Box<RawValue> {
 mod tests {
     use super::*;
 
+    fn code(text: &str) -> InseeCode {
+        InseeCode::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn perimeters_of_departements_and_cities() {
         let paris = Perimeter { kind: PerimeterKind::Commune, code: "75056".into() };
-        assert!(in_perimeter(&paris, "75112"));
-        assert!(!in_perimeter(&paris, "69381"));
+        assert!(in_perimeter(&paris, code("75112")));
+        assert!(!in_perimeter(&paris, code("69381")));
         let meurthe = Perimeter { kind: PerimeterKind::Departement, code: "54".into() };
-        assert!(in_perimeter(&meurthe, "54084"));
-        assert!(!in_perimeter(&meurthe, "57001"));
+        assert!(in_perimeter(&meurthe, code("54084")));
+        assert!(!in_perimeter(&meurthe, code("57001")));
         // 98x communes belong to three-character départements, as the COG files them
         let caledonia = Perimeter { kind: PerimeterKind::Departement, code: "988".into() };
-        assert!(in_perimeter(&caledonia, "98818"));
+        assert!(in_perimeter(&caledonia, code("98818")));
         let truncated = Perimeter { kind: PerimeterKind::Departement, code: "98".into() };
-        assert!(!in_perimeter(&truncated, "98818"));
+        assert!(!in_perimeter(&truncated, code("98818")));
     }
 }
