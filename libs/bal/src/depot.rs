@@ -1,24 +1,34 @@
 //! Checks the submission service adds to a validation report: a file publishes exactly one
 //! commune, and a revision may not silently delete most of the commune's addresses.
+//!
+//! The mass-deletion rule here is the depot's, as the BAN's api-depot has it
+//! (`validation.service.ts`): the file's rows against the `rowsCount` of the commune's current
+//! revision, a warning over [`DELETION_WARNING_RATIO`] (20 %) lost, an error over
+//! [`DELETION_ERROR_RATIO`] (80 %). It is what a producer sees when the file is validated.
+//! The consolidation planner has a second guard, on purpose (`ban_consolidation`,
+//! 25 % / 80 % of the commune's active addresses disabled, the rule of the BAN's id-fix): it
+//! counts addresses, not rows, and acts when the base is written. The two are distinct rules
+//! of the reference at two stages, not copies of one; each has its constants in its crate
+//! (see `docs/validation.md`).
 use std::sync::Arc;
 
-use ban_domain::Level;
+use ban_domain::{InseeCode, Level};
 
 use ban_spatial::checks::check_positions;
 use ban_spatial::contours::Contours;
 
 use crate::report::{FileIssue, Issue, Report};
 
-/// Share of the previous row count whose loss is a warning.
+/// Share of the previous row count whose loss is a warning (api-depot: 20 %).
 pub const DELETION_WARNING_RATIO: f64 = 0.2;
-/// Share of the previous row count whose loss is an error.
+/// Share of the previous row count whose loss is an error (api-depot: 80 %).
 pub const DELETION_ERROR_RATIO: f64 = 0.8;
 
 /// What the depot knows beyond the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepotContext {
     /// The commune the revision is for.
-    pub commune: String,
+    pub commune: InseeCode,
     /// Rows of the commune's current revision (0 when it has none).
     pub previous_rows: usize,
 }
@@ -26,7 +36,7 @@ pub struct DepotContext {
 /// The depot's findings on a report.
 pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
     let mut found = Vec::new();
-    if report.communes.iter().any(|c| *c != context.commune) {
+    if report.communes.iter().any(|c| c != context.commune.as_str()) {
         found.push(FileIssue { code: Arc::from("commune_insee.valeur_inattendue"), level: Level::Error });
     }
     let previous = context.previous_rows as f64;
@@ -39,18 +49,17 @@ pub fn depot_checks(report: &Report, context: &DepotContext) -> Vec<FileIssue> {
     found
 }
 
-/// Adds the depot's findings to a report and recomputes its verdict.
+/// Adds the depot's findings to a report (its verdict follows them).
 pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report {
     let found = depot_checks(&report, context);
     report.file_issues.extend(found);
-    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
     report
 }
 
 /// Adds the spatial findings on the positions the report kept (see
-/// [`Options::keep_positions`](crate::Options)) and recomputes the verdict: a position far
+/// [`Options::keep_positions`](crate::Options)); the verdict follows: a position far
 /// outside the commune is an error, the other findings are warnings.
-pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contours) -> Report {
+pub fn apply_spatial_checks(mut report: Report, commune: InseeCode, contours: &Contours) -> Report {
     let positions = std::mem::take(&mut report.positions);
     let findings = check_positions(commune, &positions, contours);
     if findings.is_empty() {
@@ -70,7 +79,6 @@ pub fn apply_spatial_checks(mut report: Report, commune: &str, contours: &Contou
         value: f.value.map(String::into_boxed_str),
     }));
     report.issues.sort_by_key(|i| i.row);
-    report.valid = report.parsed && !report.file_issues.iter().any(|i| i.level == Level::Error);
     report
 }
 
@@ -92,6 +100,10 @@ mod tests {
         }
     }
 
+    fn code(text: &str) -> InseeCode {
+        InseeCode::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn codes(found: &[FileIssue]) -> Vec<&str> {
         found.iter().map(|f| &*f.code).collect()
     }
@@ -99,19 +111,19 @@ mod tests {
     #[test]
     fn other_commune_is_an_error() {
         let r = report(3);
-        let context = DepotContext { commune: "31592".into(), previous_rows: 0 };
+        let context = DepotContext { commune: code("31592"), previous_rows: 0 };
         assert_eq!(codes(&depot_checks(&r, &context)), vec!["commune_insee.valeur_inattendue"]);
-        let context = DepotContext { commune: "31591".into(), previous_rows: 0 };
+        let context = DepotContext { commune: code("31591"), previous_rows: 0 };
         assert!(depot_checks(&r, &context).is_empty());
     }
 
     #[test]
     fn mass_deletion_thresholds() {
         let r = report(10);
-        let ctx = |previous_rows| DepotContext { commune: "31591".into(), previous_rows };
+        let ctx = |previous_rows| DepotContext { commune: code("31591"), previous_rows };
         assert!(depot_checks(&r, &ctx(12)).is_empty());
         assert_eq!(codes(&depot_checks(&r, &ctx(13))), vec!["rows.delete_many_addresses"]);
         assert_eq!(codes(&depot_checks(&r, &ctx(51))), vec!["rows.delete_too_many_addresses"]);
-        assert!(!apply_depot_checks(r, &ctx(51)).valid);
+        assert!(!apply_depot_checks(r, &ctx(51)).valid());
     }
 }

@@ -368,7 +368,7 @@ fn parse_suffixe<'a>(v: &'a str, f: &mut Findings) -> Option<Value<'a>> {
 fn position_key(v: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let nfc: String = if v.is_ascii() { v.to_owned() } else { v.nfc().collect() };
-    let plain = crate::normalize::deburr_keep_case(&nfc);
+    let plain = ban_domain::deburr(&nfc);
     let mut key = String::with_capacity(plain.len());
     let mut gap = false;
     for c in plain.chars() {

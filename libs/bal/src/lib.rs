@@ -16,6 +16,7 @@ pub mod profile;
 pub mod read;
 pub mod records;
 pub mod report;
+pub mod revision;
 pub mod rows;
 pub mod schema;
 pub mod validate;

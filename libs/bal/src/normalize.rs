@@ -5,9 +5,9 @@
 //!
 //! The JavaScript pipeline is:
 //!
-//! 1. lodash `deburr`: Latin-1 Supplement and Latin Extended-A letters are
-//!    replaced by ASCII, then combining marks (U+0300–036F, U+FE20–FE2F,
-//!    U+20D0–20FF) are removed;
+//! 1. lodash `deburr` ([`ban_domain::deburr`]): Latin-1 Supplement and Latin
+//!    Extended-A letters are replaced by ASCII, then combining marks
+//!    (U+0300–036F, U+FE20–FE2F, U+20D0–20FF) are removed;
 //! 2. `String.prototype.toLowerCase()`;
 //! 3. lodash `words` (via talisman's `tokenizers/words`);
 //! 4. the significant-words logic of `words.js`: expansion of abbreviations
@@ -26,6 +26,8 @@
 //! `constructor` is kept as an ordinary word.
 
 use std::borrow::Cow;
+
+use ban_domain::deburr::{deburr, deburr_letter, is_combining_mark};
 
 /// Normalises a street name exactly like `normalize()` of
 /// `@ban-team/adresses-util`. `None` stands for JavaScript `undefined`
@@ -102,8 +104,8 @@ fn normalize_base(s: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if let Some(rep) = deburr_letter_lower(c) {
-            out.push_str(rep);
+        if let Some(letters) = deburr_letter(c) {
+            out.extend(letters.chars().map(|l| l.to_ascii_lowercase()));
         } else if is_combining_mark(c) {
             // removed by deburr
         } else if c.is_ascii() {
@@ -111,70 +113,12 @@ fn normalize_base(s: &str) -> Cow<'_, str> {
         } else if c == '\u{3A3}' {
             // Capital sigma lowercases depending on its context (final
             // sigma); let the string-level lowercasing handle it.
-            return Cow::Owned(deburr_keep_case(s).to_lowercase());
+            return Cow::Owned(deburr(s).to_lowercase());
         } else {
             out.extend(c.to_lowercase());
         }
     }
     Cow::Owned(out)
-}
-
-/// `deburr(str)` except that the replacement letters are already lowercase,
-/// which does not change the (case-insensitive) final-sigma context.
-pub(crate) fn deburr_keep_case(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if let Some(rep) = deburr_letter_lower(c) {
-            out.push_str(rep);
-        } else if !is_combining_mark(c) {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn is_combining_mark(c: char) -> bool {
-    matches!(c, '\u{300}'..='\u{36F}' | '\u{FE20}'..='\u{FE2F}' | '\u{20D0}'..='\u{20FF}')
-}
-
-/// lodash `_deburrLetter` for U+00C0–U+017F, lowercased. An empty entry
-/// means "not a letter deburr touches" (× and ÷).
-const DEBURR_LOWER: [&str; 192] = [
-    "a", "a", "a", "a", "a", "a", "ae", "c", // U+00C0
-    "e", "e", "e", "e", "i", "i", "i", "i", // U+00C8
-    "d", "n", "o", "o", "o", "o", "o", "", // U+00D0
-    "o", "u", "u", "u", "u", "y", "th", "ss", // U+00D8
-    "a", "a", "a", "a", "a", "a", "ae", "c", // U+00E0
-    "e", "e", "e", "e", "i", "i", "i", "i", // U+00E8
-    "d", "n", "o", "o", "o", "o", "o", "", // U+00F0
-    "o", "u", "u", "u", "u", "y", "th", "y", // U+00F8
-    "a", "a", "a", "a", "a", "a", "c", "c", // U+0100
-    "c", "c", "c", "c", "c", "c", "d", "d", // U+0108
-    "d", "d", "e", "e", "e", "e", "e", "e", // U+0110
-    "e", "e", "e", "e", "g", "g", "g", "g", // U+0118
-    "g", "g", "g", "g", "h", "h", "h", "h", // U+0120
-    "i", "i", "i", "i", "i", "i", "i", "i", // U+0128
-    "i", "i", "ij", "ij", "j", "j", "k", "k", // U+0130
-    "k", "l", "l", "l", "l", "l", "l", "l", // U+0138
-    "l", "l", "l", "n", "n", "n", "n", "n", // U+0140
-    "n", "'n", "n", "n", "o", "o", "o", "o", // U+0148
-    "o", "o", "oe", "oe", "r", "r", "r", "r", // U+0150
-    "r", "r", "s", "s", "s", "s", "s", "s", // U+0158
-    "s", "s", "t", "t", "t", "t", "t", "t", // U+0160
-    "u", "u", "u", "u", "u", "u", "u", "u", // U+0168
-    "u", "u", "u", "u", "w", "w", "y", "y", // U+0170
-    "y", "z", "z", "z", "z", "z", "z", "s", // U+0178
-];
-
-fn deburr_letter_lower(c: char) -> Option<&'static str> {
-    let cp = c as u32;
-    if !(0xC0..0x180).contains(&cp) {
-        return None;
-    }
-    match DEBURR_LOWER.get((cp - 0xC0) as usize) {
-        Some(rep) if !rep.is_empty() => Some(rep),
-        _ => None,
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -56,11 +56,10 @@ pub struct Column {
     pub locale: Option<&'static str>,
 }
 
-/// The validation report of one file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The validation report of one file. Its verdict is not stored: [`Report::valid`] computes
+/// it from the findings, so adding a finding can never leave a stale verdict behind.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// No finding of level error under the profile (and the rows could be read).
-    pub valid: bool,
     /// The profile applied: forced, or detected from the columns. `None` when unreadable.
     pub profile: Option<Profile>,
     /// Whether rows could be cut at all.
@@ -84,11 +83,17 @@ pub struct Report {
     pub profiles_valid: Vec<(Profile, bool)>,
     /// Each row's position and address keys, when [`Options::keep_positions`](crate::Options)
     /// asked for them (empty otherwise).
-    #[serde(skip)]
     pub positions: Vec<ban_spatial::checks::Position>,
 }
 
 impl Report {
+    /// The verdict, the one rule for it: the rows could be read and no code of the file has
+    /// the level error (under the profile, plus the depot's and the spatial checks once they
+    /// are added to [`Report::file_issues`]).
+    pub fn valid(&self) -> bool {
+        self.parsed && !self.file_issues.iter().any(|i| i.level == Level::Error)
+    }
+
     /// Codes of the file at `level`.
     pub fn codes_at(&self, level: Level) -> impl Iterator<Item = &str> {
         self.file_issues.iter().filter(move |i| i.level == level).map(|i| &*i.code)
@@ -123,6 +128,31 @@ impl Report {
     /// [`Report::reference_view`] as a JSON value.
     pub fn to_reference_json(&self) -> Json {
         serde_json::to_value(self.reference_view()).unwrap_or(Json::Null)
+    }
+}
+
+/// The report's fields in declaration order, the verdict first (as the field it once was),
+/// positions left out.
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Report", 14)?;
+        st.serialize_field("valid", &self.valid())?;
+        st.serialize_field("profile", &self.profile)?;
+        st.serialize_field("parsed", &self.parsed)?;
+        st.serialize_field("encoding", self.encoding)?;
+        st.serialize_field("linebreak", self.linebreak)?;
+        st.serialize_field("delimiter", &self.delimiter)?;
+        st.serialize_field("columns", &self.columns)?;
+        st.serialize_field("missing_fields", &self.missing_fields)?;
+        st.serialize_field("parse_errors", &self.parse_errors)?;
+        st.serialize_field("rows_count", &self.rows_count)?;
+        st.serialize_field("communes", &self.communes)?;
+        st.serialize_field("file_issues", &self.file_issues)?;
+        st.serialize_field("issues", &self.issues)?;
+        st.serialize_field("profiles_valid", &self.profiles_valid)?;
+        st.skip_field("positions")?;
+        st.end()
     }
 }
 
@@ -188,7 +218,7 @@ impl Serialize for ReferenceView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.0;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("valid", &r.valid)?;
+        map.serialize_entry("valid", &r.valid())?;
         map.serialize_entry("profile", &r.profile)?;
         map.serialize_entry("parseOk", &r.parsed)?;
         map.serialize_entry("encoding", r.encoding)?;

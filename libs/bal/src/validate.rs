@@ -229,7 +229,6 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
 
 fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Report {
     Report {
-        valid: false,
         profile: None,
         parsed: false,
         encoding: dialect.encoding.name(),
@@ -521,7 +520,6 @@ impl<'c> Merger<'c> {
             })
             .collect();
         Report {
-            valid: !file_issues.iter().any(|i| i.level == Level::Error),
             profile: Some(profile),
             parsed: true,
             encoding: dialect.encoding.name(),

@@ -11,12 +11,12 @@ fn check(bytes: &[u8]) {
             assert!(report.issues.windows(2).all(|w| w[0].row <= w[1].row), "issues sorted by row");
             assert!(report.issues.iter().all(|i| (i.row as usize) < report.rows_count.max(1)));
             assert!(report.rows_with_issues() <= report.rows_count);
-            if report.valid {
+            if report.valid() {
                 assert!(report.parsed);
                 assert!(report.file_issues.iter().all(|i| i.level != Level::Error));
             }
             if !report.parsed {
-                assert!(!report.valid && !report.parse_errors.is_empty());
+                assert!(!report.valid() && !report.parse_errors.is_empty());
             }
         }
     }

@@ -14,6 +14,14 @@
 //!
 //! Rows for the same address (same id, or same street + number + suffix + commune déléguée)
 //! are merged into one address with several positions, in file order.
+//!
+//! Mass deletion: disabling more than [`DELETION_REFUSED_RATIO`] (80 %) of the commune's
+//! active addresses is refused unless forced, more than [`DELETION_WARNING_RATIO`] (25 %) is
+//! reported — the rule of the BAN's id-fix (`DELETION_THRESHOLD`,
+//! `DELETION_CRITICAL_THRESHOLD`), which counts addresses disabled when the base is written.
+//! The depot's rule (20 % / 80 % of the file's rows, `ban_bal::depot`) is the other stage of
+//! the reference, at validation; both are kept, each in one place (see
+//! `docs/consolidation.md`).
 pub mod legacy;
 
 use ban_bal::normalize::normalize_street_name;
@@ -27,9 +35,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 /// An address with the same number is the same address within this distance.
 pub const NEAREST_MATCH_M: f64 = 50.0;
-/// Disabling more than this share of a commune's addresses is refused…
+/// Disabling more than this share of a commune's active addresses is refused (id-fix: 80 %)…
 pub const DELETION_REFUSED_RATIO: f64 = 0.8;
-/// …and more than this share is reported.
+/// …and more than this share is reported (id-fix: 25 %).
 pub const DELETION_WARNING_RATIO: f64 = 0.25;
 
 /// One validated row of a BAL, as the planner needs it.
@@ -97,7 +105,10 @@ pub struct Changeset {
 pub enum PlanError {
     #[error("line {line}: the id {id} belongs to commune {owner}")]
     ForeignId { line: u32, id: BanId, owner: String },
-    #[error("the file would disable {disabled} of the commune's {active} addresses ({percent:.0} %, more than 80 %)")]
+    #[error(
+        "the file would disable {disabled} of the commune's {active} addresses ({percent:.0} %, more than {limit:.0} %)",
+        limit = DELETION_REFUSED_RATIO * 100.0
+    )]
     MassDeletion { disabled: usize, active: usize, percent: f64 },
 }
 

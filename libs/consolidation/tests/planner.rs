@@ -176,6 +176,9 @@ fn mass_deletion_is_refused_unless_forced() {
     let (state, _) = publish(&CommuneState::default(), &rows, &mut new_id);
     let refused = plan("54084", &state, &rows[..1], &FxHashMap::default(), &mut new_id, false);
     assert!(matches!(refused, Err(PlanError::MassDeletion { disabled: 9, active: 10, .. })), "{refused:?}");
+    let message = refused.err().map(|e| e.to_string());
+    let expected = "the file would disable 9 of the commune's 10 addresses (90 %, more than 80 %)";
+    assert_eq!(message.as_deref(), Some(expected));
     let forced = plan("54084", &state, &rows[..1], &FxHashMap::default(), &mut new_id, true).unwrap();
     assert_eq!(forced.addresses.len(), 9);
     let warned = plan("54084", &state, &rows[..6], &FxHashMap::default(), &mut new_id, false).unwrap();

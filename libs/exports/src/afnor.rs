@@ -7,7 +7,7 @@
 //! `data/afnor/build.py` (each row is the regular expression and replacement string that
 //! `index.js` actually builds for a pass). The algorithm:
 //!
-//! - preprocessing: lodash `deburr` (Latin-1 and Latin Extended-A letters to ASCII,
+//! - preprocessing: lodash `deburr` ([`ban_domain::deburr`]: Latin-1 and Latin Extended-A letters to ASCII,
 //!   combining marks removed), upper case, every UTF-16 unit that is not `A-Z`/`0-9` becomes
 //!   a space, then each pair of spaces becomes one (runs of spaces are halved, not collapsed).
 //!   If the result has at most 32 characters, it is the answer (not trimmed);
@@ -44,6 +44,8 @@
 //! JavaScript semantics: leftmost match, alternatives tried in order.
 
 use std::sync::LazyLock;
+
+use ban_domain::deburr::{deburr_letter, is_combining_mark};
 
 /// Length limit of a nom AFNOR (the package's default `maxLength`).
 const MAX_LEN: usize = 32;
@@ -357,9 +359,10 @@ fn preprocess(name: &str) -> String {
     for c in name.chars() {
         if c.is_ascii() {
             out.push(c as u8);
-        } else if let Some(ascii) = (c as usize).checked_sub(0xC0).and_then(|i| DEBURR.get(i)) {
-            ascii.bytes().for_each(|b| out.push(b));
-        } else if matches!(c, '\u{300}'..='\u{36F}' | '\u{FE20}'..='\u{FE2F}' | '\u{20D0}'..='\u{20FF}') {
+        } else if let Some(letters) = deburr_letter(c) {
+            // ASCII letters (and the `'` of `'n`), upper-cased and filtered by `push`
+            letters.bytes().for_each(|b| out.push(b));
+        } else if is_combining_mark(c) {
             // combining marks, removed by deburr
         } else {
             for u in c.to_uppercase() {
@@ -404,23 +407,6 @@ impl Collapser {
         self.out
     }
 }
-
-/// lodash `deburr` of U+00C0..=U+017F, upper-cased, with what is not `A-Z` turned into a
-/// space (`×` and `÷` are not deburred; `ŉ` is `'n`).
-const DEBURR: [&str; 192] = [
-    "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I", // U+00C0
-    "D", "N", "O", "O", "O", "O", "O", " ", "O", "U", "U", "U", "U", "Y", "TH", "SS", // U+00D0
-    "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I", // U+00E0
-    "D", "N", "O", "O", "O", "O", "O", " ", "O", "U", "U", "U", "U", "Y", "TH", "Y", // U+00F0
-    "A", "A", "A", "A", "A", "A", "C", "C", "C", "C", "C", "C", "C", "C", "D", "D", // U+0100
-    "D", "D", "E", "E", "E", "E", "E", "E", "E", "E", "E", "E", "G", "G", "G", "G", // U+0110
-    "G", "G", "G", "G", "H", "H", "H", "H", "I", "I", "I", "I", "I", "I", "I", "I", // U+0120
-    "I", "I", "IJ", "IJ", "J", "J", "K", "K", "K", "L", "L", "L", "L", "L", "L", "L", // U+0130
-    "L", "L", "L", "N", "N", "N", "N", "N", "N", " N", "N", "N", "O", "O", "O", "O", // U+0140
-    "O", "O", "OE", "OE", "R", "R", "R", "R", "R", "R", "S", "S", "S", "S", "S", "S", // U+0150
-    "S", "S", "T", "T", "T", "T", "T", "T", "U", "U", "U", "U", "U", "U", "U", "U", // U+0160
-    "U", "U", "U", "U", "W", "W", "Y", "Y", "Y", "Z", "Z", "Z", "Z", "Z", "Z", "S", // U+0170
-];
 
 /// The table, by pass.
 struct Rules {

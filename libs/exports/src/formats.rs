@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use ban_spatial::territories::{departement_of, is_departement};
+use ban_domain::{departement_of, is_departement};
 use serde_json::{json, Map, Value};
 
 use crate::commune::{legal_xy, Located, Prepared, Street};

@@ -13,7 +13,7 @@
 //!   than [`SCATTERED_M`] apart;
 //! - `spatial.numero_isole` (W): a number far from the others of its street (more than
 //!   [`OUTLIER_MIN_M`] and [`OUTLIER_FACTOR`] times the street's median spread).
-use ban_domain::Level;
+use ban_domain::{InseeCode, Level};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::FxHashMap;
@@ -63,7 +63,7 @@ pub struct Finding {
 }
 
 /// Runs every check on the positions of one commune's file.
-pub fn check_positions(commune: &str, positions: &[Position], contours: &Contours) -> Vec<Finding> {
+pub fn check_positions(commune: InseeCode, positions: &[Position], contours: &Contours) -> Vec<Finding> {
     let mut findings = Vec::new();
     check_outside(commune, positions, contours, &mut findings);
     check_stacked(positions, &mut findings);
@@ -77,7 +77,8 @@ fn finding(p: &Position, code: &'static str, level: Level, value: Option<String>
     Finding { row: p.row, line: p.line, code, level, value }
 }
 
-fn check_outside(commune: &str, positions: &[Position], contours: &Contours, out: &mut Vec<Finding>) {
+fn check_outside(commune: InseeCode, positions: &[Position], contours: &Contours, out: &mut Vec<Finding>) {
+    let commune = commune.as_str();
     // A commune without a contour (created this year, or not in the reference) is not checked.
     let Some(contour) = contours.get(commune) else { return };
     for p in positions {
@@ -198,6 +199,10 @@ fn check_outliers(positions: &[Position], out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
 
+    fn code(text: &str) -> InseeCode {
+        InseeCode::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn at(row: u32, lon: f64, lat: f64, street: u32, numero: u32) -> Position {
         Position { line: row + 2, row, lon, lat, street, address: [street, numero, 0, 0], toponym: false }
     }
@@ -211,7 +216,7 @@ mod tests {
         let contours = Contours::national();
         let inside = at(0, 5.833622, 49.322203, 1, 1);
         let nancy = at(1, 6.173, 48.688, 1, 2);
-        let found = check_positions("54084", &[inside, nancy], contours);
+        let found = check_positions(code("54084"), &[inside, nancy], contours);
         assert_eq!(
             codes(&found),
             vec![(1, "spatial.hors_commune_eloigne"), (1, "spatial.dans_autre_commune")]
@@ -219,7 +224,7 @@ mod tests {
         assert_eq!(found[0].level, Level::Error);
         assert_eq!(found[1].value.as_deref(), Some("54395 Nancy"));
         // A commune without a contour is not checked for it.
-        assert!(check_positions("99999", &[nancy], contours).is_empty());
+        assert!(check_positions(code("99999"), &[nancy], contours).is_empty());
     }
 
     #[test]
@@ -233,7 +238,7 @@ mod tests {
         street.push(at(9, 5.8300 + 0.0004, 49.3247, 1, 3));
         // Number 9 of street 1, 3 km away (still in the commune's surroundings).
         street.push(at(10, 5.8300, 49.3490, 1, 9));
-        let found = codes(&check_positions("54084", &street, contours));
+        let found = codes(&check_positions(code("54084"), &street, contours));
         assert!(found.contains(&(0, "spatial.positions_superposees")), "{found:?}");
         assert!(found.contains(&(8, "spatial.positions_superposees")), "{found:?}");
         assert!(

@@ -8,4 +8,4 @@ pub mod territories;
 pub use legal::{
     legal_projection_for, LegalProjection, Projected, ProjectionError, Projector, LEGAL_PROJECTIONS,
 };
-pub use territories::{departement_of, is_departement, Territories, Territory};
+pub use territories::{Territories, Territory};

@@ -145,23 +145,6 @@ impl Territories {
     }
 }
 
-/// The département of a commune code: 3 characters overseas (971…989), else 2 (`2A`).
-pub fn departement_of(commune: &str) -> &str {
-    let len = if commune.starts_with("97") || commune.starts_with("98") { 3 } else { 2 };
-    commune.get(..len).unwrap_or(commune)
-}
-
-/// Whether `code` is a département code (`01`…`95`, `2A`, `2B`, `971`…`989`).
-pub fn is_departement(code: &str) -> bool {
-    let bytes = code.as_bytes();
-    match bytes {
-        [b'2', b'A' | b'B'] => true,
-        [a, b] => a.is_ascii_digit() && b.is_ascii_digit() && code != "00" && code != "20" && code < "96",
-        [b'9', b'7' | b'8', c] => c.is_ascii_digit(),
-        _ => false,
-    }
-}
-
 fn gunzip(bytes: &[u8]) -> std::io::Result<String> {
     let mut text = String::new();
     flate2::read::GzDecoder::new(bytes).read_to_string(&mut text)?;
@@ -236,18 +219,5 @@ mod tests {
         assert!(toulouse.postcodes.len() > 1);
         let first = territories.postcode("31555", None, None).map(|p| p.code.clone());
         assert_eq!(first.as_deref(), Some(toulouse.postcodes[0].code.as_str()));
-    }
-
-    #[test]
-    fn departements_of_codes() {
-        assert_eq!(departement_of("54084"), "54");
-        assert_eq!(departement_of("2A004"), "2A");
-        assert_eq!(departement_of("97411"), "974");
-        for code in ["01", "2A", "2B", "54", "95", "971", "976", "988"] {
-            assert!(is_departement(code), "{code}");
-        }
-        for code in ["00", "20", "96", "2C", "9", "5", "540", "97", "abc"] {
-            assert!(!is_departement(code), "{code}");
-        }
     }
 }

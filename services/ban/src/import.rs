@@ -1,16 +1,18 @@
 //! `ban import DIR` (publishes every BAL file of a directory, one commune each, through the
 //! depot's path: revision, validation with the spatial checks, publication, consolidation)
 //! and `ban import-legacy FILE` (a legacy BAN export as the base of the communes without BAL).
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use ban_bal::Report;
 use ban_consolidation::legacy::read_legacy;
 use ban_consolidator::{Consolidator, Input, Outcome};
 use ban_domain::base::CommuneSource;
+use ban_domain::{InseeCode, Level};
 use ban_service_kit::open_store;
 use ban_store::ids::{object_id, token};
 use ban_store::{AuthorizationStrategy, Client, JobStatus, NewClient, NewRevision, Publication, Store};
@@ -227,67 +229,58 @@ async fn publish_file(
 ) -> Result<(String, PathBuf), Failure> {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let fail = |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason };
-    if ban_domain::InseeCode::parse(&stem).is_err() {
+    let Ok(commune) = InseeCode::parse(&stem) else {
         return Err(fail("the file is not named after an INSEE code (54084.csv)".into()));
-    }
+    };
     let mut bytes = tokio::fs::read(&file).await.map_err(|e| fail(format!("cannot read: {e}")))?;
     let store_error = |e: ban_store::StoreError| fail(e.to_string());
     for attempt in 0..2 {
-        let revision = validated_revision(store, client, &stem, &file, bytes.clone()).await?;
+        let (revision, report) = validated_revision(store, client, &stem, &file, bytes.clone()).await?;
         if revision.is_ready {
             let publication = Publication { habilitation: None, at: Utc::now() };
             store.publish(&revision.id, publication).await.map_err(store_error)?;
             return Ok((stem, file));
         }
-        let validation = revision.validation.as_deref();
-        if !drop_invalid_rows || attempt > 0 {
-            return Err(fail(format!("invalid ({})", validation.map(first_errors).unwrap_or_default())));
-        }
-        bytes = without_invalid_rows(&bytes, validation, &stem);
+        let report = match report {
+            Some(report) if drop_invalid_rows && attempt == 0 => report,
+            report => return Err(fail(format!("invalid ({})", first_errors(report.as_ref())))),
+        };
+        bytes = without_invalid_rows(&bytes, &report, commune);
     }
     Err(fail("invalid".into()))
 }
 
-/// The file without the lines of its error-level issues and its rows of other communes.
-fn without_invalid_rows(
-    bytes: &[u8],
-    validation: Option<&serde_json::value::RawValue>,
-    commune: &str,
-) -> Vec<u8> {
-    let value: serde_json::Value =
-        validation.and_then(|v| serde_json::from_str(v.get()).ok()).unwrap_or_default();
-    let bad: std::collections::BTreeSet<u64> = value["issues"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|issue| issue["level"] == "E")
-        .filter_map(|issue| issue["line"].as_u64())
-        .collect();
-    let text = String::from_utf8_lossy(bytes);
-    let mut lines = text.split_inclusive('\n');
-    let header = lines.next().unwrap_or_default();
-    let column =
-        header.trim_end().split(';').position(|c| c.trim_start_matches('\u{feff}') == "commune_insee");
-    let mut out = header.to_owned();
-    for (i, line) in lines.enumerate() {
-        let other_commune = column
-            .and_then(|c| line.split(';').nth(c))
-            .is_some_and(|code| !code.trim().is_empty() && code.trim() != commune);
-        if !bad.contains(&(i as u64 + 2)) && !other_commune {
-            out.push_str(line);
+/// The file without the rows of its error-level issues and its rows of other communes. Rows
+/// are found by the BAL reader (their start line and their `commune_insee`, read with the
+/// file's encoding and delimiter); the bytes of the lines kept are copied unchanged.
+fn without_invalid_rows(bytes: &[u8], report: &Report, commune: InseeCode) -> Vec<u8> {
+    let mut bad: BTreeSet<usize> =
+        report.issues.iter().filter(|i| i.level == Level::Error).map(|i| i.line as usize).collect();
+    let records = ban_bal::records::read_records(bytes).unwrap_or_default();
+    bad.extend(
+        records
+            .iter()
+            .filter(|r| r.commune_insee.as_deref().is_some_and(|c| c.trim() != commune.as_str()))
+            .map(|r| r.line as usize),
+    );
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        if i == 0 || !bad.contains(&(i + 1)) {
+            out.extend_from_slice(line);
         }
     }
-    out.into_bytes()
+    out
 }
 
-/// A revision of `bytes` for a commune, created, stored and validated (not published).
+/// A revision of `bytes` for a commune, created, stored and validated (not published), with
+/// the typed report of its file.
 async fn validated_revision(
     store: &dyn Store,
     client: &Client,
     stem: &str,
     file: &Path,
     bytes: Vec<u8>,
-) -> Result<ban_store::Revision, Failure> {
+) -> Result<(ban_store::Revision, Option<Report>), Failure> {
     let fail = |reason: String| Failure { commune: stem.to_owned(), file: file.to_owned(), reason };
     let store_error = |e: ban_store::StoreError| fail(e.to_string());
     let now = Utc::now();
@@ -300,29 +293,23 @@ async fn validated_revision(
     let revision = store.create_revision(revision, now).await.map_err(store_error)?;
     let stored = ban_depot::validation::bal_file(&revision.id, &bytes, now);
     store.attach_file(&revision.id, stored, &bytes).await.map_err(store_error)?;
-    ban_depot::validation::compute_revision(store, &revision, client, bytes)
+    ban_depot::validation::compute_revision_report(store, &revision, client, bytes)
         .await
         .map_err(|e| fail(e.to_string()))
 }
 
-/// The error codes of a stored validation, with the first line of each.
-fn first_errors(validation: &serde_json::value::RawValue) -> String {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(validation.get()) else {
-        return "unreadable report".into();
+/// The error codes of a report, with the first line of each; `file.unreadable` when the file
+/// could not be read as text.
+fn first_errors(report: Option<&Report>) -> String {
+    let Some(report) = report else {
+        return "file.unreadable".into();
     };
-    let mut first_line: BTreeMap<&str, u64> = BTreeMap::new();
-    for issue in value["issues"].as_array().into_iter().flatten() {
-        if issue["level"] == "E" {
-            if let (Some(code), Some(line)) = (issue["code"].as_str(), issue["line"].as_u64()) {
-                first_line.entry(code).or_insert(line);
-            }
-        }
+    let mut first_line: BTreeMap<&str, u32> = BTreeMap::new();
+    for issue in report.issues.iter().filter(|i| i.level == Level::Error) {
+        first_line.entry(&issue.code).or_insert(issue.line);
     }
-    let codes: Vec<String> = value["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.as_str())
+    let codes: Vec<String> = report
+        .codes_at(Level::Error)
         .map(|code| match first_line.get(code) {
             Some(line) => format!("{code} line {line}"),
             None => code.to_owned(),
@@ -382,4 +369,34 @@ fn read_maybe_gzip(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut text = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut text)?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "cle_interop;commune_insee;commune_nom;numero;suffixe;voie_nom;position;x;y;long;lat;source;date_der_maj\n";
+
+    fn row(commune: &str, numero: &str) -> String {
+        format!(
+            "31591_0010_{numero:0>5};{commune};Escoulis;{numero};;Rue des Places;entrée;539416.13;6225601.11;1.028392;43.111637;Commune;2024-01-01\n"
+        )
+    }
+
+    #[test]
+    fn invalid_rows_and_rows_of_other_communes_are_left_out_byte_for_byte() {
+        let commune = InseeCode::parse("31591").unwrap_or_else(|e| panic!("{e}"));
+        let csv =
+            [HEADER.to_owned(), row("31591", "1"), row("31591", "x"), row("31592", "3"), row("31591", "4")]
+                .concat();
+        let report =
+            ban_bal::validate(csv.as_bytes(), &ban_bal::Options::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(first_errors(Some(&report)).contains("line 3"), "{}", first_errors(Some(&report)));
+        let kept = without_invalid_rows(csv.as_bytes(), &report, commune);
+        assert_eq!(
+            String::from_utf8_lossy(&kept),
+            [HEADER.to_owned(), row("31591", "1"), row("31591", "4")].concat()
+        );
+        assert_eq!(first_errors(None), "file.unreadable");
+    }
 }

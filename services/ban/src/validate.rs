@@ -94,7 +94,7 @@ pub fn run(args: &Args) -> ExitCode {
         return ExitCode::from(2);
     }
     match outcome {
-        Ok(report) if report.valid => ExitCode::SUCCESS,
+        Ok(report) if report.valid() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(_) => ExitCode::from(2),
     }
@@ -131,7 +131,7 @@ fn write_human(out: &mut impl Write, name: &str, report: &Report, infos: bool) -
     writeln!(
         out,
         "{name}: {} — profile {profile}, {} rows, {} rows with findings; codes: {} errors, {} warnings, {} infos",
-        if report.valid { "valid" } else { "invalid" },
+        if report.valid() { "valid" } else { "invalid" },
         report.rows_count,
         report.rows_with_issues(),
         count(Level::Error),

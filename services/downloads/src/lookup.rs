@@ -8,11 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ban_domain::departement_of;
 use ban_domain::BanId;
 use ban_exports::commune::voie_id;
 use ban_exports::text::{CsvStyle, CsvWriter};
 use ban_service_kit::ApiError;
-use ban_spatial::{departement_of, Territories};
+use ban_spatial::Territories;
 use ban_store::{Address, BaseCommune, CommuneBase, Found, Toponym};
 use serde_json::{json, Value};
 

@@ -5,10 +5,11 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use ban_domain::departement_of;
 use ban_exports::addok::{commune_documents, municipality, DocumentKind};
 use ban_exports::{CommuneData, Prepared};
 use ban_search::Index;
-use ban_spatial::{departement_of, Territories};
+use ban_spatial::Territories;
 use ban_store::{FeedQuery, Store, StoreError};
 use rustc_hash::FxHashSet;
 use tokio::sync::watch;
