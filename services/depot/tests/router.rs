@@ -265,7 +265,7 @@ on_every_backend!(upload_guards, |h: Harness| async move {
     assert_eq!(h.app.clone().oneshot(request).await.unwrap().status(), StatusCode::BAD_REQUEST);
 });
 
-/// `Content-MD5` (RFC 1864: the base64 of the body's MD5), when sent, must match the file.
+// `Content-MD5` (RFC 1864: the base64 of the body's MD5), when sent, must match the file.
 on_every_backend!(content_md5_is_checked, |h: Harness| async move {
     let token = h.client(AuthorizationStrategy::Internal, &[]).await;
     let bal = sample("54084_mont-bonvillers.csv");
