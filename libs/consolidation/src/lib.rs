@@ -28,7 +28,7 @@ use ban_bal::normalize::normalize_street_name;
 use ban_domain::base::{Address, AddressPosition, Toponym};
 pub use ban_domain::base::{Change, ChangeOp};
 use ban_domain::{BanId, PositionType, TOPONYM_NUMERO};
-use ban_spatial::contours::{lon_scale, METRES_PER_DEGREE_LAT};
+use ban_spatial::contours::{distance_m, lon_scale, METRES_PER_DEGREE_LAT};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -389,8 +389,10 @@ impl<'a> Planner<'a> {
         let here_m = metres(here);
         self.nearest
             .nearest_neighbor_iter(&here_m)
-            .take_while(|entry| distance(entry.geom(), &here_m) <= NEAREST_MATCH_M)
             .map(|entry| &self.current.addresses[entry.data])
+            .take_while(|a| {
+                a.positions.first().is_some_and(|p| distance_m(p.coordinates, here) <= NEAREST_MATCH_M)
+            })
             .find(|a| !self.taken.contains(&a.id) && same_number(a))
             .map(|a| a.id)
     }
@@ -490,11 +492,8 @@ fn index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = Option<K>>) -> FxHa
     map
 }
 
-/// A flat projection in metres, good enough to compare distances within a commune.
+/// A flat projection in metres, for the R-tree that finds the nearest addresses (the
+/// distances themselves are great-circle ones).
 fn metres(p: [f64; 2]) -> [f64; 2] {
     [p[0] * lon_scale(p[1]), p[1] * METRES_PER_DEGREE_LAT]
-}
-
-fn distance(a: &[f64; 2], b: &[f64; 2]) -> f64 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }

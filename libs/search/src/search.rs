@@ -571,7 +571,10 @@ fn build_labels(doc: &Doc, name: &str, number: Option<&str>, city: Option<&str>)
     built
 }
 
-/// Great-circle distance in metres (haversine).
+/// Great-circle distance in metres (haversine), in the geocoder's own arithmetic: the
+/// distances and scores it answers are compared with addok's digit for digit, and the same
+/// formula in `geo`'s order of operations differs in the last bits (the rest of BAN Sync uses
+/// `ban_spatial::contours::distance_m`).
 pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     let (lat1, lat2) = (a[1].to_radians(), b[1].to_radians());
     let dlat = lat2 - lat1;

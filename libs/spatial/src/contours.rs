@@ -1,29 +1,34 @@
 //! Commune contours (shipped in `data/communes/contours-2026.geojson.gz`, embedded in the
-//! binary): is a point in its commune, how far outside, and which commune is it in.
+//! binary, read with `geojson` into `geo` multipolygons): is a point in its commune, how far
+//! outside, and which commune is it in.
 //!
 //! Contours are simplified to a few hundred metres, so callers compare distances with a
-//! tolerance. Distances are computed on a local flat projection around the point
-//! (equirectangular), accurate to well under 1 % over the tens of kilometres involved.
+//! tolerance. Distances are great-circle distances ([`distance_m`], haversine): the one
+//! distance of BAN Sync, also the geocoder's.
 use std::io::Read;
 use std::sync::OnceLock;
 
+use geo::{BoundingRect, Closest, Contains, Distance, Haversine, HaversineClosestPoint, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{Envelope, RTree, AABB};
+use rstar::{RTree, AABB};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 
 const EMBEDDED: &[u8] = include_bytes!("../../../data/communes/contours-2026.geojson.gz");
 
-/// Metres per degree of latitude (mean) and of longitude at the equator.
+/// Metres per degree of latitude (mean) and of longitude at the equator, for the local flat
+/// projections that R-trees of positions work in.
 pub const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
 const METRES_PER_DEGREE_LON: f64 = 111_320.0;
 
-type Ring = Vec<[f64; 2]>;
+/// Metres per degree of longitude at a latitude (flat projection around that latitude).
+pub fn lon_scale(lat: f64) -> f64 {
+    METRES_PER_DEGREE_LON * lat.to_radians().cos()
+}
 
-/// One polygon: its outer ring, then its holes.
-#[derive(Debug, Clone)]
-pub struct Polygon {
-    rings: Vec<Ring>,
+/// Great-circle distance in metres between two WGS84 points `[lon, lat]` (haversine, on the
+/// mean Earth radius).
+pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    Haversine.distance(Point::from(a), Point::from(b))
 }
 
 /// The contour of a commune or municipal arrondissement.
@@ -31,55 +36,14 @@ pub struct Polygon {
 pub struct Contour {
     pub code: String,
     pub nom: String,
-    polygons: Vec<Polygon>,
+    shape: MultiPolygon<f64>,
     bbox: AABB<[f64; 2]>,
-}
-
-/// Whether `p` is inside `ring` (even-odd rule).
-fn in_ring(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
-    let mut inside = false;
-    let mut j = ring.len().wrapping_sub(1);
-    for i in 0..ring.len() {
-        let (a, b) = (ring[i], ring[j]);
-        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
-}
-
-/// Distance in metres from `p` to the segment `a`–`b` (degrees), on a flat projection at `p`.
-fn segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2], lon_scale: f64) -> f64 {
-    let to_m = |q: [f64; 2]| [(q[0] - p[0]) * lon_scale, (q[1] - p[1]) * METRES_PER_DEGREE_LAT];
-    let (a, b) = (to_m(a), to_m(b));
-    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let length = dx * dx + dy * dy;
-    let t = if length == 0.0 { 0.0 } else { (-(a[0] * dx + a[1] * dy) / length).clamp(0.0, 1.0) };
-    let (x, y) = (a[0] + t * dx, a[1] + t * dy);
-    (x * x + y * y).sqrt()
-}
-
-/// Metres per degree of longitude at a latitude.
-pub fn lon_scale(lat: f64) -> f64 {
-    METRES_PER_DEGREE_LON * lat.to_radians().cos()
-}
-
-/// Distance in metres between two WGS84 points (flat approximation, for short distances).
-pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
-    let scale = lon_scale((a[1] + b[1]) / 2.0);
-    let (dx, dy) = ((a[0] - b[0]) * scale, (a[1] - b[1]) * METRES_PER_DEGREE_LAT);
-    (dx * dx + dy * dy).sqrt()
 }
 
 impl Contour {
     /// Whether the point (longitude, latitude) is inside.
     pub fn contains(&self, p: [f64; 2]) -> bool {
-        self.bbox.contains_point(&p)
-            && self.polygons.iter().any(|polygon| {
-                let mut rings = polygon.rings.iter();
-                rings.next().is_some_and(|outer| in_ring(outer, p)) && !rings.any(|hole| in_ring(hole, p))
-            })
+        rstar::Envelope::contains_point(&self.bbox, &p) && self.shape.contains(&Point::from(p))
     }
 
     /// Distance in metres from the point to the contour; 0 inside.
@@ -87,14 +51,17 @@ impl Contour {
         if self.contains(p) {
             return 0.0;
         }
-        let scale = lon_scale(p[1]);
-        let mut best = f64::INFINITY;
-        for ring in self.polygons.iter().flat_map(|polygon| &polygon.rings) {
-            for pair in ring.windows(2) {
-                best = best.min(segment_distance(p, pair[0], pair[1], scale));
-            }
-        }
-        best
+        let point = Point::from(p);
+        let rings = self
+            .shape
+            .iter()
+            .flat_map(|polygon| std::iter::once(polygon.exterior()).chain(polygon.interiors()));
+        rings
+            .filter_map(|ring| match ring.haversine_closest_point(&point) {
+                Closest::Intersection(q) | Closest::SinglePoint(q) => Some(Haversine.distance(point, q)),
+                Closest::Indeterminate => None,
+            })
+            .fold(f64::INFINITY, f64::min)
     }
 }
 
@@ -106,28 +73,6 @@ pub struct Contours {
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
 
-#[derive(Deserialize)]
-struct Collection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    properties: Properties,
-    geometry: Geometry,
-}
-
-#[derive(Deserialize)]
-struct Properties {
-    code: String,
-    nom: String,
-}
-
-#[derive(Deserialize)]
-struct Geometry {
-    coordinates: Vec<Vec<Ring>>,
-}
-
 /// Why contours could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ContoursError {
@@ -135,6 +80,23 @@ pub enum ContoursError {
     Io(#[from] std::io::Error),
     #[error("contours are not valid GeoJSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// A feature's contour, if it has a code, a name and a non-empty (multi)polygon.
+fn contour(feature: geojson::Feature) -> Option<Contour> {
+    let text = |key: &str| feature.property(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let (code, nom) = (text("code")?, text("nom")?);
+    let geometry = geo::Geometry::<f64>::try_from(feature.geometry?).ok()?;
+    let shape = match geometry {
+        geo::Geometry::MultiPolygon(shape) => shape,
+        geo::Geometry::Polygon(polygon) => MultiPolygon::new(vec![polygon]),
+        _ => return None,
+    };
+    let shape: MultiPolygon<f64> =
+        shape.into_iter().filter(|polygon| polygon.exterior().0.len() >= 4).collect();
+    let rect = shape.bounding_rect()?;
+    let bbox = AABB::from_corners(rect.min().into(), rect.max().into());
+    Some(Contour { code, nom, shape, bbox })
 }
 
 impl Contours {
@@ -147,32 +109,12 @@ impl Contours {
         })
     }
 
-    /// Reads a gzip-compressed GeoJSON collection of MultiPolygons with `code` and `nom`.
+    /// Reads a gzip-compressed GeoJSON collection of (Multi)Polygons with `code` and `nom`.
     pub fn from_geojson_gz(bytes: &[u8]) -> Result<Contours, ContoursError> {
         let mut text = Vec::new();
         flate2::read::GzDecoder::new(bytes).read_to_end(&mut text)?;
-        let collection: Collection = serde_json::from_slice(&text)?;
-        let contours = collection
-            .features
-            .into_iter()
-            .filter_map(|f| {
-                let polygons: Vec<Polygon> = f
-                    .geometry
-                    .coordinates
-                    .into_iter()
-                    .map(|rings| Polygon { rings })
-                    .filter(|p| p.rings.first().is_some_and(|r| r.len() >= 4))
-                    .collect();
-                let points = polygons.iter().flat_map(|p| p.rings.first()).flatten().copied();
-                let bbox = AABB::from_points(points.collect::<Vec<_>>().iter());
-                (!polygons.is_empty()).then_some(Contour {
-                    code: f.properties.code,
-                    nom: f.properties.nom,
-                    polygons,
-                    bbox,
-                })
-            })
-            .collect();
+        let collection: geojson::FeatureCollection = serde_json::from_slice(&text)?;
+        let contours = collection.features.into_iter().filter_map(contour).collect();
         Ok(Contours::from_contours(contours))
     }
 
@@ -227,12 +169,21 @@ mod tests {
     }
 
     #[test]
-    fn rings_and_distances() {
-        let square = vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]];
-        assert!(in_ring(&square, [0.5, 0.5]));
-        assert!(!in_ring(&square, [1.5, 0.5]));
-        let d = segment_distance([0.0, 0.001], [-1.0, 0.0], [1.0, 0.0], lon_scale(0.0));
-        assert!((d - 110.574).abs() < 0.01, "{d}");
-        assert!((distance_m([2.0, 48.0], [2.0, 48.001]) - 110.574).abs() < 0.01);
+    fn distances() {
+        // 0.001 degree of latitude: 111.19 m on the mean sphere.
+        assert!((distance_m([2.0, 48.0], [2.0, 48.001]) - 111.195).abs() < 0.01);
+        let square = Contour {
+            code: "00000".into(),
+            nom: "Carré".into(),
+            shape: MultiPolygon::new(vec![geo::Polygon::new(
+                vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)].into(),
+                vec![],
+            )]),
+            bbox: AABB::from_corners([0.0, 0.0], [1.0, 1.0]),
+        };
+        assert!(square.contains([0.5, 0.5]) && !square.contains([1.5, 0.5]));
+        assert_eq!(square.distance_m([0.5, 0.5]), 0.0);
+        let outside = square.distance_m([0.5, -0.001]);
+        assert!((outside - 111.195).abs() < 0.01, "{outside}");
     }
 }
