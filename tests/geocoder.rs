@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ban::serve::{serve, Services};
 use ban_store::Store;
 use serde_json::{json, Value};
-use support::Depot;
+use support::{Depot, JsonAnswer};
 
 async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
     let response = http.get(url).send().await.unwrap();
@@ -103,12 +103,8 @@ async fn a_publication_becomes_searchable_live() {
     let batch: Value = http
         .post(format!("{base}/batch"))
         .json(&json!({"requests": [{"id": "a", "operation": "geocode", "params": {"q": "1 allee des acacias mont-bonvillers"}}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_answer()
+        .await;
     assert_eq!(batch[0]["status"], "ok");
     for key in ["id", "label", "score", "banId"] {
         assert_eq!(batch[0]["result"][key], single["features"][0]["properties"][key], "{key}");

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 mod support;
 use std::path::PathBuf;
+use support::JsonAnswer;
 
 use ban::serve::{serve, Services};
 use serde_json::{json, Value};
@@ -37,12 +38,8 @@ async fn publish_a_commune_over_http() {
         .json(
             &json!({"context": {"nomComplet": "Jeanne Martin", "organisation": "Mairie de Mont-Bonvillers"}}),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_answer()
+        .await;
     let id = revision["id"].as_str().unwrap();
     let bal = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/samples/54084_mont-bonvillers.csv"),
@@ -60,12 +57,8 @@ async fn publish_a_commune_over_http() {
     let computed: Value = http
         .post(format!("{base}/api-depot/revisions/{id}/compute"))
         .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_answer()
+        .await;
     assert_eq!(computed["validation"]["valid"], true, "{}", computed["validation"]);
     let published = http
         .post(format!("{base}/api-depot/revisions/{id}/publish"))
@@ -76,14 +69,8 @@ async fn publish_a_commune_over_http() {
         .unwrap();
     assert_eq!(published.status(), 200);
 
-    let current: Value = http
-        .get(format!("{base}/api-depot/communes/54084/current-revision"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current: Value =
+        http.get(format!("{base}/api-depot/communes/54084/current-revision")).json_answer().await;
     assert_eq!(current["id"], json!(id));
     let download = http
         .get(format!("{base}/api-depot/communes/54084/current-revision/files/bal/download"))

@@ -35,12 +35,8 @@ impl Depot {
             .post(format!("{}/api-depot/communes/{code}/revisions", self.base))
             .header("Authorization", &self.auth)
             .json(&json!({"context": {"nomComplet": "Test", "organisation": "Mairie"}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_answer()
+            .await;
         let id = revision["id"].as_str().unwrap().to_owned();
         let upload = self
             .http
@@ -55,12 +51,8 @@ impl Depot {
             .http
             .post(format!("{}/api-depot/revisions/{id}/compute", self.base))
             .header("Authorization", &self.auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_answer()
+            .await;
         if computed["validation"]["valid"] != true {
             return None;
         }
@@ -73,5 +65,16 @@ impl Depot {
             .unwrap();
         assert_eq!(published.status(), 200);
         Some(id)
+    }
+}
+
+/// A request sent and its JSON answer read, panicking (a test) if either fails.
+pub trait JsonAnswer {
+    async fn json_answer(self) -> Value;
+}
+
+impl JsonAnswer for reqwest::RequestBuilder {
+    async fn json_answer(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
     }
 }
