@@ -203,22 +203,13 @@ pub async fn habilitations(store: Arc<dyn Store>) {
     let client = new_client(store, AuthorizationStrategy::Habilitation).await;
     let now = Utc::now();
     let created = store
-        .create_habilitation(Habilitation {
-            id: object_id(now),
-            client_id: client.id.clone(),
-            code_commune: "54084".into(),
-            email_commune: None,
-            status: HabilitationStatus::Pending,
-            strategy: None,
-            pin_code: None,
-            pin_code_expiration: None,
-            pin_sent_at: None,
-            remaining_attempts: 10,
-            accepted_at: None,
-            rejected_at: None,
-            created_at: now,
-            updated_at: now,
-        })
+        .create_habilitation(Habilitation::pending(
+            object_id(now),
+            client.id.clone(),
+            "54084".into(),
+            10,
+            now,
+        ))
         .await
         .unwrap();
     let read = store.habilitation(&created.id).await.unwrap().unwrap();

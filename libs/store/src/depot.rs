@@ -205,6 +205,35 @@ pub struct Habilitation {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Habilitation {
+    /// A new habilitation of `client_id` for a commune, waiting for the town hall's consent:
+    /// no code sent yet, `attempts` tries allowed.
+    pub fn pending(
+        id: String,
+        client_id: String,
+        code_commune: String,
+        attempts: i32,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Habilitation {
+            id,
+            client_id,
+            code_commune,
+            email_commune: None,
+            status: HabilitationStatus::Pending,
+            strategy: None,
+            pin_code: None,
+            pin_code_expiration: None,
+            pin_sent_at: None,
+            remaining_attempts: attempts,
+            accepted_at: None,
+            rejected_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// What a publication needs beyond the revision id.
 #[derive(Debug, Clone)]
 pub struct Publication {

@@ -59,22 +59,7 @@ pub async fn create(
         return Err(ApiError::not_found("commune_not_found", format!("Commune {code} inconnue.")));
     }
     let now = Utc::now();
-    let habilitation = Habilitation {
-        id: object_id(now),
-        client_id: caller.0.id.clone(),
-        code_commune: code,
-        email_commune: None,
-        status: HabilitationStatus::Pending,
-        strategy: None,
-        pin_code: None,
-        pin_code_expiration: None,
-        pin_sent_at: None,
-        remaining_attempts: PIN_ATTEMPTS,
-        accepted_at: None,
-        rejected_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let habilitation = Habilitation::pending(object_id(now), caller.0.id.clone(), code, PIN_ATTEMPTS, now);
     let created = state.store.create_habilitation(habilitation).await?;
     Ok((StatusCode::CREATED, Json(public(&created, Some(&caller.0)))))
 }
