@@ -1,5 +1,8 @@
 //! addok's text pipeline, as the French national address API runs it (addok 1.3.2 with
 //! addok-france 1.2.0 and addok-fr 1.1.0, production `addok.conf`), ported without regexes.
+//! Hand-written and kept in one file on purpose: it is a port that must give addok's tokens
+//! byte for byte (the geocoder's answers are compared with addok's), read stage by stage
+//! against addok's sources, and it runs on every query and every indexed document.
 //!
 //! * Queries: addok folds the raw query first (`Search.query = ascii(query.strip())`), then
 //!   runs the query processors `extract_address`, `clean_query`, `remove_leading_zeros` on

@@ -4,7 +4,8 @@
 //! in the same order, so that a buffer is refused exactly when the reference refuses it. The reference passes
 //! the whole file to that function; most checks only read a fixed prefix (at most offset 196, or the tar
 //! header's 512 bytes, or 4100 bytes for Matroska), but the PNG, ZIP and ASF checks scan further to pick
-//! the sub-format, so the whole slice is scanned here too.
+//! the sub-format, so the whole slice is scanned here too. Hand-written and in one file on purpose: a port
+//! that must refuse exactly what the reference refuses, read check by check against its source.
 
 /// Returns the detected format's usual extension (e.g. "png", "zip", "pdf") when `bytes` starts like a known binary file.
 pub fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
