@@ -17,6 +17,7 @@ pub type PgStore = SqlStore<Postgres>;
 
 pub static DIALECT: Dialect = Dialect {
     name: "postgres",
+    numbered_parameters: true,
     for_update: " FOR UPDATE",
     skip_locked: " FOR UPDATE SKIP LOCKED",
     lock_commune: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),

@@ -13,8 +13,14 @@ use sqlx::Sqlite;
 pub type SqliteStore = SqlStore<Sqlite>;
 
 /// SQLite's single writer serialises write transactions: nothing to lock beyond it.
-pub static DIALECT: Dialect =
-    Dialect { name: "sqlite", for_update: "", skip_locked: "", lock_commune: None, lock_feed: None };
+pub static DIALECT: Dialect = Dialect {
+    name: "sqlite",
+    numbered_parameters: false,
+    for_update: "",
+    skip_locked: "",
+    lock_commune: None,
+    lock_feed: None,
+};
 
 /// Opens (creating it if needed) the database at `url` (`sqlite://PATH` or `sqlite:PATH`)
 /// and brings its schema up to date.

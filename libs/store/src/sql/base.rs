@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::{departement_bounds, lock, map_error, placeholders, values, SqlStore, CHUNK};
+use super::{departement_bounds, lock, map_error, SqlStore, CHUNK};
 use crate::{
     Address, Applied, BanId, BaseChanges, BaseCommune, BaseStore, Change, ChangeOp, Commune, CommuneBase,
     Found, ObjectKind, StoreError, StoreResult, Toponym,
@@ -81,8 +81,10 @@ where
         for chunk in ids.chunks(CHUNK) {
             let chunk: Vec<String> = chunk.iter().map(BanId::to_string).collect();
             for table in ["base_toponyms", "base_addresses"] {
-                let sql =
-                    format!("SELECT id, commune FROM {table} WHERE id IN ({})", placeholders(1, chunk.len()));
+                let sql = format!(
+                    "SELECT id, commune FROM {table} WHERE id IN ({})",
+                    self.dialect.placeholders(1, chunk.len())
+                );
                 let mut query = sqlx::query_as(&sql);
                 for id in &chunk {
                     query = query.bind(id.as_str());
@@ -137,7 +139,7 @@ where
         for chunk in feed.rows.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO changes (seq, kind, id, op, commune, revision, state, at) {}",
-                values(chunk.len(), 8)
+                self.dialect.values(chunk.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for change in chunk {
@@ -160,7 +162,7 @@ where
                 let sql = format!(
                     "INSERT INTO {table} (id, commune, active, seq) {} ON CONFLICT (id) DO UPDATE SET \
                      commune = excluded.commune, active = excluded.active, seq = excluded.seq",
-                    values(chunk.len(), 4)
+                    self.dialect.values(chunk.len(), 4)
                 );
                 let mut query = sqlx::query(&sql);
                 for change in chunk {

@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::base::upsert_commune_sql;
-use super::{departement_bounds, lock, map_error, values, SqlStore, CHUNK};
+use super::{departement_bounds, lock, map_error, SqlStore, CHUNK};
 use crate::{ChangeOp, Commune, FeedChange, FeedQuery, FeedStore, ObjectKind, StoreError, StoreResult};
 
 #[async_trait]
@@ -30,22 +30,28 @@ where
     for<'r> FeedChange: FromRow<'r, DB::Row>,
 {
     async fn feed(&self, feed: &FeedQuery) -> StoreResult<Vec<FeedChange>> {
-        // Placeholders: $1 the seq, then the communes' codes and the départements' bounds
-        // (texts, bound in order), then the limit.
+        // Values in the order of their placeholders: the seq, then the communes' codes and the
+        // départements' bounds (texts), then the limit.
+        let param = |n: usize| self.dialect.placeholders(n, 1);
         let mut texts: Vec<String> = Vec::new();
-        let mut sql = String::from(
-            "SELECT c.seq, c.kind, c.id, c.op, c.commune, c.revision, c.state, c.at FROM changes c WHERE c.seq > $1",
+        let mut sql = format!(
+            "SELECT c.seq, c.kind, c.id, c.op, c.commune, c.revision, c.state, c.at FROM changes c WHERE c.seq > {}",
+            param(1)
         );
         if !feed.communes.is_empty() || !feed.departements.is_empty() {
             let mut any = Vec::new();
             for code in &feed.communes {
                 texts.push(code.clone());
-                any.push(format!("c.commune = ${}", texts.len() + 1));
+                any.push(format!("c.commune = {}", param(texts.len() + 1)));
             }
             for departement in &feed.departements {
                 let (low, high) = departement_bounds(departement);
                 texts.extend([low, high]);
-                any.push(format!("(c.commune >= ${} AND c.commune < ${})", texts.len(), texts.len() + 1));
+                any.push(format!(
+                    "(c.commune >= {} AND c.commune < {})",
+                    param(texts.len()),
+                    param(texts.len() + 1)
+                ));
             }
             sql.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
@@ -56,7 +62,7 @@ where
                  OR (c.kind = 'commune' AND EXISTS (SELECT 1 FROM base_communes b WHERE b.code = c.commune AND b.seq = c.seq)))",
             );
         }
-        sql.push_str(&format!(" ORDER BY c.seq LIMIT ${}", texts.len() + 2));
+        sql.push_str(&format!(" ORDER BY c.seq LIMIT {}", param(texts.len() + 2)));
         let mut query = sqlx::query_as(&sql).bind(feed.since);
         for text in &texts {
             query = query.bind(text.as_str());
@@ -77,7 +83,7 @@ where
         for chunk in rows.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO changes (seq, kind, id, op, commune, revision, state, at) {} ON CONFLICT (seq) DO NOTHING",
-                values(chunk.len(), 8)
+                self.dialect.values(chunk.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for change in chunk {
@@ -108,7 +114,7 @@ where
                     "INSERT INTO {table} (id, commune, active, seq) {} ON CONFLICT (id) DO UPDATE SET \
                      commune = excluded.commune, active = excluded.active, seq = excluded.seq \
                      WHERE excluded.seq > {table}.seq",
-                    values(chunk.len(), 4)
+                    self.dialect.values(chunk.len(), 4)
                 );
                 let mut query = sqlx::query(&sql);
                 for change in chunk {

@@ -28,6 +28,8 @@ const CHUNK: usize = 500;
 pub struct Dialect {
     /// The backend's name, for logs and health.
     pub name: &'static str,
+    /// Whether generated placeholders are numbered (`$1`) or positional (`?`).
+    pub numbered_parameters: bool,
     /// What follows a `SELECT` that must lock the rows it reads (PostgreSQL: ` FOR UPDATE`;
     /// SQLite: nothing, its single writer already serialises write transactions).
     pub for_update: &'static str,
@@ -87,18 +89,23 @@ where
     Ok(())
 }
 
-/// `count` numbered placeholders from `$first`, comma-separated (`$3, $4, $5`). Statements
-/// are written with their placeholders and bound in order: sqlx's `QueryBuilder` cannot be
-/// used in code generic over the database (its arguments' lifetime is invariant there).
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-}
+impl Dialect {
+    /// `count` placeholders from the `first`-th value, comma-separated: `$3, $4, $5` where
+    /// parameters are numbered, `?, ?, ?` where they are taken in order (SQLite: its parser
+    /// looks each `$N` name up among those already seen, which is quadratic in a multi-row
+    /// insert of thousands of values). Statements with a variable number of values are
+    /// written with these and bound in order: sqlx's `QueryBuilder` cannot be used in code
+    /// generic over the database (its arguments' lifetime is invariant there).
+    fn placeholders(&self, first: usize, count: usize) -> String {
+        let one = |n: usize| if self.numbered_parameters { format!("${n}") } else { "?".to_owned() };
+        (first..first + count).map(one).collect::<Vec<_>>().join(", ")
+    }
 
-/// The `VALUES` of a multi-row insert: `rows` tuples of `columns` placeholders.
-fn values(rows: usize, columns: usize) -> String {
-    let tuples: Vec<String> =
-        (0..rows).map(|row| format!("({})", placeholders(row * columns + 1, columns))).collect();
-    format!("VALUES {}", tuples.join(", "))
+    /// The `VALUES` of a multi-row insert: `rows` tuples of `columns` placeholders.
+    fn values(&self, rows: usize, columns: usize) -> String {
+        let tuple = |row: usize| format!("({})", self.placeholders(row * columns + 1, columns));
+        format!("VALUES {}", (0..rows).map(tuple).collect::<Vec<_>>().join(", "))
+    }
 }
 
 /// Unique violations become conflicts; anything else is a database failure.
