@@ -1,6 +1,7 @@
-//! What every BAN Sync service boots with: the store chosen by its URL, tracing logs,
-//! errors answered as `application/problem+json`, health and metrics routes, and a graceful
-//! shutdown on Ctrl-C or SIGTERM.
+//! What every BAN Sync service boots with: its settings ([`config`]: the store, the listening
+//! address, the logs, read once at start), the store chosen by its URL, tracing logs, errors
+//! answered as `application/problem+json`, health and metrics routes, and a graceful shutdown
+//! on Ctrl-C or SIGTERM.
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -14,19 +15,35 @@ use ban_store::{Store, StoreError};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 
-/// The default database: a SQLite file under `./data/`.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ban.db";
+pub mod config;
 
-/// Opens the store named by `url`: `sqlite://PATH` (or `sqlite:PATH`) or `postgres://…`.
+pub use config::{
+    DatabaseArgs, ListenArgs, LogArgs, LogFormat, SecretUrl, ServerArgs, DEFAULT_DATABASE_URL,
+    DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
+};
+
+impl DatabaseArgs {
+    /// Opens the store of these settings (see [`open_store_with`]).
+    pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        open_store_with(&self.database_url, self.database_max_connections).await
+    }
+}
+
+/// Opens the store named by `url` with the default settings (see [`open_store_with`]).
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_store_with(&SecretUrl::new(url), DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// Opens the store named by `url`: `sqlite://PATH` (or `sqlite:PATH`) or `postgres://…`,
+/// with at most `max_connections` connections to PostgreSQL. Errors never show the URL's
+/// password.
+pub async fn open_store_with(
+    secret_url: &SecretUrl,
+    max_connections: u32,
+) -> Result<Arc<dyn Store>, StoreError> {
+    let url = secret_url.expose();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let connections = match std::env::var("DATABASE_MAX_CONNECTIONS") {
-            Ok(value) if !value.is_empty() => value.parse().map_err(|_| {
-                StoreError::Precondition(format!("DATABASE_MAX_CONNECTIONS={value:?}: expected a number"))
-            })?,
-            _ => ban_store_postgres::DEFAULT_MAX_CONNECTIONS,
-        };
-        return Ok(Arc::new(ban_store_postgres::PgStore::open_with(url, connections).await?));
+        return Ok(Arc::new(ban_store_postgres::PgStore::open_with(url, max_connections).await?));
     }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let path = path.split('?').next().unwrap_or(path);
@@ -36,26 +53,8 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         return Ok(Arc::new(ban_store_sqlite::SqliteStore::open(url).await?));
     }
     Err(StoreError::Precondition(format!(
-        "unsupported DATABASE_URL {url:?}: expected sqlite://PATH or postgres://…"
+        "unsupported DATABASE_URL {secret_url:?}: expected sqlite://PATH or postgres://…"
     )))
-}
-
-/// Starts logging to stderr: `RUST_LOG` filters (default `info`), `LOG_FORMAT=json` for one
-/// JSON object per line, anything else for human-readable lines.
-pub fn init_tracing() {
-    init_tracing_at("info");
-}
-
-/// Like [`init_tracing`], logging at `level` unless `RUST_LOG` says otherwise (command-line
-/// tools with a progress bar log warnings only).
-pub fn init_tracing_at(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match std::env::var("LOG_FORMAT").as_deref() {
-        Ok("json") => builder.json().try_init(),
-        _ => builder.try_init(),
-    };
 }
 
 /// An error answered as RFC 9457 `application/problem+json`, with a stable `code` that

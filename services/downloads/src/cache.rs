@@ -27,15 +27,6 @@ impl ExportCache {
         ExportCache { dir: dir.into() }
     }
 
-    /// `EXPORT_CACHE_DIR`, else `ban-sync-exports` in the system's temporary directory.
-    pub fn from_env() -> Self {
-        let dir = std::env::var_os("EXPORT_CACHE_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("ban-sync-exports"));
-        ExportCache::new(dir)
-    }
-
     /// The file of a version of `name`.
     pub fn path(&self, name: &str, version: &Version) -> PathBuf {
         let millis = version.changed_at.map_or(0, |at| at.timestamp_millis());

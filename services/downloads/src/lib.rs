@@ -10,6 +10,7 @@
 //! - `/api/lookup/{id}`: an object by BAN id or legacy id; `/api/communes/{code}` and
 //!   `/api/communes-summary(.csv)`.
 pub mod cache;
+pub mod config;
 pub mod export;
 pub mod feed;
 pub mod lookup;
@@ -27,6 +28,7 @@ use ban_service_kit::ApiError;
 use ban_store::Store;
 use serde::Deserialize;
 
+pub use crate::config::{DownloadsArgs, DownloadsConfig};
 use crate::export::{communes_of, version_of, ExportStream, Version};
 
 /// What the routes share.
@@ -45,10 +47,10 @@ impl std::fmt::Debug for DownloadsState {
 
 impl DownloadsState {
     /// The state of a service on `store` (watches the feed's head for live readers; France
-    /// files are kept in `EXPORT_CACHE_DIR`).
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// files are kept in the directory of `args`).
+    pub fn new(store: Arc<dyn Store>, args: &DownloadsArgs) -> Self {
         let head = feed::Head::watch(store.clone());
-        DownloadsState { store, head, cache: cache::ExportCache::from_env() }
+        DownloadsState { store, head, cache: cache::ExportCache::new(args.export_cache_dir.clone()) }
     }
 }
 

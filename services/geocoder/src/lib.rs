@@ -1,6 +1,7 @@
 //! The geocoder service (`ban geocoder`, and at the root of `ban serve`): the API of the French
 //! address API (addok) — `GET /search/`, `GET /reverse/`, `POST /batch` — with its parameters,
 //! errors and GeocodeJSON answers (BAN-DOMAIN §4.2–4.3), on a live index of the base.
+pub mod config;
 pub mod csv;
 pub mod live;
 pub mod openapi;
@@ -17,6 +18,7 @@ use ban_service_kit::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+pub use config::{GeocoderArgs, GeocoderConfig};
 pub use live::LiveIndex;
 
 /// The routes, at the root of the server.
