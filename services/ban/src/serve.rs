@@ -1,5 +1,6 @@
 //! `ban serve` (every service in one process) and `ban depot|consolidator|geocoder|downloads`
-//! (one service alone): the services a process runs, each with its configuration.
+//! (one service alone): the services a process runs, each with its configuration, behind the
+//! layers every service shares (request ids, problem+json, metrics).
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -8,9 +9,7 @@ use ban_consolidator::ConsolidatorArgs;
 use ban_depot::{DepotArgs, DepotState};
 use ban_downloads::DownloadsArgs;
 use ban_geocoder::GeocoderArgs;
-use ban_service_kit::{
-    health_routes, no_route, problem_for_errors, shutdown_signal, track_requests, ServerArgs,
-};
+use ban_service_kit::{health_routes, shutdown_signal, ServerArgs};
 use ban_store::Store;
 
 /// `ban serve`: every service, with the options of each.
@@ -89,13 +88,8 @@ pub fn app(store: Arc<dyn Store>, services: &Services) -> anyhow::Result<Router>
         readiness.push(live.readiness());
         router = router.merge(ban_geocoder::router(live));
     }
-    // Requests are counted per matched route (health and metrics included: a process may
-    // serve nothing else, as a consolidator does).
-    Ok(router
-        .merge(health_routes(store, readiness))
-        .route_layer(axum::middleware::from_fn(track_requests))
-        .fallback(no_route)
-        .layer(axum::middleware::from_fn(problem_for_errors)))
+    // Health and metrics in every process (a consolidator serves nothing else).
+    Ok(ban_service_kit::app(router.merge(health_routes(store, readiness))))
 }
 
 /// Runs until Ctrl-C or SIGTERM, then finishes the requests in flight.

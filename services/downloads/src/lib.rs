@@ -96,13 +96,9 @@ async fn data_file(
     } else {
         let mut response = if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
             ranges = true;
-            cache::serve_file(path, &headers).await.map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cache_unreadable",
-                    format!("{}: {e}", path.display()),
-                )
-            })?
+            cache::serve_file(path, &headers)
+                .await
+                .map_err(|e| ApiError::internal("cache_unreadable", format!("{}: {e}", path.display())))?
         } else {
             let stream =
                 ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);

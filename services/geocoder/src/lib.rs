@@ -44,8 +44,7 @@ pub fn router(live: LiveIndex) -> Router {
 }
 
 fn not_ready() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
+    ApiError::unavailable(
         "index_building",
         "L’index du géocodeur est en cours de construction ; réessayez dans quelques secondes.",
     )
@@ -237,13 +236,7 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     let first = match receiver.recv().await {
         Some(Ok(block)) => block,
         Some(Err(error)) => return Err(ApiError::bad_request("invalid_csv", error.to_string())),
-        None => {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "CSV geocoding stopped",
-            ))
-        }
+        None => return Err(ApiError::internal("internal_error", "CSV geocoding stopped")),
     };
     use tokio_stream::StreamExt as _;
     let rest = tokio_stream::wrappers::UnboundedReceiverStream::new(receiver);
