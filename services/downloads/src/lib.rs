@@ -27,6 +27,7 @@ use ban_exports::{BalVersion, CsvStyle, Format, Scope};
 use ban_service_kit::ApiError;
 use ban_store::Store;
 use serde::Deserialize;
+use tracing::Instrument;
 
 pub use crate::config::{DownloadsArgs, DownloadsConfig};
 use crate::export::{communes_of, version_of, ExportStream, Version};
@@ -217,7 +218,7 @@ fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version, range
 /// A body fed by an export task, chunk by chunk (the task stops when the client leaves).
 fn streamed(mut stream: ExportStream) -> axum::body::Body {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    tokio::spawn(async move {
+    let export = async move {
         loop {
             let next = stream.next_chunk().await;
             let message = match next {
@@ -233,6 +234,8 @@ fn streamed(mut stream: ExportStream) -> axum::body::Body {
                 break;
             }
         }
-    });
+    };
+    // In the request's span: a failure is logged under its request id.
+    tokio::spawn(export.in_current_span());
     axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
 }
