@@ -104,10 +104,9 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
         auth: format!("Token {}", client.token.expose()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(serve(listener, store.clone(), Services::All, Duration::from_secs(120), async {
-            let _ = stopped.await;
-        }));
+    let server = tokio::spawn(serve(listener, store.clone(), Services::all(), async {
+        let _ = stopped.await;
+    }));
 
     // First revision: each valid file becomes its commune's part of the base, as given.
     let first_files = files(&first_dir);

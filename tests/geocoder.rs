@@ -45,10 +45,9 @@ async fn a_publication_becomes_searchable_live() {
     };
     let http = depot.http.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(serve(listener, store.clone(), Services::All, Duration::from_secs(120), async {
-            let _ = stopped.await;
-        }));
+    let server = tokio::spawn(serve(listener, store.clone(), Services::all(), async {
+        let _ = stopped.await;
+    }));
 
     // The index is built at start (503 until then).
     let started = Instant::now();

@@ -17,10 +17,9 @@ async fn publish_a_commune_over_http() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(serve(listener, store, Services::All, std::time::Duration::from_secs(120), async {
-            let _ = stopped.await;
-        }));
+    let server = tokio::spawn(serve(listener, store, Services::all(), async {
+        let _ = stopped.await;
+    }));
 
     let http = reqwest::Client::new();
     let auth = format!("Token {}", client.token.expose());

@@ -1,16 +1,9 @@
 //! Administration from the command line: clients and habilitations, on the store of
 //! `DATABASE_URL`.
 use anyhow::{bail, Context};
-use ban_service_kit::{open_store, DEFAULT_DATABASE_URL};
+use ban_service_kit::DatabaseArgs;
 use ban_store::ids::{object_id, token};
 use ban_store::{AuthorizationStrategy, NewClient, Perimeter};
-
-#[derive(Debug, clap::Args)]
-pub struct StoreArgs {
-    /// The store: sqlite://PATH or postgres://…
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
-    pub database_url: String,
-}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
@@ -42,8 +35,8 @@ pub enum HabilitationCommand {
     Pin { id: String },
 }
 
-pub async fn client(command: &ClientCommand, store: &StoreArgs) -> anyhow::Result<()> {
-    let store = open_store(&store.database_url).await.context("opening the store")?;
+pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
     match command {
         ClientCommand::Create { name, mandataire, email, chef_de_file, internal } => {
             let perimeters = chef_de_file
@@ -102,8 +95,8 @@ pub async fn client(command: &ClientCommand, store: &StoreArgs) -> anyhow::Resul
     Ok(())
 }
 
-pub async fn habilitation(command: &HabilitationCommand, store: &StoreArgs) -> anyhow::Result<()> {
-    let store = open_store(&store.database_url).await.context("opening the store")?;
+pub async fn habilitation(command: &HabilitationCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
     match command {
         HabilitationCommand::Pin { id } => {
             let Some(h) = store.habilitation(id).await? else { bail!("habilitation {id} not found") };
@@ -131,13 +124,13 @@ pub struct ChangesArgs {
     #[arg(long, default_value_t = 1000)]
     pub limit: i64,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
 }
 
 /// `ban changes`: the change feed as JSON lines, in seq order.
 pub async fn changes(args: &ChangesArgs) -> anyhow::Result<()> {
     use std::io::Write;
-    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let store = args.store.open().await.context("opening the store")?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for change in store.changes_since(args.since, args.limit).await? {
         serde_json::to_writer(&mut out, &change)?;

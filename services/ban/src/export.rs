@@ -7,9 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use ban_downloads::export::{communes_of, ExportStream};
 use ban_exports::{CsvStyle, Format, Scope};
-use ban_service_kit::open_store;
-
-use crate::admin::StoreArgs;
+use ban_service_kit::{DatabaseArgs, LogArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -27,11 +25,13 @@ pub struct ExportArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 pub async fn export(args: &ExportArgs) -> anyhow::Result<()> {
-    ban_service_kit::init_tracing_at("warn");
+    args.log.init("warn");
     let Some(format) = Format::from_name(&args.format) else {
         let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
         bail!("unknown format {:?}: one of {}", args.format, names.join(", "));
@@ -50,7 +50,7 @@ pub async fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(format.file_name(&scope)));
     let gzip = output.extension().is_some_and(|e| e == "gz");
     let started = Instant::now();
-    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let store = args.store.open().await.context("opening the store")?;
     let communes = communes_of(&*store, &scope).await?;
     let mut stream = ExportStream::new(store, format, scope, &communes, CsvStyle::Daily, gzip);
     let partial = output.with_extension("partial");

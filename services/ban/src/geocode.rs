@@ -7,9 +7,8 @@ use std::time::Instant;
 use anyhow::Context;
 use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions, Sink};
 use ban_geocoder::live::{LiveIndex, Progress};
-use ban_service_kit::open_store;
-
-use crate::admin::StoreArgs;
+use ban_geocoder::GeocoderArgs;
+use ban_service_kit::{DatabaseArgs, LogArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct GeocodeArgs {
@@ -39,15 +38,19 @@ pub struct GeocodeArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
+    #[command(flatten)]
+    pub geocoder: GeocoderArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
-    ban_service_kit::init_tracing_at("warn");
+    args.log.init("warn");
     let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let store = args.store.open().await.context("opening the store")?;
     let started = Instant::now();
-    let live = LiveIndex::start(store);
+    let live = LiveIndex::start(store, args.geocoder);
     let bar = crate::import::bar(0, "indexing");
     let mut progress = live.progress.clone();
     loop {

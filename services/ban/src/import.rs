@@ -13,14 +13,12 @@ use ban_consolidation::legacy::read_legacy;
 use ban_consolidator::{Consolidator, Input, Outcome};
 use ban_domain::base::CommuneSource;
 use ban_domain::{InseeCode, Level};
-use ban_service_kit::open_store;
+use ban_service_kit::{DatabaseArgs, LogArgs};
 use ban_store::ids::{object_id, token};
 use ban_store::{AuthorizationStrategy, Client, JobStatus, NewClient, NewRevision, Publication, Store};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
-
-use crate::admin::StoreArgs;
 
 /// The client the imports publish as.
 const IMPORT_CLIENT: &str = "ban import";
@@ -38,7 +36,9 @@ pub struct ImportArgs {
     #[arg(long)]
     pub drop_invalid_rows: bool,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,7 +46,9 @@ pub struct LegacyArgs {
     /// A BAN export in the legacy "adresses" CSV format (`.csv` or `.csv.gz`).
     pub file: PathBuf,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// A commune that did not make it, and why.
@@ -67,9 +69,9 @@ pub(crate) fn bar(length: u64, what: &str) -> ProgressBar {
 }
 
 pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
-    ban_service_kit::init_tracing_at("warn");
+    args.log.init("warn");
     let started = Instant::now();
-    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let store = args.store.open().await.context("opening the store")?;
     let client = import_client(&*store).await?;
     let mut files = Vec::new();
     csv_files(&args.dir, &mut files).with_context(|| format!("reading {}", args.dir.display()))?;
@@ -319,11 +321,11 @@ fn first_errors(report: Option<&Report>) -> String {
 }
 
 pub async fn import_legacy(args: &LegacyArgs) -> anyhow::Result<()> {
-    ban_service_kit::init_tracing_at("warn");
+    args.log.init("warn");
     let started = Instant::now();
     let bytes = read_maybe_gzip(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let rows = read_legacy(bytes.as_slice()).with_context(|| format!("reading {}", args.file.display()))?;
-    let store = open_store(&args.store.database_url).await.context("opening the store")?;
+    let store = args.store.open().await.context("opening the store")?;
     let worker = Consolidator::new(store.clone());
     let progress = bar(rows.communes.len() as u64, "importing");
     let (mut applied, mut skipped, mut failures) = (0, Vec::new(), Vec::new());

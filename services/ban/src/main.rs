@@ -1,8 +1,10 @@
 //! `ban`: the BAN Sync command line.
 use std::process::ExitCode;
 
+use ban_service_kit::DatabaseArgs;
 use clap::{Parser, Subcommand};
 
+use ban::serve::Services;
 use ban::{admin, export, geocode, import, mirror, serve, validate};
 
 /// mimalloc: the geocoder and the exports allocate many small short-lived strings per request,
@@ -28,17 +30,17 @@ enum Command {
     /// Run every service in one process (the depot under /api-depot, the consolidator, the
     /// geocoder at /search/ and /reverse/, the downloads under /data and /api, health and
     /// metrics).
-    Serve(serve::ServiceArgs),
+    Serve(serve::ServeConfig),
     /// Run the submission service alone.
-    Depot(serve::ServiceArgs),
+    Depot(ban_depot::DepotConfig),
     /// Run the consolidation worker alone (with health and metrics).
-    Consolidator(serve::ServiceArgs),
+    Consolidator(ban_consolidator::ConsolidatorConfig),
     /// Run the geocoder alone (/search/, /reverse/, /batch), on a live index of the base.
-    Geocoder(serve::ServiceArgs),
+    Geocoder(ban_geocoder::GeocoderConfig),
     /// Geocode a CSV file against the local base (the columns of /search/csv/).
     Geocode(geocode::GeocodeArgs),
     /// Run the downloads service alone (exports, lookup, change feed).
-    Downloads(serve::ServiceArgs),
+    Downloads(ban_downloads::DownloadsConfig),
     /// Write an export of the national base to a file (France, a département or a commune).
     Export(export::ExportArgs),
     /// Keep a local store in sync with a remote BAN Sync through its change feed.
@@ -55,14 +57,14 @@ enum Command {
         #[command(subcommand)]
         command: admin::ClientCommand,
         #[command(flatten)]
-        store: admin::StoreArgs,
+        store: DatabaseArgs,
     },
     /// Habilitations, for local use.
     Habilitation {
         #[command(subcommand)]
         command: admin::HabilitationCommand,
         #[command(flatten)]
-        store: admin::StoreArgs,
+        store: DatabaseArgs,
     },
 }
 
@@ -70,18 +72,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => return validate::run(&args),
-        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::All))),
-        Command::Depot(args) => {
-            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Depot)))
+        Command::Serve(config) => {
+            let services = config.services();
+            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
         }
-        Command::Consolidator(args) => {
-            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Consolidator)))
+        Command::Depot(config) => {
+            let services = Services { depot: Some(config.depot), ..Services::default() };
+            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
         }
-        Command::Geocoder(args) => {
-            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Geocoder)))
+        Command::Consolidator(config) => {
+            let services = Services { consolidator: Some(config.consolidator), ..Services::default() };
+            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
         }
-        Command::Downloads(args) => {
-            runtime().and_then(|rt| rt.block_on(serve::run(&args, serve::Services::Downloads)))
+        Command::Geocoder(config) => {
+            let services = Services { geocoder: Some(config.geocoder), ..Services::default() };
+            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
+        }
+        Command::Downloads(config) => {
+            let services = Services { downloads: Some(config.downloads), ..Services::default() };
+            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
         }
         Command::Geocode(args) => runtime().and_then(|rt| rt.block_on(geocode::geocode(&args))),
         Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),

@@ -8,10 +8,8 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use ban_service_kit::open_store;
+use ban_service_kit::{DatabaseArgs, LogArgs};
 use ban_store::FeedChange;
-
-use crate::admin::StoreArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct MirrorArgs {
@@ -27,7 +25,9 @@ pub struct MirrorArgs {
     #[arg(long)]
     pub departement: Option<String>,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 struct Page {
@@ -60,8 +60,8 @@ async fn fetch(client: &reqwest::Client, url: &str, query: &[(&str, String)]) ->
 }
 
 pub async fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
-    ban_service_kit::init_tracing_at("warn");
-    let store = open_store(&args.store.database_url).await.context("opening the local store")?;
+    args.log.init("warn");
+    let store = args.store.open().await.context("opening the local store")?;
     let url = format!("{}/api/changes", args.url.trim_end_matches('/'));
     let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
     let mut cursor = store.last_seq().await?;

@@ -21,6 +21,10 @@ use chrono::Utc;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tracing::Instrument;
 
+pub mod config;
+
+pub use config::{ConsolidatorArgs, ConsolidatorConfig};
+
 /// Production drops positions farther than this outside their commune's contour.
 pub const OUTSIDE_TOLERANCE_M: f64 = 5_000.0;
 /// A job failing for a passing reason (the database) is tried this many times.
@@ -101,7 +105,7 @@ pub struct Consolidator {
 
 impl Consolidator {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Consolidator { store, lease: Duration::from_secs(120), idle: Duration::from_millis(200) }
+        Consolidator { store, lease: config::DEFAULT_LEASE, idle: Duration::from_millis(200) }
     }
 
     /// How long a claimed job stays with this worker (if it dies, others wait that long).

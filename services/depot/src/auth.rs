@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use ban_service_kit::ApiError;
 use ban_store::Client;
+use secrecy::ExposeSecret;
 
 use crate::DepotState;
 
@@ -44,8 +45,8 @@ impl FromRequestParts<Arc<DepotState>> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
-        match (bearer(parts), state.admin_token.as_deref()) {
-            (Some(given), Some(expected)) if given == expected => Ok(Admin),
+        match (bearer(parts), &state.admin_token) {
+            (Some(given), Some(expected)) if given == expected.expose_secret() => Ok(Admin),
             _ => {
                 Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Jeton d’administration requis."))
             }

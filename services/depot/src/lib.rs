@@ -14,8 +14,10 @@ use axum::routing::{get, post, put};
 use axum::Router;
 use ban_service_kit::ApiError;
 use ban_store::Store;
+use secrecy::SecretString;
 
 mod auth;
+pub mod config;
 mod habilitations;
 pub mod mailer;
 pub mod openapi;
@@ -23,6 +25,7 @@ mod revisions;
 pub mod validation;
 
 pub use auth::{Admin, Authenticated};
+pub use config::{DepotArgs, DepotConfig};
 pub use mailer::{LogMailer, Mailer, SmtpMailer};
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
@@ -41,7 +44,14 @@ pub struct DepotState {
     pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     /// The token of administrators (`ADMIN_TOKEN`); admin routes are closed without it.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<SecretString>,
+}
+
+impl DepotState {
+    /// The state of a depot on `store` with its options (the mailer they name).
+    pub fn new(store: Arc<dyn Store>, args: &DepotArgs) -> Result<Self, String> {
+        Ok(DepotState { store, mailer: args.mailer()?, admin_token: args.admin_token.clone() })
+    }
 }
 
 /// The depot's routes, to be nested under `/api-depot`.

@@ -1,6 +1,7 @@
 //! Sending PIN codes to town halls: SMTP when configured, else the log (for local use, where
 //! `ban habilitation pin ID` also shows the code).
 use async_trait::async_trait;
+use ban_service_kit::SecretUrl;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -23,7 +24,8 @@ impl Mailer for LogMailer {
 }
 
 /// Sends through an SMTP relay (`SMTP_URL`, e.g. `smtp://relay.example.org:25`). The relay is
-/// reached without TLS (a local or in-cluster relay does the delivery).
+/// reached without TLS (a local or in-cluster relay does the delivery). Errors show the URL
+/// without any password it may carry.
 #[derive(Debug)]
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -31,13 +33,16 @@ pub struct SmtpMailer {
 }
 
 impl SmtpMailer {
-    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+    pub fn new(secret_url: &SecretUrl, from: &str) -> Result<Self, String> {
+        let url = secret_url.expose();
         let rest = url
             .strip_prefix("smtp://")
-            .ok_or_else(|| format!("SMTP_URL {url:?}: expected smtp://HOST[:PORT]"))?;
+            .ok_or_else(|| format!("SMTP_URL {secret_url:?}: expected smtp://HOST[:PORT]"))?;
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse().map_err(|_| format!("SMTP_URL {url:?}: bad port"))?),
+            Some((host, port)) => {
+                (host, port.parse().map_err(|_| format!("SMTP_URL {secret_url:?}: bad port"))?)
+            }
             None => (rest, 25),
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();

@@ -120,7 +120,8 @@ pub fn spec() -> Value {
             "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <jeton>"}},
             "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"], "properties": {
                 "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                "detail": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}, "statusCode": {"type": "integer"}
+                "detail": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}, "statusCode": {"type": "integer"},
+                "requestId": {"type": "string", "description": "5xx only: the request id (x-request-id) under which the error is logged"}
             }}}
         }
     })

@@ -164,9 +164,7 @@ pub async fn compute(
         .await
         .map_err(|e| match e {
             crate::validation::ComputeError::Store(e) => e.into(),
-            stopped => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "validation_failed", stopped.to_string())
-            }
+            stopped => ApiError::internal("validation_failed", stopped),
         })?;
     Ok(Json(revision))
 }

@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tracing::Instrument;
 
 use crate::export::{ExportStream, Version};
 
@@ -27,15 +28,6 @@ impl ExportCache {
         ExportCache { dir: dir.into() }
     }
 
-    /// `EXPORT_CACHE_DIR`, else `ban-sync-exports` in the system's temporary directory.
-    pub fn from_env() -> Self {
-        let dir = std::env::var_os("EXPORT_CACHE_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("ban-sync-exports"));
-        ExportCache::new(dir)
-    }
-
     /// The file of a version of `name`.
     pub fn path(&self, name: &str, version: &Version) -> PathBuf {
         let millis = version.changed_at.map_or(0, |at| at.timestamp_millis());
@@ -47,7 +39,7 @@ impl ExportCache {
     pub fn stream_and_keep(&self, mut stream: ExportStream, path: PathBuf, name: String, seq: i64) -> Body {
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
         let dir = self.dir.clone();
-        tokio::spawn(async move {
+        let export = async move {
             // Unique per writer: two first requests of a version each write their own copy.
             static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -92,7 +84,9 @@ impl ExportCache {
                 }
             }
             let _ = tokio::fs::remove_file(&partial).await;
-        });
+        };
+        // In the request's span: a failure is logged under its request id.
+        tokio::spawn(export.in_current_span());
         Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
     }
 }

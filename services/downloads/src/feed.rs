@@ -175,9 +175,7 @@ pub async fn changes(
     let head = store.last_seq().await?;
     let mut body = Vec::with_capacity(rows.len() * 512);
     for row in &rows {
-        serde_json::to_writer(&mut body, row).map_err(|e| {
-            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string())
-        })?;
+        serde_json::to_writer(&mut body, row).map_err(|e| ApiError::internal("internal_error", e))?;
         body.push(b'\n');
     }
     let mut response = body.into_response();

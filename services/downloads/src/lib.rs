@@ -10,6 +10,7 @@
 //! - `/api/lookup/{id}`: an object by BAN id or legacy id; `/api/communes/{code}` and
 //!   `/api/communes-summary(.csv)`.
 pub mod cache;
+pub mod config;
 pub mod export;
 pub mod feed;
 pub mod lookup;
@@ -26,7 +27,9 @@ use ban_exports::{BalVersion, CsvStyle, Format, Scope};
 use ban_service_kit::ApiError;
 use ban_store::Store;
 use serde::Deserialize;
+use tracing::Instrument;
 
+pub use crate::config::{DownloadsArgs, DownloadsConfig};
 use crate::export::{communes_of, version_of, ExportStream, Version};
 
 /// What the routes share.
@@ -45,10 +48,10 @@ impl std::fmt::Debug for DownloadsState {
 
 impl DownloadsState {
     /// The state of a service on `store` (watches the feed's head for live readers; France
-    /// files are kept in `EXPORT_CACHE_DIR`).
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// files are kept in the directory of `args`).
+    pub fn new(store: Arc<dyn Store>, args: &DownloadsArgs) -> Self {
         let head = feed::Head::watch(store.clone());
-        DownloadsState { store, head, cache: cache::ExportCache::from_env() }
+        DownloadsState { store, head, cache: cache::ExportCache::new(args.export_cache_dir.clone()) }
     }
 }
 
@@ -94,13 +97,9 @@ async fn data_file(
     } else {
         let mut response = if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
             ranges = true;
-            cache::serve_file(path, &headers).await.map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cache_unreadable",
-                    format!("{}: {e}", path.display()),
-                )
-            })?
+            cache::serve_file(path, &headers)
+                .await
+                .map_err(|e| ApiError::internal("cache_unreadable", format!("{}: {e}", path.display())))?
         } else {
             let stream =
                 ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
@@ -219,7 +218,7 @@ fn version_headers(headers: &mut HeaderMap, etag: &str, version: &Version, range
 /// A body fed by an export task, chunk by chunk (the task stops when the client leaves).
 fn streamed(mut stream: ExportStream) -> axum::body::Body {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    tokio::spawn(async move {
+    let export = async move {
         loop {
             let next = stream.next_chunk().await;
             let message = match next {
@@ -235,6 +234,8 @@ fn streamed(mut stream: ExportStream) -> axum::body::Body {
                 break;
             }
         }
-    });
+    };
+    // In the request's span: a failure is logged under its request id.
+    tokio::spawn(export.in_current_span());
     axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
 }

@@ -192,9 +192,7 @@ pub async fn communes_summary_csv(State(state): State<DownloadsState>) -> Result
     let mut csv = CsvWriter::new(CsvStyle::Daily);
     let mut body = Vec::new();
     let mut write = |cells: Vec<String>| csv.row(&mut body, cells);
-    let io = |e: std::io::Error| {
-        ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string())
-    };
+    let io = |e: std::io::Error| ApiError::internal("internal_error", e);
     write(SUMMARY_COLUMNS.iter().map(|s| s.to_string()).collect()).map_err(io)?;
     for record in &communes {
         let c = &record.commune;

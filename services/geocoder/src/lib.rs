@@ -1,6 +1,7 @@
 //! The geocoder service (`ban geocoder`, and at the root of `ban serve`): the API of the French
 //! address API (addok) — `GET /search/`, `GET /reverse/`, `POST /batch` — with its parameters,
 //! errors and GeocodeJSON answers (BAN-DOMAIN §4.2–4.3), on a live index of the base.
+pub mod config;
 pub mod csv;
 pub mod live;
 pub mod openapi;
@@ -17,6 +18,7 @@ use ban_service_kit::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+pub use config::{GeocoderArgs, GeocoderConfig};
 pub use live::LiveIndex;
 
 /// The routes, at the root of the server.
@@ -42,8 +44,7 @@ pub fn router(live: LiveIndex) -> Router {
 }
 
 fn not_ready() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
+    ApiError::unavailable(
         "index_building",
         "L’index du géocodeur est en cours de construction ; réessayez dans quelques secondes.",
     )
@@ -235,13 +236,7 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     let first = match receiver.recv().await {
         Some(Ok(block)) => block,
         Some(Err(error)) => return Err(ApiError::bad_request("invalid_csv", error.to_string())),
-        None => {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "CSV geocoding stopped",
-            ))
-        }
+        None => return Err(ApiError::internal("internal_error", "CSV geocoding stopped")),
     };
     use tokio_stream::StreamExt as _;
     let rest = tokio_stream::wrappers::UnboundedReceiverStream::new(receiver);

@@ -1,7 +1,7 @@
 //! The live index: built from the store at start, then kept up to date from the change feed,
 //! a commune at a time (a commune whose rows appear in the feed is read again and its
 //! documents replaced). Several geocoder processes can follow one database: each keeps its
-//! own cursor.
+//! own cursor. Its settings ([`GeocoderArgs`]) are given at start.
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -14,15 +14,8 @@ use ban_store::{FeedQuery, Store, StoreError};
 use rustc_hash::FxHashSet;
 use tokio::sync::watch;
 
-/// How often the feed is read when it has nothing new, unless `GEOCODER_POLL_MS` says.
-const FEED_POLL: Duration = Duration::from_millis(100);
+use crate::GeocoderArgs;
 
-fn feed_poll() -> Duration {
-    std::env::var("GEOCODER_POLL_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(FEED_POLL, |ms| Duration::from_millis(ms.clamp(10, 60_000)))
-}
 /// Feed rows read at once.
 const FEED_PAGE: i64 = 10_000;
 
@@ -47,8 +40,9 @@ impl std::fmt::Debug for LiveIndex {
 }
 
 impl LiveIndex {
-    /// Starts building the index from `store` and following its feed.
-    pub fn start(store: Arc<dyn Store>) -> LiveIndex {
+    /// Starts building the index from `store` and following its feed (every `settings.poll`
+    /// when it has nothing new).
+    pub fn start(store: Arc<dyn Store>, settings: GeocoderArgs) -> LiveIndex {
         let index = Arc::new(RwLock::new(Index::new()));
         let (sender, progress) = watch::channel(Progress::Building { communes_done: 0, communes: 0 });
         let shared = index.clone();
@@ -56,7 +50,7 @@ impl LiveIndex {
             // The first build starts over until it succeeds; afterwards a failed read of the
             // feed is retried from the same cursor: the index keeps serving meanwhile.
             let (mut cursor, mut covered) = loop {
-                match build(&*store, &shared, &sender).await {
+                match build(&*store, &shared, &sender, settings.empty_communes).await {
                     Ok(built) => break built,
                     Err(error) => {
                         tracing::warn!(%error, "geocoder index: building from the store failed; retrying in 1 s");
@@ -65,7 +59,7 @@ impl LiveIndex {
                 }
             };
             loop {
-                match follow(&*store, &shared, &sender, &mut cursor, &mut covered).await {
+                match follow(&*store, &shared, &sender, &mut cursor, &mut covered, settings).await {
                     Ok(()) => return,
                     Err(error) => {
                         metrics::counter!("geocoder_feed_errors_total").increment(1);
@@ -126,11 +120,12 @@ fn documents_of(code: &str, base: &ban_store::CommuneBase) -> Vec<ban_exports::a
 }
 
 /// Builds the index from the base; returns the feed's seq it reflects and the départements
-/// whose empty communes are indexed.
+/// whose empty communes are indexed (when `empty_communes`).
 async fn build(
     store: &dyn Store,
     index: &RwLock<Index>,
     progress: &watch::Sender<Progress>,
+    empty_communes: bool,
 ) -> Result<(i64, FxHashSet<String>), StoreError> {
     let started = Instant::now();
     // Changes after this seq are read from the feed afterwards (re-reading one is harmless).
@@ -147,7 +142,7 @@ async fn build(
     // their municipality (found by name, at their centre).
     let mut covered: FxHashSet<String> = FxHashSet::default();
     for code in &in_base {
-        cover_departement(index, departement_of(code), &in_base, &mut covered);
+        cover_departement(index, departement_of(code), &in_base, &mut covered, empty_communes);
     }
     let total = communes.len();
     for (done, record) in communes.iter().enumerate() {
@@ -179,15 +174,15 @@ async fn follow(
     progress: &watch::Sender<Progress>,
     cursor: &mut i64,
     covered: &mut FxHashSet<String>,
+    settings: GeocoderArgs,
 ) -> Result<(), StoreError> {
-    let poll = feed_poll();
     loop {
         let rows = store.feed(&FeedQuery::since(*cursor, FEED_PAGE)).await?;
         let Some(last) = rows.last().map(|r| r.seq) else {
             // Caught up with the feed.
             metrics::gauge!("geocoder_feed_lag_seconds").set(0.0);
             metrics::gauge!("geocoder_feed_lag_changes").set(0.0);
-            tokio::time::sleep(poll).await;
+            tokio::time::sleep(settings.poll).await;
             continue;
         };
         // Behind by the changes read (and more, if the page is full): how long the oldest of
@@ -211,7 +206,7 @@ async fn follow(
                     .map(|c| c.commune.code)
                     .collect();
                 let in_base: FxHashSet<&str> = in_base.iter().map(String::as_str).collect();
-                cover_departement(index, departement_of(code), &in_base, covered);
+                cover_departement(index, departement_of(code), &in_base, covered, settings.empty_communes);
             }
         }
         *cursor = last;
@@ -234,21 +229,17 @@ fn record_index(stats: &ban_search::IndexStats, seq: i64) {
     metrics::gauge!("geocoder_index_housenumbers").set(stats.numbers as f64);
 }
 
-/// Whether the communes without addresses are indexed by name (`GEOCODER_EMPTY_COMMUNES`,
-/// default true; false indexes only what the base holds, e.g. to compare with a geocoder
-/// loaded with the same sample).
-fn index_empty_communes() -> bool {
-    std::env::var("GEOCODER_EMPTY_COMMUNES").map_or(true, |v| v != "false" && v != "0")
-}
-
-/// Adds the municipality of every commune of `departement` that has no data in the base.
+/// Adds the municipality of every commune of `departement` that has no data in the base,
+/// when `empty_communes` (`GEOCODER_EMPTY_COMMUNES`, default true; false indexes only what
+/// the base holds, e.g. to compare with a geocoder loaded with the same sample).
 fn cover_departement(
     index: &RwLock<Index>,
     departement: &str,
     in_base: &FxHashSet<&str>,
     covered: &mut FxHashSet<String>,
+    empty_communes: bool,
 ) {
-    if !covered.insert(departement.to_owned()) || !index_empty_communes() {
+    if !covered.insert(departement.to_owned()) || !empty_communes {
         return;
     }
     let territories = Territories::national();

@@ -1,0 +1,68 @@
+//! The depot's configuration: its own options ([`DepotArgs`]: the administrators' token, the
+//! SMTP relay of PIN codes) and, for a depot process alone, the groups every server shares
+//! ([`DepotConfig`]). Read once at start by the `ban` command, from flags or the environment.
+use std::sync::Arc;
+
+use ban_service_kit::config::{secret, secret_url, unless_empty};
+use ban_service_kit::{SecretUrl, ServerArgs};
+use secrecy::SecretString;
+
+use crate::{LogMailer, Mailer, SmtpMailer};
+
+/// The sender of PIN codes unless told otherwise.
+pub const DEFAULT_SMTP_FROM: &str = "ne-pas-repondre@ban-sync.invalid";
+
+/// The depot's own options. An empty variable (`ADMIN_TOKEN=`) counts as unset.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DepotArgs {
+    /// The token of the administration routes (Authorization: Token …); they are closed
+    /// without it.
+    #[arg(
+        long,
+        env = "ADMIN_TOKEN",
+        hide_env_values = true,
+        default_value = "",
+        hide_default_value = true,
+        value_parser = unless_empty(secret)
+    )]
+    pub admin_token: std::option::Option<SecretString>,
+    /// The SMTP relay that sends PIN codes to town halls (smtp://HOST[:PORT], no TLS: a local
+    /// relay); without it codes are only logged.
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        hide_env_values = true,
+        default_value = "",
+        hide_default_value = true,
+        value_parser = unless_empty(secret_url)
+    )]
+    pub smtp_url: std::option::Option<SecretUrl>,
+    /// The sender of PIN codes.
+    #[arg(long, env = "SMTP_FROM", default_value = DEFAULT_SMTP_FROM)]
+    pub smtp_from: String,
+}
+
+impl Default for DepotArgs {
+    fn default() -> Self {
+        DepotArgs { admin_token: None, smtp_url: None, smtp_from: DEFAULT_SMTP_FROM.to_owned() }
+    }
+}
+
+impl DepotArgs {
+    /// How PIN codes are sent: through the SMTP relay if there is one, else to the log.
+    pub fn mailer(&self) -> Result<Arc<dyn Mailer>, String> {
+        Ok(match &self.smtp_url {
+            Some(url) => Arc::new(SmtpMailer::new(url, &self.smtp_from)?),
+            None => Arc::new(LogMailer),
+        })
+    }
+}
+
+/// A depot process alone (`ban depot`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DepotConfig {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub depot: DepotArgs,
+}

@@ -1,0 +1,48 @@
+//! The downloads service's configuration: its own options ([`DownloadsArgs`]: where the
+//! France files are kept) and, for a downloads process alone, the groups every server shares
+//! ([`DownloadsConfig`]). Read once at start by the `ban` command, from flags or the
+//! environment.
+use std::path::PathBuf;
+
+use ban_service_kit::ServerArgs;
+
+/// The downloads service's own options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DownloadsArgs {
+    /// Where the France-wide files are kept once built (one per version and format); by
+    /// default `ban-sync-exports` in the system's temporary directory.
+    #[arg(
+        long = "export-cache-dir",
+        env = "EXPORT_CACHE_DIR",
+        value_name = "DIR",
+        default_value = "",
+        hide_default_value = true,
+        value_parser = cache_dir
+    )]
+    pub export_cache_dir: PathBuf,
+}
+
+impl Default for DownloadsArgs {
+    fn default() -> Self {
+        DownloadsArgs { export_cache_dir: default_cache_dir() }
+    }
+}
+
+/// `ban-sync-exports` in the system's temporary directory.
+pub fn default_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("ban-sync-exports")
+}
+
+/// A directory; empty for the default.
+fn cache_dir(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(if value.is_empty() { default_cache_dir() } else { PathBuf::from(value) })
+}
+
+/// A downloads process alone (`ban downloads`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DownloadsConfig {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub downloads: DownloadsArgs,
+}
