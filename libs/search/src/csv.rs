@@ -3,11 +3,10 @@
 //! output; each row is geocoded exactly as `/search/?autocomplete=0&limit=2` (or `/reverse/`)
 //! would answer it, and the result columns of the production API are appended.
 use ban_bal::read::{detect, tokenize, Dialect, Linebreak, QuoteProblem, RawRow};
-use ban_search::{Filters, Index, ResultType, ReverseQuery, SearchQuery};
 use serde_json::Value;
 
-use crate::params::check_q;
 use crate::render;
+use crate::{Filters, Hit, Index, ResultType, ReverseQuery, SearchQuery};
 
 /// The columns appended by `/search/csv/` when `result_columns` is not given.
 pub const SEARCH_COLUMNS: [&str; 18] = [
@@ -178,7 +177,7 @@ pub fn search_csv(
             .filter(|v| !v.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        if check_q(&q).is_err() {
+        if !SearchQuery::accepts_q(&q) {
             return status_only(&result_columns, "skipped");
         }
         let center = match (cell(row, lon).parse::<f64>(), cell(row, lat).parse::<f64>()) {
@@ -258,7 +257,7 @@ fn chosen_columns(options: &CsvOptions, defaults: &[&str]) -> Vec<String> {
 
 /// The result cells of a row: the best hit's point and properties (`result_X` = property X),
 /// the next hit's score, the status.
-fn result_cells(index: &Index, hits: &[ban_search::Hit], columns: &[String]) -> Vec<String> {
+fn result_cells(index: &Index, hits: &[Hit], columns: &[String]) -> Vec<String> {
     let Some(best) = hits.first() else { return status_only(columns, "not-found") };
     let with_xy = columns.iter().any(|c| c == "result_x" || c == "result_y");
     let properties = render::properties_with(index, best, with_xy);
