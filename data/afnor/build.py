@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build data/afnor/rules.tsv, the abbreviation table used by libs/exports/src/afnor.rs.
+"""Build data/afnor/rules.tsv, the abbreviation table used by libs/exports/src/afnor/.
 
 Source: rules.json of the npm package @etalab/normadresse 1.2.0 (MIT), unchanged.
 

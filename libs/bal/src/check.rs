@@ -3,7 +3,7 @@
 //! across rows need of a row comes out as [`RowMaterial`], interned later in file order.
 use std::borrow::Cow;
 use std::ops::Range;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use ban_domain::{BanId, TOPONYM_NUMERO};
 use ban_spatial::Projector;
@@ -91,14 +91,15 @@ impl CheckedBatch {
     }
 }
 
-/// Checks rows one by one; one per thread (the projections are not shared).
+/// Checks rows one by one, keeping the street names it has normalised; one per concurrent batch
+/// (the projections are per thread: `Projector::with_thread_local`).
 pub(crate) struct Checker<'c> {
     columns: &'c Columns,
     today: (i32, u32, u32),
     encoding: Encoding,
     cog: &'static Cog<'static>,
     /// Raw street name → normalised form.
-    normalized: FxHashMap<Box<str>, Rc<str>>,
+    normalized: FxHashMap<Box<str>, Arc<str>>,
 }
 
 impl<'c> Checker<'c> {
@@ -106,12 +107,12 @@ impl<'c> Checker<'c> {
         Checker { columns, today, encoding, cog: Cog::get(), normalized: FxHashMap::default() }
     }
 
-    fn normalized(&mut self, name: Option<&str>) -> Rc<str> {
+    fn normalized(&mut self, name: Option<&str>) -> Arc<str> {
         let key = name.unwrap_or("");
         if let Some(found) = self.normalized.get(key) {
             return found.clone();
         }
-        let value: Rc<str> = normalize_street_name(name).into();
+        let value: Arc<str> = normalize_street_name(name).into();
         self.normalized.insert(key.into(), value.clone());
         value
     }

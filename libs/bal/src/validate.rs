@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
-use std::thread;
 
 use ban_domain::{Level, TOPONYM_NUMERO};
 use ban_spatial::checks::Position;
@@ -20,7 +19,7 @@ use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
 pub use crate::read::Refusal;
 
-/// Rows per batch handed to a worker thread.
+/// Rows per batch checked at once (on the rayon pool).
 const BATCH_ROWS: usize = 512;
 
 /// Data rows cut from the file, to be checked together.
@@ -29,8 +28,64 @@ struct RowBatch {
     first_row: usize,
     rows: Vec<RawRow>,
     len: usize,
-    /// Where the worker puts its outcome.
+    /// Where the checker puts its outcome.
     checked: CheckedBatch,
+}
+
+impl RowBatch {
+    /// Holds the place of the batch being dispatched, without a buffer.
+    fn placeholder() -> Self {
+        RowBatch { seq: 0, first_row: 0, rows: Vec::new(), len: 0, checked: CheckedBatch::default() }
+    }
+
+    fn check_with(&mut self, checker: &mut Checker<'_>) {
+        for (offset, raw) in self.rows[..self.len].iter().enumerate() {
+            checker.check(self.first_row + offset, raw, &mut self.checked);
+        }
+    }
+}
+
+/// Checked batches, merged in file order whatever the order they are checked in: the batch
+/// that completes the sequence merges it, and any waiting batches that follow.
+struct InOrder<'m, 'c> {
+    merger: Mutex<&'m mut Merger<'c>>,
+    /// Checked batches waiting for the ones before them, the next to merge, and whether a
+    /// batch is merging.
+    waiting: Mutex<(BTreeMap<usize, CheckedBatch>, usize, bool)>,
+}
+
+impl<'m, 'c> InOrder<'m, 'c> {
+    fn new(merger: &'m mut Merger<'c>) -> Self {
+        InOrder { merger: Mutex::new(merger), waiting: Mutex::new((BTreeMap::new(), 0, false)) }
+    }
+
+    /// Batch `seq` is checked; merged batches go back to `free` to be used again.
+    fn done(&self, seq: usize, checked: CheckedBatch, free: &mpsc::Sender<CheckedBatch>) {
+        let mut waiting = lock(&self.waiting);
+        waiting.0.insert(seq, checked);
+        if waiting.2 {
+            return;
+        }
+        waiting.2 = true;
+        loop {
+            let next = waiting.1;
+            let Some(mut checked) = waiting.0.remove(&next) else {
+                waiting.2 = false;
+                return;
+            };
+            waiting.1 += 1;
+            drop(waiting);
+            lock(&self.merger).merge(&checked);
+            checked.clear();
+            let _ = free.send(checked);
+            waiting = lock(&self.waiting);
+        }
+    }
+}
+
+/// A lock whose holder may have panicked: the panic is reported by the scope.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How to validate.
@@ -43,14 +98,15 @@ pub struct Options {
     /// Keep every row's position with its address keys in [`Report::positions`], for the
     /// spatial checks of the depot.
     pub keep_positions: bool,
-    /// Threads checking rows: `Some(0)` checks them on the calling thread (which then keeps
-    /// its PROJ setup for the next file); by default, small files are checked on the calling
-    /// thread and larger ones on up to 4 threads.
+    /// Batches of rows checked at once on the shared rayon pool: `Some(0)` checks them on the
+    /// calling thread (which then keeps its PROJ setup for the next file); by default, small
+    /// files are checked on the calling thread and larger ones up to as many batches at once as
+    /// the pool has threads, 4 at most.
     pub threads: Option<usize>,
 }
 
-/// Below this size a file is checked on the calling thread: starting threads, each setting
-/// PROJ up (~20 ms), costs more than checking the rows (~8,000 rows at ~150 bytes).
+/// Below this size a file is checked on the calling thread: handing batches to other threads,
+/// each setting PROJ up the first time (~20 ms), costs more than checking the rows (~8,000 rows at ~150 bytes).
 const INLINE_BYTES: u64 = 1 << 20;
 
 /// Validates a BAL file on disk.
@@ -99,73 +155,69 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     let mut parse_errors = Vec::new();
     let mut data_row = 0usize;
     let mut merger = Merger::new(&columns, profile, options.keep_positions);
-    // Rows are cut here, checked in batches on worker threads and merged back in file order.
+    // Rows are cut here, checked in batches on the shared rayon pool and merged back in file
+    // order.
     let workers = match options.threads {
         Some(threads) => threads.min(4),
         None if source.size_hint().is_some_and(|size| size < INLINE_BYTES) => 0,
-        None => thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4),
+        None => rayon::current_num_threads().clamp(1, 4),
     };
-    let (work_tx, work_rx) = mpsc::sync_channel::<RowBatch>(workers.max(1));
-    let work_rx = Mutex::new(work_rx);
-    thread::scope(|scope| -> io::Result<()> {
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, CheckedBatch)>(workers);
-        // Buffers go back to the reader once used, so they are allocated once per run.
-        let (free_tx, free_rx) = mpsc::channel::<Vec<RawRow>>();
-        let (free_checked_tx, free_checked_rx) = mpsc::channel::<CheckedBatch>();
-        for _ in 0..workers {
-            let (work_rx, done_tx, free_tx, columns) = (&work_rx, done_tx.clone(), free_tx.clone(), &columns);
-            scope.spawn(move || {
-                let mut checker = Checker::new(columns, today, dialect.encoding);
-                loop {
-                    let next = match work_rx.lock() {
-                        Ok(receiver) => receiver.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(batch) = next else { break };
-                    let mut checked = batch.checked;
-                    for (offset, raw) in batch.rows[..batch.len].iter().enumerate() {
-                        checker.check(batch.first_row + offset, raw, &mut checked);
-                    }
-                    let _ = free_tx.send(batch.rows);
-                    if done_tx.send((batch.seq, checked)).is_err() {
-                        break;
-                    }
-                }
-            });
+    let in_order = InOrder::new(&mut merger);
+    let checkers = Mutex::new(Vec::<Checker<'_>>::new());
+    // Buffers go back to the reader once used, so they are allocated once per run; there are
+    // `workers + 1` row buffers (one being filled), which bounds the batches checked at once
+    // and the rows read ahead.
+    let (free_tx, free_rx) = mpsc::channel::<Vec<RawRow>>();
+    let (free_checked_tx, free_checked_rx) = mpsc::channel::<CheckedBatch>();
+    let mut buffers = 0;
+    let mut take_rows = || loop {
+        if let Ok(rows) = free_rx.try_recv() {
+            return rows;
         }
-        // Without workers, the reader checks its batches itself.
-        let mut inline =
-            (workers == 0).then(|| (Checker::new(&columns, today, dialect.encoding), done_tx.clone()));
-        drop(done_tx);
-        let mut dispatch = move |mut batch: RowBatch| -> bool {
-            let Some((checker, done_tx)) = inline.as_mut() else {
-                return work_tx.send(batch).is_ok();
-            };
-            for (offset, raw) in batch.rows[..batch.len].iter().enumerate() {
-                checker.check(batch.first_row + offset, raw, &mut batch.checked);
-            }
-            let _ = free_tx.send(batch.rows);
-            done_tx.send((batch.seq, batch.checked)).is_ok()
-        };
-        let merger = &mut merger;
-        scope.spawn(move || {
-            let mut waiting = BTreeMap::new();
-            let mut next = 0;
-            for (seq, checked) in done_rx {
-                waiting.insert(seq, checked);
-                while let Some(mut checked) = waiting.remove(&next) {
-                    merger.merge(&checked);
-                    checked.clear();
-                    let _ = free_checked_tx.send(checked);
-                    next += 1;
+        if buffers <= workers {
+            buffers += 1;
+            return vec![RawRow::default(); BATCH_ROWS];
+        }
+        // Every buffer is in a batch being checked: on a pool thread, help; else wait.
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => {}
+            Some(rayon::Yield::Idle) => {
+                if let Ok(rows) = free_rx.recv_timeout(std::time::Duration::from_millis(1)) {
+                    return rows;
                 }
             }
-        });
+            None => {
+                if let Ok(rows) = free_rx.recv() {
+                    return rows;
+                }
+            }
+        }
+    };
+    let mut inline = (workers == 0).then(|| Checker::new(&columns, today, dialect.encoding));
+    rayon::in_place_scope(|scope| -> io::Result<()> {
+        let (in_order, checkers, columns) = (&in_order, &checkers, &columns);
+        let (free_tx, free_checked_tx) = (&free_tx, &free_checked_tx);
+        let mut dispatch = |mut batch: RowBatch| {
+            if let Some(checker) = inline.as_mut() {
+                batch.check_with(checker);
+                let _ = free_tx.send(batch.rows);
+                in_order.done(batch.seq, batch.checked, free_checked_tx);
+                return;
+            }
+            scope.spawn(move |_| {
+                let reused = lock(checkers).pop();
+                let mut checker = reused.unwrap_or_else(|| Checker::new(columns, today, dialect.encoding));
+                batch.check_with(&mut checker);
+                lock(checkers).push(checker);
+                let _ = free_tx.send(batch.rows);
+                in_order.done(batch.seq, batch.checked, free_checked_tx);
+            });
+        };
 
-        let new_batch = |seq: usize, first_row: usize| RowBatch {
+        let mut new_batch = |seq: usize, first_row: usize| RowBatch {
             seq,
             first_row,
-            rows: free_rx.try_recv().unwrap_or_else(|_| vec![RawRow::default(); BATCH_ROWS]),
+            rows: take_rows(),
             checked: free_checked_rx.try_recv().unwrap_or_default(),
             len: 0,
         };
@@ -195,11 +247,10 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             } else if parse_errors.is_empty() {
                 batch.len += 1;
                 if batch.len == BATCH_ROWS {
-                    let full = std::mem::replace(&mut batch, new_batch(0, data_row + 1));
-                    batch.seq = full.seq + 1;
-                    if !dispatch(full) {
-                        break;
-                    }
+                    let seq = batch.seq + 1;
+                    let full = std::mem::replace(&mut batch, RowBatch::placeholder());
+                    dispatch(full);
+                    batch = new_batch(seq, data_row + 1);
                 }
             }
             data_row += 1;
@@ -207,8 +258,6 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
         if batch.len > 0 && parse_errors.is_empty() {
             dispatch(batch);
         }
-        // Closing the work queue (and the inline results) lets the threads finish.
-        drop(dispatch);
         Ok(())
     })?;
     for problem in &tokenizer.problems {

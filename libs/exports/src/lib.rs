@@ -3,12 +3,14 @@
 //! documents the geocoder is built from (layouts: `docs/downloads.md`).
 //!
 //! Domain code only: it writes prepared communes to any `io::Write`, one at a time, so an
-//! export of France is written in the memory of its largest commune. Reading the store and
-//! serving files belong to `services/downloads`.
+//! export of France is written in the memory of its largest commune; `stream` cuts an export
+//! into chunks (gzip or plain) and says which commune it needs next. Reading the store and
+//! serving files belong to `services/downloads` (and `ban export`).
 pub mod addok;
 mod afnor;
 pub mod commune;
 pub mod formats;
+pub mod stream;
 pub mod text;
 
 pub use afnor::nom_afnor;

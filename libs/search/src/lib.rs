@@ -1,7 +1,10 @@
 //! The geocoder's core, free of HTTP and SQL: addok's text pipeline (`text`), an in-memory
-//! index of the addok documents of the base, updated a commune at a time (`index`), and search
-//! and reverse search scored as addok scores (`search`).
+//! index of the addok documents of the base, updated a commune at a time (`index`), search
+//! and reverse search scored as addok scores (`search`), their GeoJSON answers (`render`), and
+//! the batch geocoding of CSV files (`csv`, for `/search/csv/` and `ban geocode`).
+pub mod csv;
 pub mod index;
+pub mod render;
 pub mod search;
 pub mod text;
 

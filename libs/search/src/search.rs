@@ -113,6 +113,16 @@ pub struct SearchQuery {
     pub filters: Filters,
 }
 
+impl SearchQuery {
+    /// Whether `q` is a text the API searches: 3 to 200 characters once trimmed, the first a
+    /// letter or a digit (else `/search/` answers 400 and a CSV row is `skipped`).
+    pub fn accepts_q(q: &str) -> bool {
+        let q = q.trim();
+        let length = q.chars().count();
+        (3..=200).contains(&length) && q.chars().next().is_some_and(|c| c.is_alphanumeric())
+    }
+}
+
 /// A reverse request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReverseQuery {

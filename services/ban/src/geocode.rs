@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use ban_geocoder::csv::{reverse_csv, search_csv, CsvOptions, Sink};
 use ban_geocoder::live::{LiveIndex, Progress};
 use ban_geocoder::GeocoderArgs;
+use ban_search::csv::{reverse_csv, search_csv, CsvError, CsvOptions, Sink};
 use ban_service_kit::{DatabaseArgs, LogArgs};
 
 #[derive(Debug, clap::Args)]
@@ -105,7 +105,7 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
 /// Runs `geocode` with a sink that writes each block to the destination as it comes.
 fn write_output(
     destination: Option<PathBuf>,
-    geocode: impl FnOnce(Sink<'_>) -> Result<(), ban_geocoder::csv::CsvError>,
+    geocode: impl FnOnce(Sink<'_>) -> Result<(), CsvError>,
 ) -> anyhow::Result<()> {
     let out: Box<dyn Write> = match &destination {
         Some(path) => {

@@ -1,13 +1,11 @@
-//! An export read from the store commune by commune and handed out in chunks (gzip or
-//! plain): memory stays that of one commune, whatever the scope.
-use std::collections::VecDeque;
-use std::io::Write;
+//! An export fed from the store: the communes of a scope read one at a time and handed to
+//! [`ChunkedExport`] (`ban_exports::stream`), which writes the file and cuts it into chunks.
 use std::sync::Arc;
 
-use ban_exports::{CommuneData, CsvStyle, ExportWriter, Format, Scope};
+use ban_exports::stream::{ChunkedExport, Step};
+use ban_exports::{CommuneData, CsvStyle, Format, Scope};
 use ban_store::{BaseCommune, Store, StoreError};
 use chrono::{DateTime, Utc};
-use flate2::write::GzEncoder;
 
 /// What versions an export: its last change, for `ETag` and `Last-Modified`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,40 +26,15 @@ pub fn version_of(communes: &[BaseCommune]) -> Version {
     Version { seq: last.map_or(0, |c| c.seq), changed_at: last.map(|c| c.changed_at) }
 }
 
-enum Sink {
-    Gzip(GzEncoder<Vec<u8>>),
-    Plain(Vec<u8>),
-}
-
-impl Sink {
-    fn out(&mut self) -> &mut dyn Write {
-        match self {
-            Sink::Gzip(encoder) => encoder,
-            Sink::Plain(buffer) => buffer,
-        }
-    }
-
-    fn take(&mut self) -> Vec<u8> {
-        match self {
-            Sink::Gzip(encoder) => std::mem::take(encoder.get_mut()),
-            Sink::Plain(buffer) => std::mem::take(buffer),
-        }
-    }
-}
-
-/// One export under way.
+/// One export under way, reading its communes from the store.
 pub struct ExportStream {
     store: Arc<dyn Store>,
-    writer: ExportWriter,
-    pending: VecDeque<String>,
-    sink: Option<Sink>,
-    started: bool,
-    total: usize,
+    export: ChunkedExport,
 }
 
 impl std::fmt::Debug for ExportStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExportStream").field("pending", &self.pending.len()).finish()
+        f.debug_struct("ExportStream").field("export", &self.export).finish()
     }
 }
 
@@ -74,55 +47,34 @@ impl ExportStream {
         style: CsvStyle,
         gzip: bool,
     ) -> Self {
-        let sink = if gzip {
-            Sink::Gzip(GzEncoder::new(Vec::new(), flate2::Compression::new(6)))
-        } else {
-            Sink::Plain(Vec::new())
-        };
-        ExportStream {
-            store,
-            writer: ExportWriter::new(format, scope, style),
-            pending: communes.iter().map(|c| c.commune.code.clone()).collect(),
-            sink: Some(sink),
-            started: false,
-            total: communes.len(),
-        }
+        let codes = communes.iter().map(|c| c.commune.code.clone()).collect();
+        ExportStream { store, export: ChunkedExport::new(format, scope, codes, style, gzip) }
     }
 
     /// Communes in the export, and those written so far.
     pub fn progress(&self) -> (usize, usize) {
-        (self.total - self.pending.len(), self.total)
+        self.export.progress()
     }
 
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
-        self.writer.rows()
+        self.export.rows()
     }
 
     /// The next bytes of the file, `None` at its end.
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ExportError> {
         loop {
-            let Some(sink) = self.sink.as_mut() else { return Ok(None) };
-            if !self.started {
-                self.started = true;
-                self.writer.begin(&mut sink.out())?;
-            } else if let Some(code) = self.pending.pop_front() {
-                let base = self.store.commune_base(&code).await?;
-                let Some(commune) = base.commune.as_ref() else { continue };
-                let data = CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
-                ban_exports::write_commune(&mut self.writer, &mut sink.out(), data)?;
-            } else {
-                self.writer.finish(&mut sink.out())?;
-                let bytes = match self.sink.take() {
-                    Some(Sink::Gzip(encoder)) => encoder.finish()?,
-                    Some(Sink::Plain(buffer)) => buffer,
-                    None => Vec::new(),
-                };
-                return Ok(Some(bytes));
-            }
-            let chunk = sink.take();
-            if !chunk.is_empty() {
-                return Ok(Some(chunk));
+            match self.export.next_step()? {
+                Step::Chunk(bytes) => return Ok(Some(bytes)),
+                Step::End => return Ok(None),
+                Step::Read(code) => {
+                    let base = self.store.commune_base(&code).await?;
+                    if let Some(commune) = base.commune.as_ref() {
+                        let data =
+                            CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
+                        self.export.commune(data)?;
+                    }
+                }
             }
         }
     }

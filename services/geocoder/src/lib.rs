@@ -2,18 +2,16 @@
 //! address API (addok) — `GET /search/`, `GET /reverse/`, `POST /batch` — with its parameters,
 //! errors and GeocodeJSON answers (BAN-DOMAIN §4.2–4.3), on a live index of the base.
 pub mod config;
-pub mod csv;
 pub mod live;
 pub mod openapi;
 pub mod params;
-pub mod render;
 
 use axum::extract::{DefaultBodyLimit, Multipart, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ban_search::Index;
+use ban_search::{csv, render, Index};
 use ban_service_kit::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};

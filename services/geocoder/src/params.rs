@@ -97,10 +97,7 @@ fn center(pairs: &[(String, String)]) -> Result<Option<[f64; 2]>, ApiError> {
 
 /// `q`: 3 to 200 characters, starting with a letter or a digit.
 pub fn check_q(q: &str) -> Result<(), ApiError> {
-    let q = q.trim();
-    let length = q.chars().count();
-    let starts_well = q.chars().next().is_some_and(|c| c.is_alphanumeric());
-    if !(3..=200).contains(&length) || !starts_well {
+    if !SearchQuery::accepts_q(q) {
         return Err(bad("q must contain between 3 and 200 chars and start with a number or a letter"));
     }
     Ok(())

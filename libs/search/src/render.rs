@@ -2,10 +2,10 @@
 //! `score`, `housenumber`, then the document's fields in its order (absent and empty ones left
 //! out, lists by their first value), then `street`/`locality`/`municipality` = the name, and
 //! `distance` in metres when there is a centre.
+use crate::index::Doc;
+use crate::{Filters, Hit, Index, ReverseQuery, SearchQuery};
 use ban_exports::addok::DocumentKind;
 use ban_exports::commune::legal_xy;
-use ban_search::index::Doc;
-use ban_search::{Filters, Hit, Index, ReverseQuery, SearchQuery};
 use serde_json::{json, Map, Value};
 
 fn put_text(properties: &mut Map<String, Value>, key: &str, value: Option<&str>) {

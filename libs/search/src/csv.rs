@@ -3,11 +3,10 @@
 //! output; each row is geocoded exactly as `/search/?autocomplete=0&limit=2` (or `/reverse/`)
 //! would answer it, and the result columns of the production API are appended.
 use ban_bal::read::{detect, tokenize, Dialect, Linebreak, QuoteProblem, RawRow};
-use ban_search::{Filters, Index, ResultType, ReverseQuery, SearchQuery};
 use serde_json::Value;
 
-use crate::params::check_q;
 use crate::render;
+use crate::{Filters, Hit, Index, ResultType, ReverseQuery, SearchQuery};
 
 /// The columns appended by `/search/csv/` when `result_columns` is not given.
 pub const SEARCH_COLUMNS: [&str; 18] = [
@@ -178,7 +177,7 @@ pub fn search_csv(
             .filter(|v| !v.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        if check_q(&q).is_err() {
+        if !SearchQuery::accepts_q(&q) {
             return status_only(&result_columns, "skipped");
         }
         let center = match (cell(row, lon).parse::<f64>(), cell(row, lat).parse::<f64>()) {
@@ -258,7 +257,7 @@ fn chosen_columns(options: &CsvOptions, defaults: &[&str]) -> Vec<String> {
 
 /// The result cells of a row: the best hit's point and properties (`result_X` = property X),
 /// the next hit's score, the status.
-fn result_cells(index: &Index, hits: &[ban_search::Hit], columns: &[String]) -> Vec<String> {
+fn result_cells(index: &Index, hits: &[Hit], columns: &[String]) -> Vec<String> {
     let Some(best) = hits.first() else { return status_only(columns, "not-found") };
     let with_xy = columns.iter().any(|c| c == "result_x" || c == "result_y");
     let properties = render::properties_with(index, best, with_xy);
@@ -279,13 +278,14 @@ fn status_only(columns: &[String], status: &str) -> Vec<String> {
     columns.iter().map(|c| if c == "result_status" { status.to_owned() } else { String::new() }).collect()
 }
 
-/// Rows a worker takes at a time (small enough that both cores finish together).
+/// Rows a task takes at a time (small enough that every core finishes at about the same time).
 const ROWS_PER_BLOCK: usize = 512;
 
-/// Runs `f` on every row of the table with one thread per core and gives the sink the output:
-/// the header line, then each row followed by the result cells `f` gives, in the rows' order,
-/// a block of rows at a time as soon as it and the blocks before it are done. Workers take
-/// blocks as they go, so a block of slow queries does not leave a core idle.
+/// Runs `f` on every row of the table on the shared rayon pool (one task per pool thread) and
+/// gives the sink the output: the header line, then each row followed by the result cells `f`
+/// gives, in the rows' order, a block of rows at a time as soon as it and the blocks before it
+/// are done. Tasks take blocks in the file's order as they go, so a block of slow queries does
+/// not leave a core idle, and the blocks come out about as fast as they are done.
 fn in_parallel<F>(table: &Table, result_columns: &[String], progress: Progress<'_>, sink: Sink<'_>, f: F)
 where
     F: Fn(&[String]) -> Vec<String> + Sync,
@@ -295,13 +295,14 @@ where
     table.write_line(&mut header, table.header.iter().chain(result_columns).map(String::as_str));
     sink(header.into_bytes());
     let rows = &table.rows;
-    let threads = std::thread::available_parallelism().map_or(2, usize::from).max(1);
+    let block_count = rows.len().div_ceil(ROWS_PER_BLOCK);
+    let tasks = rayon::current_num_threads().clamp(1, block_count.max(1));
     let (next_block, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let (sender, blocks) = std::sync::mpsc::channel::<(usize, String)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
+    rayon::in_place_scope(|scope| {
+        for _ in 0..tasks {
             let (f, next_block, done, sender) = (&f, &next_block, &done, sender.clone());
-            scope.spawn(move || loop {
+            scope.spawn(move |_| loop {
                 let block = next_block.fetch_add(1, Ordering::Relaxed);
                 let Some(part) = rows.chunks(ROWS_PER_BLOCK).nth(block) else { break };
                 let mut out = String::with_capacity(part.len() * 256);
@@ -318,7 +319,7 @@ where
         // Blocks arrive in any order; they leave in the file's.
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0;
-        for (block, out) in blocks {
+        while let Some((block, out)) = receive(&blocks) {
             waiting.insert(block, out);
             while let Some(out) = waiting.remove(&next) {
                 sink(out.into_bytes());
@@ -326,6 +327,28 @@ where
             }
         }
     });
+}
+
+/// The next message, `None` once every sender is gone. Called on a thread of the pool (whose
+/// tasks may be queued behind the caller), it runs pending tasks while it waits.
+fn receive<T>(receiver: &std::sync::mpsc::Receiver<T>) -> Option<T> {
+    use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+    loop {
+        match receiver.try_recv() {
+            Ok(message) => return Some(message),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        match rayon::yield_now() {
+            None => return receiver.recv().ok(),
+            Some(rayon::Yield::Executed) => {}
+            Some(rayon::Yield::Idle) => match receiver.recv_timeout(std::time::Duration::from_millis(1)) {
+                Ok(message) => return Some(message),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => {}
+            },
+        }
+    }
 }
 
 impl Table {
@@ -354,6 +377,23 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pool_thread_waiting_for_its_blocks_runs_them() {
+        let mut file = String::from("adresse\n");
+        for i in 0..ROWS_PER_BLOCK * 3 {
+            file.push_str(&format!("{i} rue des Lilas\n"));
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        pool.install(|| {
+            search_csv(&Index::new(), file.as_bytes(), &CsvOptions::default(), &|_| {}, &mut |block| {
+                out.extend_from_slice(&block)
+            })
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.iter().filter(|b| **b == b'\n').count(), ROWS_PER_BLOCK * 3 + 1);
+    }
 
     #[test]
     fn blocks_come_out_in_the_rows_order() {
