@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderName;
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tracing::Instrument;
 
 use crate::problem::{no_route, problem_for_errors};
@@ -43,8 +44,21 @@ pub fn app(routes: Router) -> Router {
         .layer(middleware::from_fn(problem_for_errors))
         .layer(middleware::from_fn(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, RandomUuid))
         .layer(middleware::map_request(drop_insane_request_id))
+}
+
+/// New request ids: version-4 UUIDs from the thread's random generator (tower-http's
+/// `MakeRequestUuid` asks the operating system for every id: a system call per request).
+#[derive(Debug, Clone, Copy, Default)]
+struct RandomUuid;
+
+impl MakeRequestId for RandomUuid {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        HeaderValue::from_bytes(id.hyphenated().encode_lower(&mut text).as_bytes()).ok().map(RequestId::new)
+    }
 }
 
 /// Whether a client's request id can be kept: 1 to [`MAX_REQUEST_ID_LEN`] characters among
