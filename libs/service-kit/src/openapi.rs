@@ -15,7 +15,9 @@ use crate::problem::PROBLEM_CONTENT_TYPE;
 
 /// Adds to every operation the answer of a failure inside the service (any 5xx):
 /// `application/problem+json` that says only that an internal error happened, with the
-/// request id (`requestId`). Operations that document a 5xx of their own keep it.
+/// request id (`requestId`). The 503 states that an operation documents (an index being
+/// built, a mail not sent) stay beside it. Apply it to the finished document: a modifier
+/// named in `#[openapi(modifiers(…))]` runs before an `OpenApiRouter` adds the routes.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerErrors;
 
@@ -51,7 +53,7 @@ impl utoipa::Modify for ServerErrors {
 
 fn add_server_error(operation: &mut Operation, answer: &utoipa::openapi::Response) {
     let responses = &mut operation.responses.responses;
-    if !responses.keys().any(|status| status.starts_with('5')) {
+    if !responses.contains_key("500") && !responses.contains_key("5XX") {
         responses.insert("5XX".to_owned(), answer.clone().into());
     }
 }

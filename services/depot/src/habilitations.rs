@@ -1,5 +1,6 @@
 //! Habilitations: a commune's consent, given by a PIN code sent to the town hall, that a
-//! client publishes its addresses.
+//! client publishes its addresses. Each handler carries its OpenAPI description
+//! (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

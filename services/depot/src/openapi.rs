@@ -32,7 +32,7 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     ),
     servers((url = "/api-depot")),
     components(schemas(Problem, Client)),
-    modifiers(&Security, &ServerErrors),
+    modifiers(&Security),
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN"),
@@ -92,10 +92,16 @@ pub struct ClientRef {
     pub mandataire: String,
 }
 
-/// The document, generated once.
+/// The document, generated once: the routes' operations, each also answering the server
+/// errors ([`ServerErrors`]).
 pub fn spec() -> &'static utoipa::openapi::OpenApi {
     static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| crate::routes().into_openapi())
+    SPEC.get_or_init(|| {
+        let mut spec = crate::routes().into_openapi();
+        // After the routes: a modifier of `ApiDoc` runs before they are added.
+        utoipa::Modify::modify(&ServerErrors, &mut spec);
+        spec
+    })
 }
 
 /// `GET /openapi.json`

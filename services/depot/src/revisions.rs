@@ -1,4 +1,5 @@
-//! Revisions: create, upload the file, compute, publish, and the public read routes.
+//! Revisions: create, upload the file, compute, publish, and the public read routes; each
+//! handler carries its OpenAPI description (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};

@@ -538,6 +538,8 @@ async fn openapi_describes_every_route() {
         "#/components/schemas/Revision"
     );
     assert!(create["responses"]["404"]["content"]["application/problem+json"].is_object());
+    let internal = &create["responses"]["5XX"]["content"]["application/problem+json"]["schema"]["$ref"];
+    assert_eq!(internal, "#/components/schemas/Problem");
     for model in ["Revision", "StoredFile", "Habilitation", "HabilitationAnswer", "CurrentRevision", "Client"]
     {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");

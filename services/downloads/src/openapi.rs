@@ -23,7 +23,6 @@ use utoipa::OpenApi;
             Les erreurs répondent application/problem+json avec un code stable."
     ),
     components(schemas(Problem, FeedChange)),
-    modifiers(&ServerErrors),
     tags(
         (name = "exports", description = "Fichiers de la base : France, département ou commune"),
         (name = "flux", description = "Le flux ordonné des changements"),
@@ -32,10 +31,16 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// The document, generated once.
+/// The document, generated once: the routes' operations, each also answering the server
+/// errors ([`ServerErrors`]).
 pub fn spec() -> &'static utoipa::openapi::OpenApi {
     static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| crate::routes().into_openapi())
+    SPEC.get_or_init(|| {
+        let mut spec = crate::routes().into_openapi();
+        // After the routes: a modifier of `ApiDoc` runs before they are added.
+        utoipa::Modify::modify(&ServerErrors, &mut spec);
+        spec
+    })
 }
 
 /// `GET /api/openapi.json`.

@@ -25,7 +25,6 @@ use utoipa_axum::router::UtoipaMethodRouter;
             Les erreurs répondent application/problem+json avec un code stable."
     ),
     components(schemas(Problem)),
-    modifiers(&ServerErrors),
     tags(
         (name = "geocodage", description = "Recherche, géocodage inverse, lots et fichiers CSV"),
         (name = "etat", description = "L’état de l’index et cette description")
@@ -33,10 +32,16 @@ use utoipa_axum::router::UtoipaMethodRouter;
 )]
 pub struct ApiDoc;
 
-/// The document, generated once.
+/// The document, generated once: the routes' operations, each also answering the server
+/// errors ([`ServerErrors`]).
 pub fn spec() -> &'static utoipa::openapi::OpenApi {
     static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| crate::routes().into_openapi())
+    SPEC.get_or_init(|| {
+        let mut spec = crate::routes().into_openapi();
+        // After the routes: a modifier of `ApiDoc` runs before they are added.
+        utoipa::Modify::modify(&ServerErrors, &mut spec);
+        spec
+    })
 }
 
 /// `GET /geocoder/openapi.json`.
@@ -349,6 +354,7 @@ mod tests {
             "#/components/schemas/GeocodeCollection"
         );
         assert!(search["responses"]["400"]["content"]["application/problem+json"].is_object());
+        assert!(search["responses"]["503"].is_object() && search["responses"]["5XX"].is_object());
         assert_eq!(document["paths"]["/search"]["get"]["operationId"], "search_without_slash");
         let csv = &document["paths"]["/search/csv/"]["post"]["requestBody"]["content"];
         assert!(csv["multipart/form-data"].is_object(), "{csv}");
