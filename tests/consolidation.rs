@@ -279,6 +279,7 @@ async fn feed_and_exports_over_http(
     let found: Value =
         http.get(format!("{base}/api/lookup/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!((found["type"].as_str(), found["id"].as_str()), (Some("address"), Some(id.as_str())));
+    described_by::<ban_downloads::openapi::LookupAnswer>(&found);
     let missing =
         http.get(format!("{base}/api/lookup/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
@@ -288,6 +289,7 @@ async fn feed_and_exports_over_http(
         http.get(format!("{base}/api/communes/{code}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(summary["addresses"].as_u64(), Some(replayed.len() as u64));
     assert_eq!(summary["revision"].as_str(), Some(communes[code].as_str()));
+    described_by::<ban_downloads::openapi::CommuneSummary>(&summary);
 
     // Caught up: a long poll waits, then answers an empty page.
     let waited = std::time::Instant::now();
@@ -295,4 +297,11 @@ async fn feed_and_exports_over_http(
     assert_eq!(empty.headers()["x-ban-feed-head"].to_str().unwrap(), head.to_string());
     assert!(empty.text().await.unwrap().is_empty());
     assert!(waited.elapsed() >= Duration::from_millis(900));
+}
+
+/// An answer has exactly the shape of the type that describes it in the OpenAPI document:
+/// read into it and written back, it is unchanged.
+fn described_by<T: serde::de::DeserializeOwned + serde::Serialize>(answer: &Value) {
+    let read: T = serde_json::from_value(answer.clone()).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(&serde_json::to_value(read).unwrap(), answer);
 }

@@ -1,8 +1,8 @@
 //! What every BAN Sync service boots with: its settings ([`config`]: the store, the listening
 //! address, the logs, read once at start), the store chosen by its URL, tracing logs, errors
-//! answered as `application/problem+json` ([`problem`]), request ids and metrics around every
-//! request ([`request`]), health and metrics routes, and a graceful shutdown on Ctrl-C or
-//! SIGTERM.
+//! answered as `application/problem+json` ([`problem`]), what the services' OpenAPI documents
+//! share ([`openapi`]), request ids and metrics around every request ([`request`]), health and
+//! metrics routes, and a graceful shutdown on Ctrl-C or SIGTERM.
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
@@ -14,6 +14,7 @@ use ban_store::{Store, StoreError};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 pub mod config;
+pub mod openapi;
 pub mod problem;
 pub mod request;
 
@@ -21,7 +22,7 @@ pub use config::{
     DatabaseArgs, ListenArgs, LogArgs, LogFormat, SecretUrl, ServerArgs, DEFAULT_DATABASE_URL,
     DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
 };
-pub use problem::{no_route, problem_for_errors, ApiError};
+pub use problem::{no_route, problem_for_errors, ApiError, Problem, PROBLEM_CONTENT_TYPE};
 pub use request::{app, current_request_id, track_requests, REQUEST_ID_HEADER};
 
 impl DatabaseArgs {

@@ -1,4 +1,5 @@
-//! Errors answered as RFC 9457 `application/problem+json`, mapped to HTTP statuses here and
+//! Errors answered as RFC 9457 `application/problem+json` (and the `Problem` schema that the
+//! services' OpenAPI documents give them), mapped to HTTP statuses here and
 //! nowhere else. A 4xx answer says exactly what is wrong; a 5xx answer says only that an
 //! internal error happened, with the request id, and the detail goes to the log (error
 //! level, inside the request span: once per request) — except the few 503 states a client
@@ -70,19 +71,38 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The media type of error answers.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// The body of an error answer (RFC 9457), as the services' OpenAPI documents describe it
+/// (schema `Problem`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "urn:ban-sync:problem:revision_not_found", "title": "Not Found", "status": 404,
+    "detail": "Révision 0123456789abcdef01234567 introuvable.", "code": "revision_not_found",
+    "message": "Révision 0123456789abcdef01234567 introuvable.", "statusCode": 404
+}))]
+pub struct Problem<'a> {
+    /// `urn:ban-sync:problem:` followed by `code`.
     #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
-    code: &'a str,
-    message: &'a str,
+    pub kind: String,
+    /// The status's reason phrase.
+    pub title: &'a str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What is wrong, for people; on a 5xx, only that an internal error happened, with the
+    /// request id.
+    pub detail: &'a str,
+    /// A stable code that clients can test (`revision_not_found`, `invalid_parameter`…).
+    pub code: &'a str,
+    /// `detail` again, under the name the production API's clients read.
+    pub message: &'a str,
+    /// `status` again, under the name the production API's clients read.
     #[serde(rename = "statusCode")]
-    status_code: u16,
+    pub status_code: u16,
+    /// 5xx only: the request id (`x-request-id`) under which the error is logged.
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
-    request_id: Option<&'a str>,
+    pub request_id: Option<&'a str>,
 }
 
 impl IntoResponse for ApiError {
@@ -113,9 +133,7 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
         response
     }
 }
@@ -144,7 +162,7 @@ pub async fn problem_for_errors(request: Request, next: Next) -> Response {
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
     if is_problem || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::{Secret, StoreResult};
 
 /// How a client is allowed to publish for a commune.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthorizationStrategy {
     /// Managed clients of the platform: no per-commune check.
@@ -27,7 +27,7 @@ ban_domain::text_enum!(AuthorizationStrategy {
 });
 
 /// One element of a chef de file's perimeter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Perimeter {
     /// `commune`, `departement` or `epci`.
     #[serde(rename = "type")]
@@ -35,7 +35,7 @@ pub struct Perimeter {
     pub code: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PerimeterKind {
     Commune,
@@ -58,7 +58,7 @@ impl Perimeter {
 }
 
 /// A publishing client (a software vendor, a partner, a platform tool).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Client {
     pub id: String,
@@ -90,7 +90,7 @@ pub struct NewClient {
     pub token: Secret,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RevisionStatus {
     Pending,
@@ -100,7 +100,7 @@ pub enum RevisionStatus {
 ban_domain::text_enum!(RevisionStatus { Pending => "pending", Published => "published" });
 
 /// One submission of a commune's whole address file.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Revision {
     /// 24 hexadecimal digits, as the production API's ids.
@@ -113,16 +113,19 @@ pub struct Revision {
     pub is_current: bool,
     /// `{nomComplet, organisation, extras}` as the client gave it.
     #[sqlx(json)]
+    #[schema(value_type = Object)]
     pub context: Json,
     /// The validation, once computed: see the depot for its shape. Kept as JSON text: a
     /// report can list tens of thousands of issues, passed through without being parsed.
     #[sqlx(json(nullable))]
+    #[schema(value_type = Option<Object>)]
     pub validation: Option<Box<RawValue>>,
     /// Rows of the file, once computed (the next revision's deletion check uses it).
     #[serde(skip)]
     pub rows_count: Option<i64>,
     /// The habilitation the publication relied on, as it was then.
     #[sqlx(json(nullable))]
+    #[schema(value_type = Option<Object>)]
     pub habilitation: Option<Json>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -139,7 +142,7 @@ pub struct NewRevision {
 }
 
 /// The file of a revision, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredFile {
     pub id: String,
@@ -169,7 +172,7 @@ pub enum RevisionFilter {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HabilitationStatus {
     Pending,
@@ -180,7 +183,7 @@ pub enum HabilitationStatus {
 ban_domain::text_enum!(HabilitationStatus { Pending => "pending", Accepted => "accepted", Rejected => "rejected" });
 
 /// A commune's consent that a client publishes its addresses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Habilitation {
     pub id: String,

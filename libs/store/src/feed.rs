@@ -9,18 +9,21 @@ use serde_json::value::RawValue;
 use crate::{ChangeOp, ObjectKind, StoreResult};
 
 /// One row of the change feed, as readers and mirrors get it.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct FeedChange {
     pub seq: i64,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "address")]
     pub kind: ObjectKind,
     pub id: String,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "created")]
     pub op: ChangeOp,
     pub commune: String,
     pub revision: Option<String>,
     /// The object's full new state.
     #[sqlx(json)]
+    #[schema(value_type = Object)]
     pub state: Box<RawValue>,
     pub at: DateTime<Utc>,
 }

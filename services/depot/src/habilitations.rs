@@ -1,5 +1,6 @@
 //! Habilitations: a commune's consent, given by a PIN code sent to the town hall, that a
-//! client publishes its addresses.
+//! client publishes its addresses. Each handler carries its OpenAPI description
+//! (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,7 +16,9 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::openapi::HabilitationAnswer;
 use crate::{json_body, Admin, Authenticated, DepotState};
+use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
 
@@ -50,6 +53,20 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
 }
 
 /// `POST /communes/{code}/habilitations`
+#[utoipa::path(
+    post,
+    path = "/communes/{code}/habilitations",
+    tag = "habilitations",
+    summary = "Demander une habilitation pour une commune",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084")),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "L’habilitation créée, en attente", body = HabilitationAnswer),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Commune inconnue", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create(
     State(state): AppState,
     Path(code): Path<String>,
@@ -65,6 +82,21 @@ pub async fn create(
 }
 
 /// `GET /habilitations/{id}` (the PIN code is never shown).
+#[utoipa::path(
+    get,
+    path = "/habilitations/{id}",
+    tag = "habilitations",
+    summary = "Une habilitation (jamais son code PIN)",
+    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "L’habilitation", body = HabilitationAnswer),
+        (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get(
     State(state): AppState,
     Path(id): Path<String>,
@@ -75,12 +107,27 @@ pub async fn get(
     Ok(Json(public(&h, Some(&caller.0))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct IdsBody {
+    /// Identifiants d’habilitations.
     ids: Vec<String>,
 }
 
 /// `POST /habilitations/are-valid`: `{ids}` → `{id: accepted}`.
+#[utoipa::path(
+    post,
+    path = "/habilitations/are-valid",
+    tag = "habilitations",
+    summary = "Habilitations acceptées",
+    request_body(content = IdsBody, content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Pour chaque identifiant, s’il désigne une habilitation acceptée", body = BTreeMap<String, bool>),
+        (status = 400, description = "Corps invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn are_valid(
     State(state): AppState,
     _caller: Authenticated,
@@ -116,8 +163,9 @@ fn still_pending(h: &Habilitation) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EmailBody {
+    /// L’adresse de la mairie, à laquelle le code est envoyé.
     email: String,
 }
 
@@ -131,6 +179,25 @@ fn plausible_email(email: &str) -> bool {
 }
 
 /// `POST /habilitations/{id}/authentication/email/send-pin-code`: `{email}`.
+#[utoipa::path(
+    post,
+    path = "/habilitations/{id}/authentication/email/send-pin-code",
+    tag = "habilitations",
+    summary = "Envoyer un code PIN à la mairie",
+    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    request_body(content = EmailBody, content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "L’habilitation, code envoyé (valable 24 h)", body = HabilitationAnswer),
+        (status = 400, description = "Identifiant ou corps invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Un code a été envoyé il y a moins de 5 minutes", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Habilitation close, ou adresse invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Le code n’a pas pu être envoyé", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn send_pin_code(
     State(state): AppState,
     Path(id): Path<String>,
@@ -180,12 +247,30 @@ pub async fn send_pin_code(
     Ok(Json(public(&saved, Some(&caller.0))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
+    /// Le code à 6 chiffres reçu par la mairie.
     code: String,
 }
 
 /// `POST /habilitations/{id}/authentication/email/validate-pin-code`: `{code}`.
+#[utoipa::path(
+    post,
+    path = "/habilitations/{id}/authentication/email/validate-pin-code",
+    tag = "habilitations",
+    summary = "Valider le code PIN",
+    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    request_body(content = CodeBody, content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "L’habilitation acceptée", body = HabilitationAnswer),
+        (status = 400, description = "Identifiant ou corps invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Code faux, expiré ou jamais envoyé ; habilitation close", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn validate_pin_code(
     State(state): AppState,
     Path(id): Path<String>,
@@ -247,6 +332,21 @@ pub async fn validate_pin_code(
 }
 
 /// `PUT /habilitations/{id}/validate` (administrators): accepts without a code.
+#[utoipa::path(
+    put,
+    path = "/habilitations/{id}/validate",
+    tag = "habilitations",
+    summary = "Accepter une habilitation (administration)",
+    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    security(("adminToken" = [])),
+    responses(
+        (status = 200, description = "L’habilitation acceptée (sans client)", body = HabilitationAnswer),
+        (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton d’administration absent ou faux", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Habilitation close", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn force_accept(
     State(state): AppState,
     Path(id): Path<String>,

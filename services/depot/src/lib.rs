@@ -10,11 +10,13 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::routing::{get, post, put};
 use axum::Router;
 use ban_service_kit::ApiError;
 use ban_store::Store;
 use secrecy::SecretString;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod auth;
 pub mod config;
@@ -54,29 +56,32 @@ impl DepotState {
     }
 }
 
+/// The depot's routes with their description: every route is added here, by its handler,
+/// whose `#[utoipa::path]` gives its path, method and description (see [`openapi`]).
+fn routes() -> OpenApiRouter<Arc<DepotState>> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(revisions::create, revisions::commune_revisions))
+        .routes(routes!(revisions::current))
+        .routes(routes!(revisions::current_file))
+        .routes(routes!(revisions::current_revisions))
+        .routes(routes!(revisions::get))
+        .routes(routes!(revisions::upload))
+        .routes(routes!(revisions::file))
+        .routes(routes!(revisions::compute))
+        .routes(routes!(revisions::publish))
+        .routes(routes!(revisions::client_revisions))
+        .routes(routes!(habilitations::create))
+        .routes(routes!(habilitations::are_valid))
+        .routes(routes!(habilitations::get))
+        .routes(routes!(habilitations::send_pin_code))
+        .routes(routes!(habilitations::validate_pin_code))
+        .routes(routes!(habilitations::force_accept))
+        .routes(routes!(openapi::document))
+        .routes(routes!(openapi::docs_page))
+}
+
 /// The depot's routes, to be nested under `/api-depot`.
 pub fn router(state: DepotState) -> Router {
-    Router::new()
-        .route("/communes/{code}/revisions", post(revisions::create).get(revisions::commune_revisions))
-        .route("/communes/{code}/current-revision", get(revisions::current))
-        .route("/communes/{code}/current-revision/files/bal/download", get(revisions::current_file))
-        .route("/current-revisions", get(revisions::current_revisions))
-        .route("/revisions/{id}", get(revisions::get))
-        .route("/revisions/{id}/files/bal", put(revisions::upload))
-        .route("/revisions/{id}/files/bal/download", get(revisions::file))
-        .route("/revisions/{id}/compute", post(revisions::compute))
-        .route("/revisions/{id}/publish", post(revisions::publish))
-        .route("/revisions/client/{client_id}", get(revisions::client_revisions))
-        .route("/communes/{code}/habilitations", post(habilitations::create))
-        .route("/habilitations/are-valid", post(habilitations::are_valid))
-        .route("/habilitations/{id}", get(habilitations::get))
-        .route("/habilitations/{id}/authentication/email/send-pin-code", post(habilitations::send_pin_code))
-        .route(
-            "/habilitations/{id}/authentication/email/validate-pin-code",
-            post(habilitations::validate_pin_code),
-        )
-        .route("/habilitations/{id}/validate", put(habilitations::force_accept))
-        .route("/openapi.json", get(openapi::document))
-        .route("/docs", get(openapi::docs_page))
-        .with_state(Arc::new(state))
+    let (router, _) = routes().split_for_parts();
+    router.with_state(Arc::new(state))
 }

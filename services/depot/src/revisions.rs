@@ -1,4 +1,5 @@
-//! Revisions: create, upload the file, compute, publish, and the public read routes.
+//! Revisions: create, upload the file, compute, publish, and the public read routes; each
+//! handler carries its OpenAPI description (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -22,7 +23,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Digest;
 
+use crate::openapi::CurrentRevision;
 use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
+use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
 
@@ -46,9 +49,11 @@ async fn revision_of(state: &DepotState, id: &str) -> Result<Revision, ApiError>
         .ok_or_else(|| ApiError::not_found("revision_not_found", format!("Révision {id} introuvable.")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CommuneQuery {
+    /// Accepter aussi une commune déléguée ou ancienne du COG.
     #[serde(default)]
     ancienne_commune_allowed: Option<bool>,
 }
@@ -65,12 +70,30 @@ fn known_commune(code: &str, former_allowed: bool) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
+    /// `{nomComplet, organisation, extras}`: qui dépose, gardé tel quel avec la révision.
+    #[schema(value_type = Object, required = true)]
     context: Option<Value>,
 }
 
 /// `POST /communes/{code}/revisions`
+#[utoipa::path(
+    post,
+    path = "/communes/{code}/revisions",
+    tag = "revisions",
+    summary = "Créer une révision pour une commune",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    request_body(content = CreateBody, description = "Le contexte de la révision", content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "La révision créée, en attente", body = Revision),
+        (status = 400, description = "Corps invalide (context manquant)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Commune inconnue du COG", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create(
     State(state): AppState,
     Path(code): Path<String>,
@@ -93,6 +116,24 @@ pub async fn create(
 }
 
 /// `PUT /revisions/{id}/files/bal`: the raw file, at most 50,000,000 bytes.
+#[utoipa::path(
+    put,
+    path = "/revisions/{id}/files/bal",
+    tag = "revisions",
+    summary = "Déposer le fichier BAL (corps brut, 50 000 000 octets au plus)",
+    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)"), ("content-md5" = Option<String>, Header, description = "MD5 du fichier, en base64 : vérifié s’il est donné")),
+    request_body(content = String, description = "Le fichier BAL, sans Content-Encoding", content_type = "text/csv"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Le fichier attaché", body = StoredFile),
+        (status = 400, description = "Identifiant invalide, Content-Encoding, Content-MD5 différent", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Révision inconnue, ou fichier vide", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Révision plus en attente, ou fichier déjà attaché", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Fichier trop gros", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn upload(
     State(state): AppState,
     Path(id): Path<String>,
@@ -147,6 +188,22 @@ pub async fn upload(
 }
 
 /// `POST /revisions/{id}/compute`: validates the file (off the async runtime).
+#[utoipa::path(
+    post,
+    path = "/revisions/{id}/compute",
+    tag = "revisions",
+    summary = "Valider le fichier de la révision",
+    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "La révision avec sa validation (validation.valid false si le fichier a des erreurs)", body = Revision),
+        (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Révision plus en attente, ou sans fichier", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn compute(
     State(state): AppState,
     Path(id): Path<String>,
@@ -169,13 +226,32 @@ pub async fn compute(
     Ok(Json(revision))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishBody {
+    /// L’habilitation acceptée de la commune (clients qui publient par habilitation).
     habilitation_id: Option<String>,
 }
 
 /// `POST /revisions/{id}/publish`
+#[utoipa::path(
+    post,
+    path = "/revisions/{id}/publish",
+    tag = "revisions",
+    summary = "Publier une révision valide",
+    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    request_body(content = Option<PublishBody>, description = "L’habilitation, pour les clients qui publient par habilitation", content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "La révision publiée, devenue courante", body = Revision),
+        (status = 400, description = "Identifiant invalide, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Révision inconnue, ou aucune habilitation acceptée", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Une publication de la commune est en cours", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Révision pas en attente ou pas valide", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn publish(
     State(state): AppState,
     Path(id): Path<String>,
@@ -231,6 +307,18 @@ pub async fn publish(
 }
 
 /// `GET /revisions/{id}`
+#[utoipa::path(
+    get,
+    path = "/revisions/{id}",
+    tag = "revisions",
+    summary = "Une révision, avec son rapport de validation complet",
+    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    responses(
+        (status = 200, description = "La révision", body = Revision),
+        (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get(State(state): AppState, Path(id): Path<String>) -> Result<Json<Revision>, ApiError> {
     Ok(Json(revision_of(&state, &id).await?))
 }
@@ -255,6 +343,18 @@ async fn file_response(state: &DepotState, revision: &Revision) -> Result<Respon
 }
 
 /// `GET /revisions/{id}/files/bal/download`
+#[utoipa::path(
+    get,
+    path = "/revisions/{id}/files/bal/download",
+    tag = "revisions",
+    summary = "Télécharger le fichier d’une révision",
+    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    responses(
+        (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
+        (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Révision inconnue, ou sans fichier", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn file(State(state): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     let revision = revision_of(&state, &id).await?;
     file_response(&state, &revision).await
@@ -268,6 +368,17 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
 }
 
 /// `GET /communes/{code}/current-revision`
+#[utoipa::path(
+    get,
+    path = "/communes/{code}/current-revision",
+    tag = "revisions",
+    summary = "Révision courante d’une commune",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    responses(
+        (status = 200, description = "La révision courante", body = Revision),
+        (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn current(
     State(state): AppState,
     Path(code): Path<String>,
@@ -277,6 +388,17 @@ pub async fn current(
 }
 
 /// `GET /communes/{code}/current-revision/files/bal/download`
+#[utoipa::path(
+    get,
+    path = "/communes/{code}/current-revision/files/bal/download",
+    tag = "revisions",
+    summary = "Fichier BAL courant d’une commune",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    responses(
+        (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
+        (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn current_file(
     State(state): AppState,
     Path(code): Path<String>,
@@ -286,12 +408,26 @@ pub async fn current_file(
     file_response(&state, &revision).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
+    /// `published` (par défaut), `pending` ou `all`.
+    #[param(pattern = "^(published|pending|all)$")]
     status: Option<String>,
 }
 
 /// `GET /communes/{code}/revisions?status=published|pending|all`
+#[utoipa::path(
+    get,
+    path = "/communes/{code}/revisions",
+    tag = "revisions",
+    summary = "Révisions d’une commune",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), StatusQuery),
+    responses(
+        (status = 200, description = "Les révisions", body = Vec<Revision>),
+        (status = 400, description = "status inconnu", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn commune_revisions(
     State(state): AppState,
     Path(code): Path<String>,
@@ -311,14 +447,28 @@ pub async fn commune_revisions(
     Ok(Json(state.store.commune_revisions(&code, filter).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CurrentQuery {
+    /// Publiées depuis cette date (RFC 3339, ou AAAA-MM-JJ).
     published_since: Option<String>,
+    /// Ces communes seulement : codes INSEE séparés par des virgules.
     codes_communes: Option<String>,
 }
 
 /// `GET /current-revisions?publishedSince=DATE&codesCommunes=a,b`
+#[utoipa::path(
+    get,
+    path = "/current-revisions",
+    tag = "revisions",
+    summary = "Révisions courantes",
+    params(CurrentQuery),
+    responses(
+        (status = 200, description = "Les révisions courantes des communes actuelles", body = Vec<CurrentRevision>),
+        (status = 400, description = "publishedSince n’est pas une date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn current_revisions(
     State(state): AppState,
     Query(query): Query<CurrentQuery>,
@@ -352,6 +502,16 @@ fn parse_date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `GET /revisions/client/{clientId}`
+#[utoipa::path(
+    get,
+    path = "/revisions/client/{client_id}",
+    tag = "revisions",
+    summary = "Révisions d’un client",
+    params(("client_id" = String, Path, description = "Identifiant du client")),
+    responses(
+        (status = 200, description = "Les révisions du client", body = Vec<Revision>),
+    )
+)]
 pub async fn client_revisions(
     State(state): AppState,
     Path(client_id): Path<String>,

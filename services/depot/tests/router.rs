@@ -203,6 +203,7 @@ on_every_backend!(whole_publication_flow, |h: Harness| async move {
     assert_eq!(downloaded.as_str().unwrap().as_bytes(), bal.as_slice());
     let (status, list) = h.get("/current-revisions?codesCommunes=54084").await;
     assert_eq!((status, list[0]["codeCommune"].as_str()), (StatusCode::OK, Some("54084")));
+    described_by::<ban_depot::openapi::CurrentRevision>(&list[0]);
     assert_eq!(h.store.jobs("54084").await.unwrap().len(), 1, "publication queues a consolidation job");
 });
 
@@ -380,6 +381,7 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
         h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(habilitation.get("pinCode").is_none());
+    described_by::<ban_depot::openapi::HabilitationAnswer>(&habilitation);
     let hid = habilitation["id"].as_str().unwrap().to_owned();
     let (status, _) = h.publish(&token, &revision, json!({"habilitationId": hid})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a pending habilitation does not allow publishing");
@@ -472,17 +474,83 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
     let (status, accepted) =
         h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some(ADMIN), json!({})).await;
     assert_eq!((status, accepted["status"].as_str()), (StatusCode::OK, Some("accepted")));
+    described_by::<ban_depot::openapi::HabilitationAnswer>(&accepted);
 });
+
+/// The depot's operations, as the production API has them, and the description's own two.
+const OPERATIONS: [&str; 19] = [
+    "GET /communes/{code}/current-revision",
+    "GET /communes/{code}/current-revision/files/bal/download",
+    "GET /communes/{code}/revisions",
+    "GET /current-revisions",
+    "GET /docs",
+    "GET /habilitations/{id}",
+    "GET /openapi.json",
+    "GET /revisions/client/{client_id}",
+    "GET /revisions/{id}",
+    "GET /revisions/{id}/files/bal/download",
+    "POST /communes/{code}/habilitations",
+    "POST /communes/{code}/revisions",
+    "POST /habilitations/are-valid",
+    "POST /habilitations/{id}/authentication/email/send-pin-code",
+    "POST /habilitations/{id}/authentication/email/validate-pin-code",
+    "POST /revisions/{id}/compute",
+    "POST /revisions/{id}/publish",
+    "PUT /habilitations/{id}/validate",
+    "PUT /revisions/{id}/files/bal",
+];
 
 #[tokio::test]
 async fn openapi_describes_every_route() {
     let h = sqlite().await;
     let (status, spec) = h.get("/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for (method, path, ..) in ban_depot::openapi::ROUTES {
-        assert!(spec["paths"][path][method].is_object(), "{method} {path}");
+    let operations = ban_service_kit::openapi::check_document(&spec).unwrap();
+    assert_eq!(operations, OPERATIONS.iter().map(|o| o.to_string()).collect());
+    // Every operation described is routed: none reaches the router's fallback or a 405.
+    let app = h.app.clone().fallback(|| async { StatusCode::IM_A_TEAPOT });
+    for operation in &operations {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let path = path
+            .replace("{code}", "54084")
+            .replace("{id}", "0123456789abcdef01234567")
+            .replace("{client_id}", "0123456789abcdef01234567");
+        let request = Request::builder().method(method).uri(&path).body(Body::empty()).unwrap();
+        let status = app.clone().oneshot(request).await.unwrap().status();
+        assert!(
+            ![StatusCode::IM_A_TEAPOT, StatusCode::METHOD_NOT_ALLOWED].contains(&status),
+            "{operation}: {status}"
+        );
     }
-    assert_eq!(spec["paths"].as_object().unwrap().len(), 16);
+    // Client routes need a client's token, the administrators' one theirs; reads are public.
+    let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
+    assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
+    assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
+    assert_eq!(security("get", "/revisions/{id}"), Value::Null);
+    assert_eq!(spec["components"]["securitySchemes"]["token"]["name"], "Authorization");
+    let problem = &spec["components"]["schemas"]["Problem"]["properties"];
+    for field in ["code", "message", "detail", "requestId"] {
+        assert!(problem[field].is_object(), "Problem.{field}");
+    }
+    let create = &spec["paths"]["/communes/{code}/revisions"]["post"];
+    assert_eq!(
+        create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Revision"
+    );
+    assert!(create["responses"]["404"]["content"]["application/problem+json"].is_object());
+    let internal = &create["responses"]["5XX"]["content"]["application/problem+json"]["schema"]["$ref"];
+    assert_eq!(internal, "#/components/schemas/Problem");
+    for model in ["Revision", "StoredFile", "Habilitation", "HabilitationAnswer", "CurrentRevision", "Client"]
+    {
+        assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
+    }
+}
+
+/// An answer has exactly the shape of the type that describes it: read into it and written
+/// back, it is unchanged.
+fn described_by<T: serde::de::DeserializeOwned + serde::Serialize>(answer: &Value) {
+    let read: T = serde_json::from_value(answer.clone()).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(&serde_json::to_value(read).unwrap(), answer);
 }
 
 on_every_backend!(spatial_checks_at_compute, |h: Harness| async move {

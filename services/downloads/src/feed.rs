@@ -5,6 +5,7 @@
 //! an empty page is held up to N seconds until a change arrives (long poll); with
 //! `Accept: text/event-stream` the answer is an endless stream of Server-Sent Events whose ids
 //! are seqs (a reconnecting client resumes with `Last-Event-ID`).
+use ban_service_kit::Problem;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use ban_domain::is_departement;
 use ban_service_kit::ApiError;
-use ban_store::{FeedQuery, Store};
+use ban_store::{FeedChange, FeedQuery, Store};
 use serde::Deserialize;
 use tokio::sync::watch;
 
@@ -140,6 +141,18 @@ pub fn parse(raw: Option<&str>) -> Result<Request, ApiError> {
 }
 
 /// `GET /api/changes`.
+#[utoipa::path(
+    get,
+    path = "/api/changes",
+    tag = "flux",
+    summary = "Flux des changements (ndjson), ou flux continu (Server-Sent Events)",
+    description = "Une ligne par changement, dans l’ordre des seq. Avec Accept: text/event-stream, un flux sans fin d’événements change dont l’id est le seq (reprise avec Last-Event-ID).",
+    params(crate::openapi::ChangesParams, ("last-event-id" = Option<i64>, Header, description = "Flux continu : reprendre après ce seq")),
+    responses(
+        (status = 200, description = "Une page du flux : un FeedChange par ligne", content((FeedChange = "application/x-ndjson"), (String = "text/event-stream")), headers(("x-ban-feed-head" = i64, description = "Dernier seq du flux"), ("x-ban-feed-next" = i64, description = "Le since de la page suivante"))),
+        (status = 400, description = "Paramètre invalide", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn changes(
     State(state): State<DownloadsState>,
     RawQuery(raw): RawQuery,

@@ -21,13 +21,15 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 use ban_exports::{BalVersion, CsvStyle, Format, Scope};
-use ban_service_kit::ApiError;
+use ban_service_kit::{ApiError, Problem};
 use ban_store::Store;
 use serde::Deserialize;
 use tracing::Instrument;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use crate::config::{DownloadsArgs, DownloadsConfig};
 use crate::export::{communes_of, version_of, ExportStream, Version};
@@ -55,21 +57,40 @@ impl DownloadsState {
     }
 }
 
+/// The routes with their description: every route is added here, by its handler, whose
+/// `#[utoipa::path]` gives its path, method and description (see [`openapi`]).
+fn routes() -> OpenApiRouter<DownloadsState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(data_file))
+        .routes(routes!(commune_download))
+        .routes(routes!(feed::changes))
+        .routes(routes!(lookup::lookup))
+        .routes(routes!(lookup::commune_summary))
+        .routes(routes!(lookup::communes_summary_json))
+        .routes(routes!(lookup::communes_summary_csv))
+        .routes(routes!(openapi::document))
+}
+
 /// The routes, at the root of the server.
 pub fn router(state: DownloadsState) -> Router {
-    Router::new()
-        .route("/data/ban/adresses/latest/{folder}/{file}", get(data_file))
-        .route("/ban/communes/{code}/download/{format}/{kind}", get(commune_download))
-        .route("/api/changes", get(feed::changes))
-        .route("/api/lookup/{id}", get(lookup::lookup))
-        .route("/api/communes/{code}", get(lookup::commune_summary))
-        .route("/api/communes-summary", get(lookup::communes_summary_json))
-        .route("/api/communes-summary.csv", get(lookup::communes_summary_csv))
-        .route("/api/openapi.json", get(openapi::document))
-        .with_state(state)
+    let (router, _) = routes().split_for_parts();
+    router.with_state(state)
 }
 
 /// A download of the site's layout.
+#[utoipa::path(
+    get,
+    path = "/data/ban/adresses/latest/{folder}/{file}",
+    tag = "exports",
+    summary = "Export (gzip) de la France, d’un département ou d’une commune",
+    description = "csv/adresses-{54|france|54084}.csv.gz, csv/lieux-dits-{…}-beta.csv.gz, csv-with-ids/adresses-with-ids-{…}.csv.gz, csv-with-ids/lieux-dits-with-ids-{…}-beta.csv.gz, csv-bal/adresses-{…}.csv.gz (BAL 1.3), csv-bal-1.4/adresses-{…}.csv.gz, geojson/adresses-{…}.geojson.gz, geojson/toponymes-{…}.geojson.gz, geojson/adresses-{…}.geojsonl.gz, addok/adresses-addok-{…}.ndjson.gz. ETag lié au seq du flux, If-None-Match → 304 ; plages d’octets pour les fichiers France déjà écrits.",
+    params(("folder" = String, Path, description = "Format : csv, csv-with-ids, csv-bal, csv-bal-1.4, geojson, addok", example = "csv"), ("file" = String, Path, description = "Nom du fichier", example = "adresses-54.csv.gz"), ("if-none-match" = Option<String>, Header, description = "ETag d’une version déjà reçue")),
+    responses(
+        (status = 200, description = "Le fichier, compressé (gzip)", content_type = "application/gzip", body = String, headers(("etag" = String, description = "Version : format, périmètre et seq du dernier changement"), ("last-modified" = String), ("x-ban-seq" = i64, description = "Seq du dernier changement contenu"))),
+        (status = 304, description = "Non modifié (If-None-Match)"),
+        (status = 404, description = "Fichier ou commune inconnus", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn data_file(
     State(state): State<DownloadsState>,
     Path((folder, file)): Path<(String, String)>,
@@ -124,6 +145,18 @@ struct DownloadQuery {
 
 /// The per-commune CSV of the production platform (`csv-bal` in BAL 1.3, 1.4 or 1.5;
 /// `csv-legacy` addresses or lieux-dits), uncompressed, CRLF.
+#[utoipa::path(
+    get,
+    path = "/ban/communes/{code}/download/{format}/{kind}",
+    tag = "exports",
+    summary = "CSV d’une commune : csv-bal/adresses (?version=1.3|1.4|1.5), csv-legacy/adresses, csv-legacy/lieux-dits",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), ("format" = String, Path, description = "csv-bal ou csv-legacy"), ("kind" = String, Path, description = "adresses ou lieux-dits"), ("version" = Option<String>, Query, description = "csv-bal : 1.3 (par défaut), 1.4 ou 1.5"), ("if-none-match" = Option<String>, Header, description = "ETag d’une version déjà reçue")),
+    responses(
+        (status = 200, description = "Le fichier CSV, non compressé", content_type = "text/csv", body = String, headers(("etag" = String, description = "Version : format, périmètre et seq du dernier changement"), ("last-modified" = String), ("x-ban-seq" = i64, description = "Seq du dernier changement contenu"))),
+        (status = 304, description = "Non modifié (If-None-Match)"),
+        (status = 404, description = "Format, version ou commune inconnus", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn commune_download(
     State(state): State<DownloadsState>,
     Path((code, format, kind)): Path<(String, String, String)>,

@@ -4,6 +4,7 @@
 //! an INSEE code (commune), a street id `54084_0200` / `98818_qa92s5` (toponym), or a
 //! `cle_interop` `54084_0200_00012_bis` (address). Legacy ids start with their commune's code,
 //! so they are resolved in that commune's part of the base.
+use crate::openapi::{CommuneSummary, LookupAnswer};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use ban_domain::BanId;
 use ban_exports::commune::voie_id;
 use ban_exports::text::{CsvStyle, CsvWriter};
 use ban_service_kit::ApiError;
+use ban_service_kit::Problem;
 use ban_spatial::Territories;
 use ban_store::{Address, BaseCommune, CommuneBase, Found, Toponym};
 use serde_json::{json, Value};
@@ -24,6 +26,18 @@ fn unknown(id: &str) -> ApiError {
 }
 
 /// `GET /api/lookup/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/lookup/{id}",
+    tag = "base",
+    summary = "Objet par identifiant BAN (UUID) ou historique (code INSEE, idVoie, clé d’interopérabilité)",
+    params(("id" = String, Path, description = "UUID BAN, code INSEE, identifiant de voie ou clé d’interopérabilité", example = "54084_0020_00001")),
+    responses(
+        (status = 200, description = "L’objet et ce qui le relie à la base", body = LookupAnswer),
+        (status = 400, description = "Identifiant illisible", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Aucun objet de la base n’a cet identifiant", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn lookup(
     State(state): State<DownloadsState>,
     Path(id): Path<String>,
@@ -146,6 +160,18 @@ fn summary(record: &BaseCommune) -> Value {
 }
 
 /// `GET /api/communes/{code}`.
+#[utoipa::path(
+    get,
+    path = "/api/communes/{code}",
+    tag = "base",
+    summary = "Résumé d’une commune : comptes, révision courante, dernier changement",
+    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084")),
+    responses(
+        (status = 200, description = "Le résumé", body = CommuneSummary),
+        (status = 400, description = "Code commune invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Commune absente de la base", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn commune_summary(
     State(state): State<DownloadsState>,
     Path(code): Path<String>,
@@ -162,6 +188,15 @@ pub async fn commune_summary(
 }
 
 /// `GET /api/communes-summary`.
+#[utoipa::path(
+    get,
+    path = "/api/communes-summary",
+    tag = "base",
+    summary = "Résumé de toutes les communes (JSON)",
+    responses(
+        (status = 200, description = "Un résumé par commune de la base", body = Vec<CommuneSummary>),
+    )
+)]
 pub async fn communes_summary_json(State(state): State<DownloadsState>) -> Result<Json<Value>, ApiError> {
     let communes = state.store.base_communes(None).await?;
     Ok(Json(Value::Array(communes.iter().map(summary).collect())))
@@ -186,6 +221,15 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
 ];
 
 /// `GET /api/communes-summary.csv`.
+#[utoipa::path(
+    get,
+    path = "/api/communes-summary.csv",
+    tag = "base",
+    summary = "Résumé de toutes les communes (CSV)",
+    responses(
+        (status = 200, description = "Colonnes : region, departement, code_commune, nom_commune, population, id_revision, date_revision, type_composition, nb_toponymes, nb_numeros, nb_numeros_certifies, id_ban_commune, seq, derniere_modification", content_type = "text/csv", body = String),
+    )
+)]
 pub async fn communes_summary_csv(State(state): State<DownloadsState>) -> Result<Response, ApiError> {
     let communes = state.store.base_communes(None).await?;
     let territories = Territories::national();

@@ -9,36 +9,41 @@ pub mod params;
 use axum::extract::{DefaultBodyLimit, Multipart, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use ban_search::{csv, render, Index};
-use ban_service_kit::ApiError;
+use ban_service_kit::{ApiError, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub use config::{GeocoderArgs, GeocoderConfig};
 pub use live::LiveIndex;
+use openapi::also_without_slash;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The routes, at the root of the server.
-pub fn router(live: LiveIndex) -> Router {
-    Router::new()
-        .route("/search/", get(search))
-        .route("/search", get(search))
-        .route("/reverse/", get(reverse))
-        .route("/reverse", get(reverse))
-        .route("/batch", post(batch))
+/// The routes with their description: every route is added here, by its handler, whose
+/// `#[utoipa::path]` gives its path, method and description (see [`openapi`]).
+fn routes() -> OpenApiRouter<LiveIndex> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(also_without_slash(routes!(search)))
+        .routes(also_without_slash(routes!(reverse)))
+        .routes(routes!(batch))
         .merge(
-            Router::new()
-                .route("/search/csv/", post(search_csv))
-                .route("/search/csv", post(search_csv))
-                .route("/reverse/csv/", post(reverse_csv))
-                .route("/reverse/csv", post(reverse_csv))
+            OpenApiRouter::new()
+                .routes(also_without_slash(routes!(search_csv)))
+                .routes(also_without_slash(routes!(reverse_csv)))
                 .layer(DefaultBodyLimit::max(MAX_CSV_BYTES))
                 .layer(axum::middleware::from_fn(refuse_announced_large)),
         )
-        .route("/geocoder/status", get(status))
-        .route("/geocoder/openapi.json", get(openapi::document))
-        .with_state(live)
+        .routes(routes!(status))
+        .routes(routes!(openapi::document))
+}
+
+/// The routes, at the root of the server.
+pub fn router(live: LiveIndex) -> Router {
+    let (router, _) = routes().split_for_parts();
+    router.with_state(live)
 }
 
 fn not_ready() -> ApiError {
@@ -55,6 +60,18 @@ fn read_index(live: &LiveIndex) -> Result<std::sync::RwLockReadGuard<'_, Index>,
     Ok(live.index.read().unwrap_or_else(|e| e.into_inner()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/search/",
+    tag = "geocodage",
+    summary = "Géocodage : adresses, voies, lieux-dits et communes les plus proches du texte q (GeocodeJSON)",
+    params(openapi::SearchParams),
+    responses(
+        (status = 200, description = "Les résultats, les meilleurs d’abord", body = openapi::GeocodeCollection),
+        (status = 400, description = "Paramètre invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn search(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let query = params::search(raw.as_deref().unwrap_or(""))?;
     let index = read_index(&live)?;
@@ -62,6 +79,18 @@ async fn search(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Resul
     Ok(Json(render::search_collection(&index, &query, &hits)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/reverse/",
+    tag = "geocodage",
+    summary = "Géocodage inverse : les plus proches de lon/lat",
+    params(openapi::ReverseParams),
+    responses(
+        (status = 200, description = "Les résultats, les plus proches d’abord", body = openapi::GeocodeCollection),
+        (status = 400, description = "Paramètre invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn reverse(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let query = params::reverse(raw.as_deref().unwrap_or(""))?;
     let index = read_index(&live)?;
@@ -69,6 +98,15 @@ async fn reverse(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Resu
     Ok(Json(render::reverse_collection(&index, &query, &hits)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/geocoder/status",
+    tag = "etat",
+    summary = "État de l’index : construction, seq suivi, comptes, mémoire",
+    responses(
+        (status = 200, description = "L’état de l’index", body = openapi::IndexStatus),
+    )
+)]
 async fn status(State(live): State<LiveIndex>) -> Json<Value> {
     let (stats, bytes) = {
         let index = live.index.read().unwrap_or_else(|e| e.into_inner());
@@ -91,18 +129,28 @@ async fn status(State(live): State<LiveIndex>) -> Json<Value> {
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /batch`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct BatchRequest {
+    /// Parameters of every request (a request's own win).
     #[serde(default)]
+    #[schema(value_type = Object)]
     params: serde_json::Map<String, Value>,
+    /// 100 at most.
     requests: Vec<BatchItem>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One request of a batch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct BatchItem {
+    /// Given back with the answer.
+    #[schema(value_type = Object)]
     id: Value,
+    /// `geocode` (or `search`) or `reverse`.
     operation: String,
+    /// The parameters of `/search/` or `/reverse/` (defaults: `limit` 2, `autocomplete` 0).
     #[serde(default)]
+    #[schema(value_type = Object)]
     params: serde_json::Map<String, Value>,
 }
 
@@ -111,6 +159,18 @@ pub const MAX_BATCH: usize = 100;
 
 /// `POST /batch` (addok-server): each request answered as the single call with the same
 /// parameters would be (defaults: `limit` 2, `autocomplete` off).
+#[utoipa::path(
+    post,
+    path = "/batch",
+    tag = "geocodage",
+    summary = "Lot de 100 requêtes au plus",
+    request_body(content = BatchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Une réponse par requête, dans l’ordre (une requête invalide répond status error)", body = Vec<openapi::BatchAnswer>),
+        (status = 400, description = "Corps invalide, ou plus de 100 requêtes", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn batch(State(live): State<LiveIndex>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
     let request: BatchRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("invalid_batch", format!("Corps JSON invalide : {e}.")))?;
@@ -252,10 +312,36 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     Ok(response)
 }
 
+#[utoipa::path(
+    post,
+    path = "/search/csv/",
+    tag = "geocodage",
+    summary = "Géocodage d’un fichier CSV",
+    request_body(content = openapi::CsvForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
+        (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn search_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {
     run_csv(live, form, csv::search_csv).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/reverse/csv/",
+    tag = "geocodage",
+    summary = "Géocodage inverse d’un fichier CSV",
+    request_body(content = openapi::CsvForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
+        (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn reverse_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {
     run_csv(live, form, csv::reverse_csv).await
 }

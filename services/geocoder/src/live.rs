@@ -98,7 +98,7 @@ async fn load_commune(
     Ok(tokio::task::block_in_place(|| documents_of(code, &base)))
 }
 
-fn documents_of(code: &str, base: &ban_store::CommuneBase) -> Vec<ban_exports::addok::Document> {
+pub(crate) fn documents_of(code: &str, base: &ban_store::CommuneBase) -> Vec<ban_exports::addok::Document> {
     let territories = Territories::national();
     let mut documents = match &base.commune {
         Some(commune) => {
