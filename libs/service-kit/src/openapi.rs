@@ -13,6 +13,13 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 
 use crate::problem::PROBLEM_CONTENT_TYPE;
 
+/// A service's finished document: the operations its router describes, each also answering
+/// the server errors ([`ServerErrors`], applied after the routes are in).
+pub fn finished(mut document: OpenApi) -> OpenApi {
+    utoipa::Modify::modify(&ServerErrors, &mut document);
+    document
+}
+
 /// Adds to every operation the answer of a failure inside the service (any 5xx):
 /// `application/problem+json` that says only that an internal error happened, with the
 /// request id (`requestId`). The 503 states that an operation documents (an index being

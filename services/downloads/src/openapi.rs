@@ -7,7 +7,6 @@
 use std::sync::OnceLock;
 
 use axum::Json;
-use ban_service_kit::openapi::ServerErrors;
 use ban_service_kit::Problem;
 use ban_store::FeedChange;
 use serde::{Deserialize, Serialize};
@@ -32,15 +31,10 @@ use utoipa::OpenApi;
 pub struct ApiDoc;
 
 /// The document, generated once: the routes' operations, each also answering the server
-/// errors ([`ServerErrors`]).
+/// errors (`ban_service_kit::openapi::ServerErrors`).
 pub fn spec() -> &'static utoipa::openapi::OpenApi {
     static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let mut spec = crate::routes().into_openapi();
-        // After the routes: a modifier of `ApiDoc` runs before they are added.
-        utoipa::Modify::modify(&ServerErrors, &mut spec);
-        spec
-    })
+    SPEC.get_or_init(|| ban_service_kit::openapi::finished(crate::routes().into_openapi()))
 }
 
 /// `GET /api/openapi.json`.
