@@ -45,12 +45,18 @@ pub struct Dialect {
 }
 
 /// The store on a SQL database: a pool for reads, one for write transactions (the same
-/// pool on PostgreSQL; SQLite's single writer connection).
-#[derive(Debug)]
+/// pool on PostgreSQL; SQLite's single writer connection). Its `Debug` names the backend
+/// only: nothing of the connection (its URL may hold a password).
 pub struct SqlStore<DB: Database> {
     read: Pool<DB>,
     write: Pool<DB>,
     dialect: &'static Dialect,
+}
+
+impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").field("backend", &self.dialect.name).finish_non_exhaustive()
+    }
 }
 
 impl<DB: Database> SqlStore<DB> {
