@@ -144,7 +144,7 @@ where
 
 /// The range of commune codes of a département: `[dep, next)` (`54` → `54`..`55`, `2A` →
 /// `2A`..`2B`, `971` → `971`..`972`). Codes compare as text, so one index range serves it.
-pub fn departement_bounds(departement: &str) -> (String, String) {
+fn departement_bounds(departement: &str) -> (String, String) {
     let mut high: Vec<char> = departement.chars().collect();
     if let Some(last) = high.last_mut() {
         *last = char::from_u32(*last as u32 + 1).unwrap_or(char::MAX);
