@@ -66,3 +66,11 @@ fn unreadable_files_exit_two() {
     assert_eq!(status, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn executables_are_refused_as_binary() {
+    // The `ban` executable itself: an ELF file, which the reference's sniffer does not know.
+    let (status, out) = ban(&["validate", "--format", "json", env!("CARGO_BIN_EXE_ban")]);
+    assert_eq!(status, 2, "{out}");
+    assert!(out.contains("looks like a elf file"), "{out}");
+}

@@ -176,6 +176,8 @@ pub fn detect(source: &(impl Source + ?Sized)) -> Result<Dialect, Refusal> {
     let mut chunk = vec![0u8; 256 * 1024];
     let mut score = encoding::Utf8Score::new();
     let mut first = true;
+    let mut executable = false;
+    let mut nul_byte = false;
     loop {
         let n = match reader.read(&mut chunk) {
             Ok(0) => break,
@@ -189,10 +191,18 @@ pub fn detect(source: &(impl Source + ?Sized)) -> Result<Dialect, Refusal> {
             if let Some(kind) = sniff::sniff_binary(&chunk[..n]) {
                 return Err(Refusal::Binary(kind));
             }
+            executable = chunk[..n].starts_with(b"\x7fELF");
         }
+        nul_byte = nul_byte || memchr::memchr(0, &chunk[..n]).is_some();
         score.feed(&chunk[..n]);
     }
     let encoding = score.verdict().map_err(Refusal::UnsupportedEncoding)?;
+    // Beyond the reference's sniffer (which knows no executables and reads them as Latin-1
+    // text full of errors): a text in a supported encoding never holds a NUL byte, and UTF-16
+    // or UTF-32 files, which do, were refused above with their encoding's name.
+    if nul_byte {
+        return Err(Refusal::Binary(if executable { "elf" } else { "binary" }));
+    }
     let linebreak = guess_linebreak(open_text(source, encoding)?, encoding)?;
     let mut best: Option<(u8, usize, f64)> = None;
     for delimiter in [b',', b'\t', b';'] {
@@ -388,5 +398,12 @@ mod tests {
     #[test]
     fn refuses_binary_files() {
         assert!(matches!(detect(&b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..]), Err(Refusal::Binary(_))));
+    }
+
+    #[test]
+    fn refuses_executables_and_other_files_with_nul_bytes() {
+        let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0";
+        assert!(matches!(detect(&elf[..]), Err(Refusal::Binary("elf"))));
+        assert!(matches!(detect(&b"cle_interop;numero\n\0\0;1\n"[..]), Err(Refusal::Binary("binary"))));
     }
 }
