@@ -107,6 +107,9 @@ pub async fn get(
     Ok(Json(public(&h, Some(&caller.0))))
 }
 
+/// Most ids one `are-valid` request may ask about (each is a store read).
+pub const MAX_ARE_VALID_IDS: usize = 1_000;
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct IdsBody {
     /// Identifiants d’habilitations.
@@ -123,7 +126,7 @@ pub struct IdsBody {
     security(("token" = [])),
     responses(
         (status = 200, description = "Pour chaque identifiant, s’il désigne une habilitation acceptée", body = BTreeMap<String, bool>),
-        (status = 400, description = "Corps invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Corps invalide, ou plus de 1 000 identifiants", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
     )
@@ -134,6 +137,12 @@ pub async fn are_valid(
     body: Result<Json<IdsBody>, JsonRejection>,
 ) -> Result<Json<BTreeMap<String, bool>>, ApiError> {
     let body = json_body(body)?;
+    if body.ids.len() > MAX_ARE_VALID_IDS {
+        return Err(ApiError::bad_request(
+            "too_many_ids",
+            format!("{} identifiants : {MAX_ARE_VALID_IDS} au plus par requête.", body.ids.len()),
+        ));
+    }
     let mut out = BTreeMap::new();
     for id in body.ids {
         let accepted = if is_object_id(&id) {

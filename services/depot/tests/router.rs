@@ -428,6 +428,10 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
     let (status, valid) =
         h.json(Method::POST, "/habilitations/are-valid", Some(&token), json!({"ids": [hid]})).await;
     assert_eq!((status, &valid[&hid]), (StatusCode::OK, &json!(true)));
+    let too_many = vec![hid.clone(); 1_001];
+    let (status, problem) =
+        h.json(Method::POST, "/habilitations/are-valid", Some(&token), json!({"ids": too_many})).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_ids")));
     let (status, published) = h.publish(&token, &revision, json!({"habilitationId": hid})).await;
     assert_eq!(status, StatusCode::OK, "{published}");
     assert_eq!(published["habilitation"]["id"], json!(hid));

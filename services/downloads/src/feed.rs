@@ -14,7 +14,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use ban_domain::is_departement;
+use ban_domain::{is_departement, InseeCode};
 use ban_service_kit::ApiError;
 use ban_store::{FeedChange, FeedQuery, Store};
 use serde::Deserialize;
@@ -98,10 +98,25 @@ fn number<T: std::str::FromStr + PartialOrd>(
     }
 }
 
-fn list(value: Option<&str>) -> Vec<String> {
-    value
-        .map(|v| v.split(',').map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default()
+/// Most codes a `commune` or `departement` list may hold (France has 101 départements).
+pub const MAX_LIST_CODES: usize = 1_000;
+
+/// A comma-separated list of codes, upper-cased; present but empty, or too long, is an error
+/// (an empty filter would otherwise select the whole feed).
+fn list(name: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let codes: Vec<String> =
+        value.split(',').map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()).collect();
+    if codes.is_empty() {
+        return Err(ApiError::bad_request("invalid_parameter", format!("Paramètre {name} vide.")));
+    }
+    if codes.len() > MAX_LIST_CODES {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("Paramètre {name} : {} codes, {MAX_LIST_CODES} au plus.", codes.len()),
+        ));
+    }
+    Ok(codes)
 }
 
 /// Reads `since`, `limit`, `commune`, `departement`, `current`, `wait`.
@@ -112,12 +127,11 @@ pub fn parse(raw: Option<&str>) -> Result<Request, ApiError> {
     let since = number("since", params.since.as_deref(), 0, (0, i64::MAX))?;
     let limit = number("limit", params.limit.as_deref(), DEFAULT_LIMIT, (1, MAX_LIMIT))?;
     let wait = number("wait", params.wait.as_deref(), 0, (0, MAX_WAIT_SECS))?;
-    let communes = list(params.commune.as_deref());
-    if let Some(bad) = communes.iter().find(|c| c.len() != 5 || !c.bytes().all(|b| b.is_ascii_alphanumeric()))
-    {
+    let communes = list("commune", params.commune.as_deref())?;
+    if let Some(bad) = communes.iter().find(|c| InseeCode::parse(c).is_err()) {
         return Err(ApiError::bad_request("invalid_parameter", format!("Code commune invalide : {bad:?}.")));
     }
-    let departements = list(params.departement.as_deref());
+    let departements = list("departement", params.departement.as_deref())?;
     if let Some(bad) = departements.iter().find(|d| !is_departement(d)) {
         return Err(ApiError::bad_request(
             "invalid_parameter",
@@ -260,10 +274,16 @@ mod tests {
             "wait=61",
             "departement=20",
             "commune=5408",
+            "commune=",
+            "commune=,",
+            "departement=",
             "current=yes",
         ] {
             let error = parse(Some(bad)).expect_err(bad);
             assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
         }
+        let too_many = vec!["54084"; MAX_LIST_CODES + 1].join(",");
+        let error = parse(Some(&format!("commune={too_many}"))).expect_err("too many codes");
+        assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST);
     }
 }
