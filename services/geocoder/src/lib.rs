@@ -15,7 +15,7 @@ use ban_service_kit::{ApiError, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use config::{GeocoderArgs, GeocoderConfig};
+pub use config::GeocoderArgs;
 pub use live::LiveIndex;
 use openapi::also_without_slash;
 use utoipa::OpenApi as _;
