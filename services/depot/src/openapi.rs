@@ -60,6 +60,18 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// The answers of every route that a client's token opens ([`crate::Authenticated`]): no
+/// token of an active client, or a resource of another client.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum ClientProblems {
+    /// Jeton absent ou inconnu
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'static>),
+    /// Client désactivé, ou ressource d’un autre client
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'static>),
+}
+
 /// An item of `GET /current-revisions`.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -34,6 +34,15 @@ ban_service_kit::openapi_document!(
     path = "/geocoder/openapi.json", tag = "etat", routes = crate::routes
 );
 
+/// The answer of every route that reads the index while it is being built (`not_ready`).
+#[derive(Debug, utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "Index en construction : réessayer dans quelques secondes",
+    content_type = "application/problem+json"
+)]
+pub struct IndexBuilding(pub Problem<'static>);
+
 /// A route also answered without its final slash (`/search` as `/search/`, as addok does):
 /// the same handler on both paths, the alias described as a copy of the path.
 pub fn also_without_slash<S>(route: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S>
