@@ -4,12 +4,10 @@
 #
 # usage: bench/depot.sh [RUNS]        (from the project root; needs ../shared for the generator)
 # Prints per run: upload s, compute s, total s; then the median total.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PEERS="$ROOT/../shared/bench"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PEERS="$SHARED/bench"
 RUNS="${1:-5}"
-TMP="${TMPDIR:-/tmp}/ban-bench-depot"
-mkdir -p "$TMP"
+TMP="$(bench_tmp depot)"
 [ -x "$PEERS/gen/.venv/bin/python" ] || "$PEERS/gen/setup.sh" >&2
 FILE="$TMP/clean/bal/06/06088.csv"
 [ -f "$FILE" ] || "$PEERS/gen/.venv/bin/python" "$PEERS/gen/gen_bal.py" "$TMP/clean" --communes 06088 --defects '' >/dev/null 2>&1

@@ -29,10 +29,7 @@
 #   GEOCODER_WAIT [60] s to wait for BAN Sync's /search/ to answer   KEEP_WORK [0]: keep the
 #   temporary stores (addok redis/SQLite, ban.db) and print where they are
 #   WAIT_QUIET [0] s to wait for other work to use under 25 % of the CPU before measuring
-set -euo pipefail
-export PYTHONDONTWRITEBYTECODE=1
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SHARED:-$(cd "$ROOT/../shared" && pwd)}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PEER="$SHARED/bench/addok"
 LOAD="$SHARED/bench/load"
 OUT="${1:-/tmp/geocoder-bench}"

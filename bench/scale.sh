@@ -18,10 +18,7 @@
 # Environment: DATA [../shared/data/synthetic/small]  PG_URL [postgres://postgres@127.0.0.1:5432/test]
 #   SCHEMA [bench_scale]  DURATION [60]  RATE [1]  CONNECTIONS [8]  WRK_THREADS [1] (per wrk)
 #   BASE_PORT [7900]  BAN_BIN [target/release/ban]  BAN_BUILD [1]: cargo build --release first
-set -euo pipefail
-export PYTHONDONTWRITEBYTECODE=1
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SHARED:-$(cd "$ROOT/../shared" && pwd)}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOAD="$SHARED/bench/load"
 OUT="${1:-/tmp/scale-bench}"
 DATA="$(cd "${DATA:-$SHARED/data/synthetic/small}" && pwd)"

@@ -12,9 +12,7 @@
 #             /search/ queries of synthetic/small/queries.tsv
 # Prints, per workload and binary, the median wall time of RUNS [5] runs (or requests/s for
 # search) and the peak RSS, then the ratio new/old.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SHARED:-$(cd "$ROOT/../shared" && pwd)}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 OLD="$(realpath "$1")"; NEW="$(realpath "$2")"; RUNS="${3:-5}"
 COPIES="${COPIES:-30}"; DURATION="${DURATION:-10}"; PORT="${PORT:-18791}"
 WORK="$(mktemp -d /tmp/side-by-side.XXXXXX)"

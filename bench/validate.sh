@@ -6,12 +6,10 @@
 #
 # usage: bench/validate.sh [RUNS]        (from the project root; needs ../shared)
 # Prints one line per file and system: rows/s and peak RSS (median of RUNS), then the ratios.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PEERS="$ROOT/../shared/bench"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PEERS="$SHARED/bench"
 RUNS="${1:-5}"
-TMP="${TMPDIR:-/tmp}/ban-bench-validate"
-mkdir -p "$TMP"
+TMP="$(bench_tmp validate)"
 
 [ -d "$PEERS/validateur-bal/node_modules/@ban-team/validateur-bal" ] || "$PEERS/validateur-bal/setup.sh" >&2
 [ -x "$PEERS/gen/.venv/bin/python" ] || "$PEERS/gen/setup.sh" >&2

@@ -82,11 +82,7 @@ async fn on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres() {
-    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
-        return;
-    };
-    let url = ban_store_postgres::fresh_schema(&url, "e2e_consolidation").await.unwrap();
+    let Some(url) = support::fresh_postgres_schema("e2e_consolidation").await else { return };
     two_revisions_keep_their_ids_and_feed_every_change(&url).await;
 }
 

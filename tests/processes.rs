@@ -113,6 +113,12 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Value {
     response.json().await.unwrap()
 }
 
+async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    let response = http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {url}");
+    response.text().await.unwrap()
+}
+
 /// The id of the first result of a search on a geocoder.
 async fn first_result(http: &reqwest::Client, geocoder: &str, q: &str) -> Option<String> {
     let url = format!("{geocoder}/search/?q={}&citycode={COMMUNE}&limit=1", q.replace(' ', "+"));
@@ -159,11 +165,7 @@ fn enlarged(sample: &str, copies: u32, rename: Option<(&str, &str)>) -> Vec<u8> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn separate_services_on_postgres() {
-    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
-        return;
-    };
-    let database = ban_store_postgres::fresh_schema(&url, "e2e_processes").await.unwrap();
+    let Some(database) = support::fresh_postgres_schema("e2e_processes").await else { return };
     let store: Arc<dyn Store> = ban_service_kit::open_store(&database).await.unwrap();
     let client = support::internal_client(&*store).await;
     let sample = std::fs::read_to_string(
@@ -212,26 +214,15 @@ async fn separate_services_on_postgres() {
     }
     let commune = store.base_commune(COMMUNE).await.unwrap().unwrap();
     assert_eq!(commune.revision.as_deref(), Some(revision.as_str()));
-    let feed = http
-        .get(format!("{}/api/changes?commune={COMMUNE}&limit=10000", downloads.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(feed.status(), 200);
-    let feed = feed.text().await.unwrap();
+    let feed = get_text(&http, &format!("{}/api/changes?commune={COMMUNE}&limit=10000", downloads.url)).await;
     let addresses_in_feed = feed
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
         .filter(|change| change["kind"] == "address")
         .count();
     assert_eq!(addresses_in_feed, commune.addresses as usize, "every address of the commune is in the feed");
-    let export = http
-        .get(format!("{}/ban/communes/{COMMUNE}/download/csv-bal/adresses", downloads.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(export.status(), 200);
-    let export = export.text().await.unwrap();
+    let export =
+        get_text(&http, &format!("{}/ban/communes/{COMMUNE}/download/csv-bal/adresses", downloads.url)).await;
     assert_eq!(export.lines().count(), commune.addresses as usize + 1, "the export holds every address");
     assert!(export.contains("Rue Joffre"));
 

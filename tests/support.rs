@@ -4,6 +4,16 @@ use ban_store::ids::{object_id, token};
 use ban_store::{AuthorizationStrategy, Client, NewClient, Store};
 use serde_json::{json, Value};
 
+/// The URL of a fresh schema `name` of the PostgreSQL database of `TEST_DATABASE_URL`; `None`
+/// (the test is skipped, and says so) without that variable.
+pub async fn fresh_postgres_schema(name: &str) -> Option<String> {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return None;
+    };
+    Some(ban_store_postgres::fresh_schema(&url, name).await.unwrap())
+}
+
 /// A client of the platform allowed to publish for any commune.
 pub async fn internal_client(store: &dyn Store) -> Client {
     store

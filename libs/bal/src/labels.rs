@@ -480,10 +480,14 @@ mod tests {
             format!("{} [eus]", label("lieudit_complement_nom.espaces_debut_fin"))
         );
         // Not a regional language, or a field without regional variants.
-        assert_eq!(label("voie_nom_xyz.trop_court"), "voie_nom_xyz.trop_court");
-        assert_eq!(label("numero_bre.type_invalide"), "numero_bre.type_invalide");
-        // Regional variant of an unknown code.
-        assert_eq!(label("voie_nom_bre.inconnu"), "voie_nom_bre.inconnu");
+        for (input, expected) in [
+            ("voie_nom_xyz.trop_court", "voie_nom_xyz.trop_court"),
+            ("numero_bre.type_invalide", "numero_bre.type_invalide"),
+            // Regional variant of an unknown code.
+            ("voie_nom_bre.inconnu", "voie_nom_bre.inconnu"),
+        ] {
+            assert_eq!(label(input), expected, "{input}");
+        }
     }
 
     #[test]
@@ -496,8 +500,9 @@ mod tests {
 
     #[test]
     fn missing_column_code() {
-        assert_eq!(label("field.numero.missing"), "La colonne numero est absente");
-        assert_eq!(label("field.colonne_inventee.missing"), "La colonne colonne_inventee est absente");
+        for column in ["numero", "colonne_inventee"] {
+            assert_eq!(label(&format!("field.{column}.missing")), format!("La colonne {column} est absente"));
+        }
         assert_ne!(label("field.voie_nom.fuzzy"), "field.voie_nom.fuzzy");
     }
 
@@ -510,11 +515,15 @@ mod tests {
 
     #[test]
     fn unknown_code() {
-        assert_eq!(label("numero.inconnu"), "numero.inconnu");
-        assert_eq!(label("row.inconnu"), "row.inconnu");
-        assert_eq!(label("row.valeur_manquante"), "row.valeur_manquante");
-        assert_eq!(label("field..missing"), "field..missing");
-        assert_eq!(label(""), "");
+        for (input, expected) in [
+            ("numero.inconnu", "numero.inconnu"),
+            ("row.inconnu", "row.inconnu"),
+            ("row.valeur_manquante", "row.valeur_manquante"),
+            ("field..missing", "field..missing"),
+            ("", ""),
+        ] {
+            assert_eq!(label(input), expected, "{input}");
+        }
     }
 
     #[test]

@@ -437,26 +437,20 @@ impl<'a> Planner<'a> {
     fn finish(mut self, force: bool) -> Result<Changeset, PlanError> {
         self.inherit_renamed_streets();
         let mut changes = Changeset::default();
-        let planned_toponyms: FxHashSet<BanId> = self.toponyms.iter().map(|t| t.id).collect();
-        for toponym in self.toponyms {
-            match self.current_toponyms.get(&toponym.id).map(|&i| &self.current.toponyms[i]) {
-                None => changes.toponyms.push(Change::Created(toponym)),
-                Some(before) if *before != toponym => {
-                    changes.toponyms.push(Change::Updated { before: before.clone(), after: toponym })
-                }
-                Some(_) => {}
-            }
-        }
-        let planned_addresses: FxHashSet<BanId> = self.addresses.iter().map(|a| a.id).collect();
-        for address in self.addresses {
-            match self.current_addresses.get(&address.id).map(|&i| &self.current.addresses[i]) {
-                None => changes.addresses.push(Change::Created(address)),
-                Some(before) if *before != address => {
-                    changes.addresses.push(Change::Updated { before: before.clone(), after: address })
-                }
-                Some(_) => {}
-            }
-        }
+        let planned_toponyms = created_or_updated(
+            self.toponyms,
+            |t| t.id,
+            &self.current_toponyms,
+            &self.current.toponyms,
+            &mut changes.toponyms,
+        );
+        let planned_addresses = created_or_updated(
+            self.addresses,
+            |a| a.id,
+            &self.current_addresses,
+            &self.current.addresses,
+            &mut changes.addresses,
+        );
         let active = self.current.addresses.iter().filter(|a| a.active).count();
         for gone in self.current.addresses.iter().filter(|a| a.active && !planned_addresses.contains(&a.id)) {
             changes.addresses.push(Change::Disabled(Address { active: false, ..gone.clone() }));
@@ -479,6 +473,29 @@ impl<'a> Planner<'a> {
         }
         Ok(changes)
     }
+}
+
+/// Pushes to `changes` each planned object that is new (`Created`) or differs from its current
+/// state (`Updated`), the current states being found by id through `index`; returns the ids
+/// planned, against which the current objects that are gone are found.
+fn created_or_updated<T: PartialEq + Clone>(
+    planned: Vec<T>,
+    id: fn(&T) -> BanId,
+    index: &FxHashMap<BanId, usize>,
+    current: &[T],
+    changes: &mut Vec<Change<T>>,
+) -> FxHashSet<BanId> {
+    let ids = planned.iter().map(id).collect();
+    for object in planned {
+        match index.get(&id(&object)).map(|&i| &current[i]) {
+            None => changes.push(Change::Created(object)),
+            Some(before) if *before != object => {
+                changes.push(Change::Updated { before: before.clone(), after: object })
+            }
+            Some(_) => {}
+        }
+    }
+    ids
 }
 
 /// Positions of the keys given, by key.

@@ -74,18 +74,18 @@ mod tests {
     // Expected values checked under Node.js with lodash's `deburredLetters`, `reLatin` and
     // `reComboMark`.
     #[test]
-    fn folds_latin_letters_with_lodash_case() {
-        assert_eq!(deburr("Rue de l'Église"), "Rue de l'Eglise");
-        assert_eq!(deburr("Cœur Ærø straße ŉ × ÷"), "Coeur Aero strasse 'n × ÷");
-        assert_eq!(deburr("Ĳssel Þór ĸ ı İ ſ"), "IJssel Thor k i I s");
-        assert_eq!(deburr("ÀÉÎÕÜŸ àéîõüÿ"), "AEIOUY aeiouy");
-    }
-
-    #[test]
-    fn removes_combining_marks_and_keeps_everything_else() {
-        assert_eq!(deburr("e\u{301}te\u{301} ﬁn ǰ µ"), "ete ﬁn ǰ µ");
-        assert_eq!(deburr("a\u{FE20}b\u{20D0}c"), "abc");
-        assert_eq!(deburr("😀 ascii only"), "😀 ascii only");
+    fn folds_like_lodash_and_keeps_everything_else() {
+        for (input, expected) in [
+            ("Rue de l'Église", "Rue de l'Eglise"),
+            ("Cœur Ærø straße ŉ × ÷", "Coeur Aero strasse 'n × ÷"),
+            ("Ĳssel Þór ĸ ı İ ſ", "IJssel Thor k i I s"),
+            ("ÀÉÎÕÜŸ àéîõüÿ", "AEIOUY aeiouy"),
+            ("e\u{301}te\u{301} ﬁn ǰ µ", "ete ﬁn ǰ µ"),
+            ("a\u{FE20}b\u{20D0}c", "abc"),
+            ("😀 ascii only", "😀 ascii only"),
+        ] {
+            assert_eq!(deburr(input), expected, "{input}");
+        }
         assert!(matches!(deburr("plain"), Cow::Borrowed("plain")));
     }
 

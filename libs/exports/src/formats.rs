@@ -7,7 +7,7 @@ use ban_domain::{departement_of, is_departement};
 use serde_json::{json, Map, Value};
 
 use crate::commune::{legal_xy, Located, Prepared, Street};
-use crate::text::{js_number, opt_number, round_to, CsvStyle, CsvWriter};
+use crate::text::{opt_number, round_to, CsvStyle, CsvWriter};
 
 /// An export format, as the download site's folders name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,12 +187,9 @@ pub struct ExportWriter {
     seen: BTreeSet<String>,
 }
 
-const CSV_COLUMNS: [&str; 23] = [
-    "id",
-    "id_fantoir",
-    "numero",
-    "rep",
-    "nom_voie",
+/// Where a place is, in the addresses' and the lieux-dits' CSV: its postcode, its commune
+/// (and former commune), then its position in Lambert 93 and in WGS 84 ([`position_cells`]).
+const PLACE_COLUMNS: [&str; 9] = [
     "code_postal",
     "code_insee",
     "nom_commune",
@@ -202,31 +199,39 @@ const CSV_COLUMNS: [&str; 23] = [
     "y",
     "lon",
     "lat",
-    "type_position",
-    "alias",
-    "nom_ld",
-    "libelle_acheminement",
-    "nom_afnor",
-    "source_position",
-    "source_nom_voie",
-    "certification_commune",
-    "cad_parcelles",
 ];
-const LIEUX_DITS_COLUMNS: [&str; 13] = [
-    "id",
-    "nom_lieu_dit",
-    "code_postal",
-    "code_insee",
-    "nom_commune",
-    "code_insee_ancienne_commune",
-    "nom_ancienne_commune",
-    "x",
-    "y",
-    "lon",
-    "lat",
-    "source_position",
-    "source_nom_voie",
-];
+
+/// The header of the addresses' CSV (`adresses-*.csv`).
+fn csv_columns() -> impl Iterator<Item = &'static str> {
+    ["id", "id_fantoir", "numero", "rep", "nom_voie"].into_iter().chain(PLACE_COLUMNS).chain([
+        "type_position",
+        "alias",
+        "nom_ld",
+        "libelle_acheminement",
+        "nom_afnor",
+        "source_position",
+        "source_nom_voie",
+        "certification_commune",
+        "cad_parcelles",
+    ])
+}
+
+/// The header of the lieux-dits' CSV (`lieux-dits-*-beta.csv`).
+fn lieux_dits_columns() -> impl Iterator<Item = &'static str> {
+    ["id", "nom_lieu_dit"].into_iter().chain(PLACE_COLUMNS).chain(["source_position", "source_nom_voie"])
+}
+
+/// The cells of a position (WGS 84 `[lon, lat]`): x and y in Lambert 93 (empty outside its
+/// area), then lon and lat; all four empty without a position.
+fn position_cells(point: Option<[f64; 2]>) -> [String; 4] {
+    let xy = point.and_then(legal_xy);
+    [
+        opt_number(xy.map(|(x, _)| x)),
+        opt_number(xy.map(|(_, y)| y)),
+        opt_number(point.map(|p| p[0])),
+        opt_number(point.map(|p| p[1])),
+    ]
+}
 const BAL_COLUMNS: [&str; 18] = [
     "cle_interop",
     "commune_insee",
@@ -267,15 +272,14 @@ impl ExportWriter {
 
     pub fn begin(&mut self, out: &mut impl Write) -> io::Result<()> {
         match self.format {
-            Format::Csv => self.csv.row(out, CSV_COLUMNS),
-            Format::CsvWithIds => self.csv.row(
-                out,
-                CSV_COLUMNS.iter().copied().chain(["id_ban_adresse", "id_ban_toponyme", "id_ban_commune"]),
-            ),
-            Format::LieuxDits => self.csv.row(out, LIEUX_DITS_COLUMNS),
-            Format::LieuxDitsWithIds => self
+            Format::Csv => self.csv.row(out, csv_columns()),
+            Format::CsvWithIds => self
                 .csv
-                .row(out, LIEUX_DITS_COLUMNS.iter().copied().chain(["id_ban_toponyme", "id_ban_commune"])),
+                .row(out, csv_columns().chain(["id_ban_adresse", "id_ban_toponyme", "id_ban_commune"])),
+            Format::LieuxDits => self.csv.row(out, lieux_dits_columns()),
+            Format::LieuxDitsWithIds => {
+                self.csv.row(out, lieux_dits_columns().chain(["id_ban_toponyme", "id_ban_commune"]))
+            }
             Format::Bal(BalVersion::V1_3) => {
                 self.csv.row(out, std::iter::once("uid_adresse").chain(BAL_COLUMNS.iter().copied()))
             }
@@ -373,8 +377,6 @@ impl ExportWriter {
         for (street, located) in commune.addresses() {
             let Some(main) = located.main else { continue };
             let address = located.address;
-            let [lon, lat] = main.coordinates.map(|v| round_to(v, 6));
-            let xy = legal_xy([lon, lat]);
             let id_fantoir =
                 if street.voie_id.len() == 10 { street.voie_id.to_uppercase() } else { String::new() };
             let postcode = located.postcode;
@@ -389,10 +391,9 @@ impl ExportWriter {
                 commune.name.clone(),
                 located.former.map(|t| t.code.clone()).unwrap_or_default(),
                 located.former.map(|t| t.name.clone()).unwrap_or_default(),
-                opt_number(xy.map(|(x, _)| x)),
-                opt_number(xy.map(|(_, y)| y)),
-                js_number(lon),
-                js_number(lat),
+            ];
+            cells.extend(position_cells(Some(main.coordinates.map(|v| round_to(v, 6)))));
+            cells.extend([
                 main.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
                 String::new(),
                 address.complement.clone().unwrap_or_default(),
@@ -402,7 +403,7 @@ impl ExportWriter {
                 source.to_owned(),
                 if address.certified { "1" } else { "0" }.to_owned(),
                 address.parcelles.join("|"),
-            ];
+            ]);
             if with_ids {
                 cells.push(address.id.to_string());
                 cells.push(street.toponym.id.to_string());
@@ -419,7 +420,6 @@ impl ExportWriter {
         for street in &commune.lieux_dits {
             let postcode = commune.postcode_of_street(street);
             let point = street.toponym.position.map(|p| p.map(|v| round_to(v, 6)));
-            let xy = point.and_then(legal_xy);
             let mut cells = vec![
                 street.voie_id.clone(),
                 street.toponym.name.clone(),
@@ -428,13 +428,9 @@ impl ExportWriter {
                 commune.name.clone(),
                 String::new(),
                 String::new(),
-                opt_number(xy.map(|(x, _)| x)),
-                opt_number(xy.map(|(_, y)| y)),
-                opt_number(point.map(|p| p[0])),
-                opt_number(point.map(|p| p[1])),
-                commune.raw_source().to_owned(),
-                commune.raw_source().to_owned(),
             ];
+            cells.extend(position_cells(point));
+            cells.extend([commune.raw_source().to_owned(), commune.raw_source().to_owned()]);
             if with_ids {
                 cells.push(street.toponym.id.to_string());
                 cells.push(commune.commune.id.to_string());
@@ -454,8 +450,6 @@ impl ExportWriter {
         for street in all {
             let toponym_id = street.toponym.id.to_string();
             if street.toponym.lieu_dit {
-                let position = street.toponym.position;
-                let xy = position.and_then(legal_xy);
                 let ids = match version {
                     BalVersion::V1_3 => vec![format!(" @v:{toponym_id} @c:{commune_id}")],
                     BalVersion::V1_4 => vec![commune_id.clone(), toponym_id.clone(), String::new()],
@@ -471,10 +465,8 @@ impl ExportWriter {
                     "99999".to_owned(),
                     String::new(),
                     String::new(),
-                    opt_number(xy.map(|(x, _)| x)),
-                    opt_number(xy.map(|(_, y)| y)),
-                    opt_number(position.map(|p| p[0])),
-                    opt_number(position.map(|p| p[1])),
+                ]);
+                let cells = cells.chain(position_cells(street.toponym.position)).chain([
                     String::new(),
                     String::new(),
                     String::new(),
@@ -488,7 +480,6 @@ impl ExportWriter {
                 let address = located.address;
                 let address_id = address.id.to_string();
                 for position in &address.positions {
-                    let xy = legal_xy(position.coordinates);
                     let ids = match version {
                         BalVersion::V1_3 => vec![format!(" @a:{address_id} @v:{toponym_id} @c:{commune_id}")],
                         BalVersion::V1_4 => vec![commune_id.clone(), toponym_id.clone(), address_id.clone()],
@@ -504,10 +495,8 @@ impl ExportWriter {
                         address.numero.to_string(),
                         address.suffixe.clone().unwrap_or_default(),
                         position.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
-                        opt_number(xy.map(|(x, _)| x)),
-                        opt_number(xy.map(|(_, y)| y)),
-                        js_number(position.coordinates[0]),
-                        js_number(position.coordinates[1]),
+                    ]);
+                    let cells = cells.chain(position_cells(Some(position.coordinates))).chain([
                         address.parcelles.join("|"),
                         source.to_owned(),
                         address.updated.clone().unwrap_or_default(),

@@ -9,11 +9,15 @@ use crate::render;
 use crate::{Filters, Hit, Index, ResultType, ReverseQuery, SearchQuery};
 
 /// The columns appended by `/search/csv/` when `result_columns` is not given.
-pub const SEARCH_COLUMNS: [&str; 18] = [
-    "longitude",
-    "latitude",
-    "result_score",
-    "result_score_next",
+pub const SEARCH_COLUMNS: [&str; 18] =
+    concat(["longitude", "latitude", "result_score", "result_score_next"], RESULT_COLUMNS);
+
+/// The columns appended by `/reverse/csv/`.
+pub const REVERSE_COLUMNS: [&str; 17] =
+    concat(["result_longitude", "result_latitude", "result_distance"], RESULT_COLUMNS);
+
+/// The result's own columns, appended by both after their position and score columns.
+const RESULT_COLUMNS: [&str; 14] = [
     "result_label",
     "result_type",
     "result_id",
@@ -30,26 +34,21 @@ pub const SEARCH_COLUMNS: [&str; 18] = [
     "result_status",
 ];
 
-/// The columns appended by `/reverse/csv/`.
-pub const REVERSE_COLUMNS: [&str; 17] = [
-    "result_longitude",
-    "result_latitude",
-    "result_distance",
-    "result_label",
-    "result_type",
-    "result_id",
-    "result_housenumber",
-    "result_name",
-    "result_street",
-    "result_postcode",
-    "result_city",
-    "result_context",
-    "result_citycode",
-    "result_oldcitycode",
-    "result_oldcity",
-    "result_district",
-    "result_status",
-];
+/// `head` then `tail` as one array, for the constants above (`N` is checked when they are
+/// built).
+const fn concat<const H: usize, const T: usize, const N: usize>(
+    head: [&'static str; H],
+    tail: [&'static str; T],
+) -> [&'static str; N] {
+    assert!(H + T == N, "N must be the sum of the lengths");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < H { head[i] } else { tail[i - H] };
+        i += 1;
+    }
+    out
+}
 
 /// Told how many rows are done.
 pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
@@ -377,6 +376,21 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appended_columns_are_those_of_the_production_api() {
+        let result = "result_label;result_type;result_id;result_housenumber;result_name;result_street;\
+            result_postcode;result_city;result_context;result_citycode;result_oldcitycode;result_oldcity;\
+            result_district;result_status";
+        assert_eq!(
+            SEARCH_COLUMNS.join(";"),
+            format!("longitude;latitude;result_score;result_score_next;{result}")
+        );
+        assert_eq!(
+            REVERSE_COLUMNS.join(";"),
+            format!("result_longitude;result_latitude;result_distance;{result}")
+        );
+    }
 
     #[test]
     fn a_pool_thread_waiting_for_its_blocks_runs_them() {

@@ -21,17 +21,8 @@ fn street(
         id: format!("{code}_{voie}"),
         ban_id: Some(id(u128::from(voie.parse::<u16>().unwrap_or(1)))),
         name: name.into(),
-        postcode: vec![postcode.into()],
-        citycode: vec![code.into()],
-        oldcitycode: None,
-        oldcity: None,
-        city: vec![city.into()],
-        district: None,
-        context: "54, Meurthe-et-Moselle, Grand Est".into(),
         importance: 0.4,
         population: None,
-        lon: numbers[0].1,
-        lat: numbers[0].2,
         housenumbers: numbers
             .iter()
             .enumerate()
@@ -46,6 +37,8 @@ fn street(
                 lat: *lat,
             })
             .collect(),
+        // The commune's fields, and the street's position: that of its first number.
+        ..town(code, city, postcode, numbers[0].1, numbers[0].2)
     }
 }
 

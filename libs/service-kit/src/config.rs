@@ -132,6 +132,16 @@ pub struct ServerArgs {
     pub log: LogArgs,
 }
 
+/// A service run alone in its process (`ban depot`, `ban geocoder`, `ban downloads`): what
+/// every server shares, then the service's own options `A`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AloneArgs<A: clap::Args> {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub service: A,
+}
+
 /// A URL that may carry a password (a database, a mail relay). `Debug` and `Display` show it
 /// with the password (and any `password=` parameter) replaced by `***`, so that it can go to
 /// logs and error messages; [`SecretUrl::expose`] gives the URL to connect with.

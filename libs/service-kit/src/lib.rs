@@ -19,7 +19,7 @@ pub mod problem;
 pub mod request;
 
 pub use config::{
-    DatabaseArgs, ListenArgs, LogArgs, LogFormat, SecretUrl, ServerArgs, DEFAULT_DATABASE_URL,
+    AloneArgs, DatabaseArgs, ListenArgs, LogArgs, LogFormat, SecretUrl, ServerArgs, DEFAULT_DATABASE_URL,
     DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
 };
 pub use problem::{no_route, problem_for_errors, ApiError, Problem, PROBLEM_CONTENT_TYPE};

@@ -1,7 +1,7 @@
 //! `ban`: the BAN Sync command line.
 use std::process::ExitCode;
 
-use ban_service_kit::DatabaseArgs;
+use ban_service_kit::{AloneArgs, DatabaseArgs, ServerArgs};
 use clap::{Parser, Subcommand};
 
 use ban::serve::Services;
@@ -32,15 +32,15 @@ enum Command {
     /// metrics).
     Serve(serve::ServeConfig),
     /// Run the submission service alone.
-    Depot(ban_depot::DepotConfig),
+    Depot(AloneArgs<ban_depot::DepotArgs>),
     /// Run the consolidation worker alone (with health and metrics).
     Consolidator(ban_consolidator::ConsolidatorConfig),
     /// Run the geocoder alone (/search/, /reverse/, /batch), on a live index of the base.
-    Geocoder(ban_geocoder::GeocoderConfig),
+    Geocoder(AloneArgs<ban_geocoder::GeocoderArgs>),
     /// Geocode a CSV file against the local base (the columns of /search/csv/).
     Geocode(geocode::GeocodeArgs),
     /// Run the downloads service alone (exports, lookup, change feed).
-    Downloads(ban_downloads::DownloadsConfig),
+    Downloads(AloneArgs<ban_downloads::DownloadsArgs>),
     /// Write an export of the national base to a file (France, a département or a commune).
     Export(export::ExportArgs),
     /// Keep a local store in sync with a remote BAN Sync through its change feed.
@@ -72,25 +72,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => return validate::run(&args),
-        Command::Serve(config) => {
-            let services = config.services();
-            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
+        Command::Serve(config) => run_server(&config.server, config.services()),
+        Command::Depot(alone) => {
+            run_server(&alone.server, Services { depot: Some(alone.service), ..Services::default() })
         }
-        Command::Depot(config) => {
-            let services = Services { depot: Some(config.depot), ..Services::default() };
-            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
+        Command::Consolidator(config) => run_server(
+            &config.server,
+            Services { consolidator: Some(config.consolidator), ..Services::default() },
+        ),
+        Command::Geocoder(alone) => {
+            run_server(&alone.server, Services { geocoder: Some(alone.service), ..Services::default() })
         }
-        Command::Consolidator(config) => {
-            let services = Services { consolidator: Some(config.consolidator), ..Services::default() };
-            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
-        }
-        Command::Geocoder(config) => {
-            let services = Services { geocoder: Some(config.geocoder), ..Services::default() };
-            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
-        }
-        Command::Downloads(config) => {
-            let services = Services { downloads: Some(config.downloads), ..Services::default() };
-            runtime().and_then(|rt| rt.block_on(serve::run(&config.server, services)))
+        Command::Downloads(alone) => {
+            run_server(&alone.server, Services { downloads: Some(alone.service), ..Services::default() })
         }
         Command::Geocode(args) => runtime().and_then(|rt| rt.block_on(geocode::geocode(&args))),
         Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),
@@ -112,6 +106,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `services` in one server until it is stopped.
+fn run_server(server: &ServerArgs, services: Services) -> anyhow::Result<()> {
+    runtime().and_then(|rt| rt.block_on(serve::run(server, services)))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -1,10 +1,11 @@
 //! The depot's configuration: its own options ([`DepotArgs`]: the administrators' token, the
-//! SMTP relay of PIN codes) and, for a depot process alone, the groups every server shares
-//! ([`DepotConfig`]). Read once at start by the `ban` command, from flags or the environment.
+//! SMTP relay of PIN codes), beside the groups every server shares for a depot process alone
+//! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
+//! environment.
 use std::sync::Arc;
 
 use ban_service_kit::config::{secret, secret_url, unless_empty};
-use ban_service_kit::{SecretUrl, ServerArgs};
+use ban_service_kit::SecretUrl;
 use secrecy::SecretString;
 
 use crate::{LogMailer, Mailer, SmtpMailer};
@@ -56,13 +57,4 @@ impl DepotArgs {
             None => Arc::new(LogMailer),
         })
     }
-}
-
-/// A depot process alone (`ban depot`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct DepotConfig {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
-    pub depot: DepotArgs,
 }

@@ -16,7 +16,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::openapi::HabilitationAnswer;
+use crate::openapi::{ClientProblems, HabilitationAnswer};
 use crate::{json_body, Admin, Authenticated, DepotState};
 use ban_service_kit::Problem;
 
@@ -62,8 +62,7 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
     security(("token" = [])),
     responses(
         (status = 201, description = "L’habilitation créée, en attente", body = HabilitationAnswer),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Commune inconnue", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -92,8 +91,7 @@ pub async fn create(
     responses(
         (status = 200, description = "L’habilitation", body = HabilitationAnswer),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -127,8 +125,7 @@ pub struct IdsBody {
     responses(
         (status = 200, description = "Pour chaque identifiant, s’il désigne une habilitation acceptée", body = BTreeMap<String, bool>),
         (status = 400, description = "Corps invalide, ou plus de 1 000 identifiants", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
     )
 )]
 pub async fn are_valid(
@@ -199,8 +196,7 @@ fn plausible_email(email: &str) -> bool {
     responses(
         (status = 200, description = "L’habilitation, code envoyé (valable 24 h)", body = HabilitationAnswer),
         (status = 400, description = "Identifiant ou corps invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Un code a été envoyé il y a moins de 5 minutes", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Habilitation close, ou adresse invalide", body = Problem, content_type = "application/problem+json"),
@@ -274,8 +270,7 @@ pub struct CodeBody {
     responses(
         (status = 200, description = "L’habilitation acceptée", body = HabilitationAnswer),
         (status = 400, description = "Identifiant ou corps invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Code faux, expiré ou jamais envoyé ; habilitation close", body = Problem, content_type = "application/problem+json"),
     )

@@ -27,7 +27,7 @@ mod revisions;
 pub mod validation;
 
 pub use auth::{Admin, Authenticated};
-pub use config::{DepotArgs, DepotConfig};
+pub use config::DepotArgs;
 pub use mailer::{LogMailer, Mailer, SmtpMailer};
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).

@@ -5,10 +5,8 @@
 //! a route cannot exist undescribed. This module owns what is not a handler's: the title, the
 //! security schemes (`Authorization: Token …` of a client or of the administrators) and the
 //! schemas of answers that the handlers build as JSON.
-use std::sync::OnceLock;
 
 use axum::response::Html;
-use axum::Json;
 use ban_service_kit::Problem;
 use ban_store::{Client, Habilitation};
 use chrono::{DateTime, Utc};
@@ -62,6 +60,18 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// The answers of every route that a client's token opens ([`crate::Authenticated`]): no
+/// token of an active client, or a resource of another client.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum ClientProblems {
+    /// Jeton absent ou inconnu
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'static>),
+    /// Client désactivé, ou ressource d’un autre client
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'static>),
+}
+
 /// An item of `GET /current-revisions`.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -91,24 +101,10 @@ pub struct ClientRef {
     pub mandataire: String,
 }
 
-/// The document, generated once: the routes' operations, each also answering the server
-/// errors (`ban_service_kit::openapi::ServerErrors`).
-pub fn spec() -> &'static utoipa::openapi::OpenApi {
-    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| ban_service_kit::openapi::finished(crate::routes().into_openapi()))
-}
-
-/// `GET /openapi.json`
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "documentation",
-    summary = "Cette description (OpenAPI 3.1)",
-    responses((status = 200, description = "Le document OpenAPI", content_type = "application/json", body = Object))
-)]
-pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(spec())
-}
+ban_service_kit::openapi_document!(
+    /// `GET /openapi.json`
+    path = "/openapi.json", tag = "documentation", routes = crate::routes
+);
 
 /// `GET /docs`: the description rendered by Redoc (loaded from its CDN by the browser).
 #[utoipa::path(

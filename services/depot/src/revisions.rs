@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Digest;
 
-use crate::openapi::CurrentRevision;
+use crate::openapi::{ClientProblems, CurrentRevision};
 use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
@@ -89,8 +89,7 @@ pub struct CreateBody {
     responses(
         (status = 201, description = "La révision créée, en attente", body = Revision),
         (status = 400, description = "Corps invalide (context manquant)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Commune inconnue du COG", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -127,8 +126,7 @@ pub async fn create(
     responses(
         (status = 200, description = "Le fichier attaché", body = StoredFile),
         (status = 400, description = "Identifiant invalide, Content-Encoding, Content-MD5 différent", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Révision inconnue, ou fichier vide", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision plus en attente, ou fichier déjà attaché", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Fichier trop gros", body = Problem, content_type = "application/problem+json"),
@@ -198,8 +196,7 @@ pub async fn upload(
     responses(
         (status = 200, description = "La révision avec sa validation (validation.valid false si le fichier a des erreurs)", body = Revision),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision plus en attente, ou sans fichier", body = Problem, content_type = "application/problem+json"),
     )
@@ -245,8 +242,7 @@ pub struct PublishBody {
     responses(
         (status = 200, description = "La révision publiée, devenue courante", body = Revision),
         (status = 400, description = "Identifiant invalide, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Jeton absent ou inconnu", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Client désactivé, ou ressource d’un autre client", body = Problem, content_type = "application/problem+json"),
+        ClientProblems,
         (status = 404, description = "Révision inconnue, ou aucune habilitation acceptée", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Une publication de la commune est en cours", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision pas en attente ou pas valide", body = Problem, content_type = "application/problem+json"),

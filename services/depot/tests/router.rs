@@ -64,6 +64,11 @@ fn sample(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// The codes of a computed revision's findings of one level (`errors`, `warnings`, `infos`).
+fn codes<'a>(revision: &'a Value, level: &str) -> &'a [Value] {
+    revision["validation"][level].as_array().unwrap()
+}
+
 impl Harness {
     async fn client(&self, strategy: AuthorizationStrategy, perimeters: &[&str]) -> String {
         let client = self
@@ -304,12 +309,12 @@ on_every_backend!(publication_guards, |h: Harness| async move {
     let defects = h.computed(&token, "67482", sample("67482_strasbourg_with-defects.csv")).await;
     assert_eq!(defects["isReady"], false);
     assert_eq!(defects["validation"]["valid"], false);
-    assert!(!defects["validation"]["errors"].as_array().unwrap().is_empty());
+    assert!(!codes(&defects, "errors").is_empty());
     let (status, _) = h.publish(&token, defects["id"].as_str().unwrap(), json!({})).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     // A file of another commune.
     let elsewhere = h.computed(&token, "31591", sample("54084_mont-bonvillers.csv")).await;
-    let errors = elsewhere["validation"]["errors"].as_array().unwrap();
+    let errors = codes(&elsewhere, "errors");
     assert!(errors.contains(&json!("commune_insee.valeur_inattendue")), "{errors:?}");
     // A published revision is final.
     let (status, _) = h.compute(&token, &id).await;
@@ -326,7 +331,7 @@ on_every_backend!(perimeter_of_a_chef_de_file, |h: Harness| async move {
     let partner = h.client(AuthorizationStrategy::ChefDeFile, &["departement:31"]).await;
     let outside = h.computed(&partner, "54084", sample("54084_mont-bonvillers.csv")).await;
     assert_eq!(outside["isReady"], false);
-    let errors = outside["validation"]["errors"].as_array().unwrap();
+    let errors = codes(&outside, "errors");
     assert!(errors.contains(&json!("commune_insee.out_of_perimeter")), "{errors:?}");
     let local = h.client(AuthorizationStrategy::ChefDeFile, &["departement:54"]).await;
     let inside = h.computed(&local, "54084", sample("54084_mont-bonvillers.csv")).await;
@@ -341,16 +346,10 @@ on_every_backend!(mass_deletion, |h: Harness| async move {
     let text = String::from_utf8(full).unwrap();
     let keep = |rows: usize| text.lines().take(rows + 1).collect::<Vec<_>>().join("\n").into_bytes();
     let most = h.computed(&token, "54084", keep(50)).await;
-    assert!(most["validation"]["errors"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("rows.delete_too_many_addresses")));
+    assert!(codes(&most, "errors").contains(&json!("rows.delete_too_many_addresses")));
     assert_eq!(most["isReady"], false);
     let many = h.computed(&token, "54084", keep(300)).await;
-    assert!(many["validation"]["warnings"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("rows.delete_many_addresses")));
+    assert!(codes(&many, "warnings").contains(&json!("rows.delete_many_addresses")));
     assert_eq!(many["isReady"], true);
 });
 

@@ -1,10 +1,8 @@
 //! The downloads service's configuration: its own options ([`DownloadsArgs`]: where the
-//! France files are kept) and, for a downloads process alone, the groups every server shares
-//! ([`DownloadsConfig`]). Read once at start by the `ban` command, from flags or the
-//! environment.
+//! France files are kept), beside the groups every server shares for a downloads process
+//! alone (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags
+//! or the environment.
 use std::path::PathBuf;
-
-use ban_service_kit::ServerArgs;
 
 /// The downloads service's own options.
 #[derive(Debug, Clone, clap::Args)]
@@ -36,13 +34,4 @@ pub fn default_cache_dir() -> PathBuf {
 /// A directory; empty for the default.
 fn cache_dir(value: &str) -> Result<PathBuf, std::convert::Infallible> {
     Ok(if value.is_empty() { default_cache_dir() } else { PathBuf::from(value) })
-}
-
-/// A downloads process alone (`ban downloads`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct DownloadsConfig {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
-    pub downloads: DownloadsArgs,
 }

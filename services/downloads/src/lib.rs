@@ -31,7 +31,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use crate::config::{DownloadsArgs, DownloadsConfig};
+pub use crate::config::DownloadsArgs;
 use crate::export::{communes_of, version_of, ExportStream, Version};
 
 /// What the routes share.

@@ -4,9 +4,7 @@
 //! This module owns what is not a handler's: the title, and the schemas of the answers that
 //! the handlers write as JSON (`lookup`), which the end-to-end tests check real answers
 //! against.
-use std::sync::OnceLock;
 
-use axum::Json;
 use ban_service_kit::Problem;
 use ban_store::FeedChange;
 use serde::{Deserialize, Serialize};
@@ -30,24 +28,10 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// The document, generated once: the routes' operations, each also answering the server
-/// errors (`ban_service_kit::openapi::ServerErrors`).
-pub fn spec() -> &'static utoipa::openapi::OpenApi {
-    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| ban_service_kit::openapi::finished(crate::routes().into_openapi()))
-}
-
-/// `GET /api/openapi.json`.
-#[utoipa::path(
-    get,
-    path = "/api/openapi.json",
-    tag = "base",
-    summary = "Cette description (OpenAPI 3.1)",
-    responses((status = 200, description = "Le document OpenAPI", content_type = "application/json", body = Object))
-)]
-pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(spec())
-}
+ban_service_kit::openapi_document!(
+    /// `GET /api/openapi.json`.
+    path = "/api/openapi.json", tag = "base", routes = crate::routes
+);
 
 /// The query of `GET /api/changes` (checked by `feed::parse`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,10 +1,8 @@
 //! The geocoder's configuration: its own options ([`GeocoderArgs`]: how it follows the feed,
-//! what it indexes) and, for a geocoder process alone, the groups every server shares
-//! ([`GeocoderConfig`]). Read once at start by the `ban` command, from flags or the
+//! what it indexes), beside the groups every server shares for a geocoder process alone
+//! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
 //! environment.
 use std::time::Duration;
-
-use ban_service_kit::ServerArgs;
 
 /// How often the feed is read when it has nothing new, unless told otherwise.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(100);
@@ -54,15 +52,6 @@ fn poll_interval(value: &str) -> Result<Duration, String> {
 /// Only `false` and `0` turn it off.
 fn empty_communes(value: &str) -> Result<bool, std::convert::Infallible> {
     Ok(value != "false" && value != "0")
-}
-
-/// A geocoder process alone (`ban geocoder`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct GeocoderConfig {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
-    pub geocoder: GeocoderArgs,
 }
 
 #[cfg(test)]

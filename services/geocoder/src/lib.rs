@@ -15,7 +15,7 @@ use ban_service_kit::{ApiError, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use config::{GeocoderArgs, GeocoderConfig};
+pub use config::GeocoderArgs;
 pub use live::LiveIndex;
 use openapi::also_without_slash;
 use utoipa::OpenApi as _;
@@ -69,7 +69,7 @@ fn read_index(live: &LiveIndex) -> Result<std::sync::RwLockReadGuard<'_, Index>,
     responses(
         (status = 200, description = "Les résultats, les meilleurs d’abord", body = openapi::GeocodeCollection),
         (status = 400, description = "Paramètre invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+        openapi::IndexBuilding,
     )
 )]
 async fn search(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
@@ -88,7 +88,7 @@ async fn search(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Resul
     responses(
         (status = 200, description = "Les résultats, les plus proches d’abord", body = openapi::GeocodeCollection),
         (status = 400, description = "Paramètre invalide", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+        openapi::IndexBuilding,
     )
 )]
 async fn reverse(State(live): State<LiveIndex>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
@@ -168,7 +168,7 @@ pub const MAX_BATCH: usize = 100;
     responses(
         (status = 200, description = "Une réponse par requête, dans l’ordre (une requête invalide répond status error)", body = Vec<openapi::BatchAnswer>),
         (status = 400, description = "Corps invalide, ou plus de 100 requêtes", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+        openapi::IndexBuilding,
     )
 )]
 async fn batch(State(live): State<LiveIndex>, body: axum::body::Bytes) -> Result<Json<Value>, ApiError> {
@@ -322,7 +322,7 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
         (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
         (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+        openapi::IndexBuilding,
     )
 )]
 async fn search_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {
@@ -339,7 +339,7 @@ async fn search_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Re
         (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
         (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Index en construction : réessayer dans quelques secondes", body = Problem, content_type = "application/problem+json"),
+        openapi::IndexBuilding,
     )
 )]
 async fn reverse_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Response, ApiError> {

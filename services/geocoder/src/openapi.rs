@@ -5,9 +5,7 @@
 //! final slash ([`also_without_slash`]), and the schemas of the parameters and answers, which
 //! the handlers read from the raw query and write as JSON (`params`, `render`): the types
 //! here describe them, and the tests check real answers against them.
-use std::sync::OnceLock;
 
-use axum::Json;
 use ban_service_kit::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -31,24 +29,19 @@ use utoipa_axum::router::UtoipaMethodRouter;
 )]
 pub struct ApiDoc;
 
-/// The document, generated once: the routes' operations, each also answering the server
-/// errors (`ban_service_kit::openapi::ServerErrors`).
-pub fn spec() -> &'static utoipa::openapi::OpenApi {
-    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(|| ban_service_kit::openapi::finished(crate::routes().into_openapi()))
-}
+ban_service_kit::openapi_document!(
+    /// `GET /geocoder/openapi.json`.
+    path = "/geocoder/openapi.json", tag = "etat", routes = crate::routes
+);
 
-/// `GET /geocoder/openapi.json`.
-#[utoipa::path(
-    get,
-    path = "/geocoder/openapi.json",
-    tag = "etat",
-    summary = "Cette description (OpenAPI 3.1)",
-    responses((status = 200, description = "Le document OpenAPI", content_type = "application/json", body = Object))
+/// The answer of every route that reads the index while it is being built (`not_ready`).
+#[derive(Debug, utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "Index en construction : réessayer dans quelques secondes",
+    content_type = "application/problem+json"
 )]
-pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(spec())
-}
+pub struct IndexBuilding(pub Problem<'static>);
 
 /// A route also answered without its final slash (`/search` as `/search/`, as addok does):
 /// the same handler on both paths, the alias described as a copy of the path.

@@ -52,7 +52,7 @@ use std::sync::LazyLock;
 
 use ban_domain::deburr::{deburr_letter, is_combining_mark};
 
-use rules::Rules;
+use rules::{Pass, Rules};
 
 /// Length limit of a nom AFNOR (the package's default `maxLength`).
 const MAX_LEN: usize = 32;
@@ -83,33 +83,18 @@ fn normalize(rules: &Rules, name: &str, max: usize) -> String {
     let mut output = input.clone();
 
     // 1 - abréviation du type de voie
-    rules.pass1.apply(&mut output, |_| false);
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
-    }
-
     // 2 - abréviation des titres militaires, religieux et civils
-    for _ in 0..2 {
-        rules.pass2.apply(&mut output, |_| false);
-    }
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
-    }
-
     // 4 - abréviations générales (the string is trimmed after every rule)
-    for _ in 0..3 {
-        rules.pass4.apply(&mut output, trim);
-    }
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
-    }
-
     // 5 - abréviation type de voies
-    for _ in 0..2 {
-        rules.pass5.apply(&mut output, |_| false);
-    }
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
+    for (pass, times, after_each) in [
+        (&rules.pass1, 1, untouched as AfterRule),
+        (&rules.pass2, 2, untouched),
+        (&rules.pass4, 3, trim),
+        (&rules.pass5, 2, untouched),
+    ] {
+        if table_pass(pass, times, after_each, &mut input, &mut output, max) {
+            return output;
+        }
     }
 
     // 3 - abréviations prénoms sauf pour ST prénoms
@@ -137,17 +122,11 @@ fn normalize(rules: &Rules, name: &str, max: usize) -> String {
     }
 
     // 6 - abréviation saint/sainte
-    for _ in 0..2 {
-        rules.pass6.apply(&mut output, |_| false);
-    }
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
-    }
-
     // 5bis - type de voie en début
-    rules.pass5bis.apply(&mut output, |_| false);
-    if end_of_pass(&mut input, &mut output, max) {
-        return output;
+    for (pass, times) in [(&rules.pass6, 2), (&rules.pass5bis, 1)] {
+        if table_pass(pass, times, untouched, &mut input, &mut output, max) {
+            return output;
+        }
     }
 
     // 9 - remplacement des particules des noms propres pour ne pas les supprimer
@@ -200,6 +179,30 @@ fn normalize(rules: &Rules, name: &str, max: usize) -> String {
     }
 
     output
+}
+
+/// What runs after each rule of a table pass; says whether it changed the string.
+type AfterRule = fn(&mut String) -> bool;
+
+/// Nothing after a rule.
+fn untouched(_: &mut String) -> bool {
+    false
+}
+
+/// A pass of the table (1, 2, 4, 5, 6, 5bis): its rules applied `times` times, `after_each`
+/// after each rule, then [`end_of_pass`]. Returns whether `normalize` must return `output`.
+fn table_pass(
+    pass: &Pass,
+    times: usize,
+    after_each: AfterRule,
+    input: &mut String,
+    output: &mut String,
+    max: usize,
+) -> bool {
+    for _ in 0..times {
+        pass.apply(output, after_each);
+    }
+    end_of_pass(input, output, max)
 }
 
 /// The end of passes 1 to 5bis: `output = selectShortWords(input, output, maxLength)`, return
@@ -369,14 +372,18 @@ mod tests {
 
     #[test]
     fn preprocessing_follows_deburr_upper_case_and_space_halving() {
-        assert_eq!(preprocess(""), "");
-        assert_eq!(preprocess("Rue de l'Église"), "RUE DE L EGLISE");
-        assert_eq!(preprocess("a  b   c    d"), "A B  C  D");
-        assert_eq!(preprocess("Cœur Ærø straße ŉ ×"), "COEUR AERO STRASSE N ");
-        // combining marks are removed, other characters are upper-cased then filtered
-        assert_eq!(preprocess("e\u{301}te\u{301} ﬁn ǰ µ"), "ETE FIN J  ");
-        // one space per UTF-16 unit: an astral character gives two
-        assert_eq!(preprocess("a 😀b"), "A  B");
+        for (input, expected) in [
+            ("", ""),
+            ("Rue de l'Église", "RUE DE L EGLISE"),
+            ("a  b   c    d", "A B  C  D"),
+            ("Cœur Ærø straße ŉ ×", "COEUR AERO STRASSE N "),
+            // combining marks are removed, other characters are upper-cased then filtered
+            ("e\u{301}te\u{301} ﬁn ǰ µ", "ETE FIN J  "),
+            // one space per UTF-16 unit: an astral character gives two
+            ("a 😀b", "A  B"),
+        ] {
+            assert_eq!(preprocess(input), expected, "{input}");
+        }
     }
 
     #[test]
