@@ -13,7 +13,7 @@ trap 'rm -rf "$OUT"' EXIT
 if [ "${1:-}" = mirror ]; then
   DB=$2
   PORT=18089
-  DATABASE_URL="sqlite://$DB" "$BAN" serve --listen 127.0.0.1:$PORT >"$OUT/serve.log" 2>&1 &
+  RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_TOKEN=0 DATABASE_URL="sqlite://$DB" "$BAN" serve --listen 127.0.0.1:$PORT >"$OUT/serve.log" 2>&1 &
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null; rm -rf "$OUT"' EXIT
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done

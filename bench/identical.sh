@@ -85,6 +85,7 @@ capture() {
   DEP=${DEP:-62}; COMMUNE=${COMMUNE:-62248}; FEED_PAGE=${FEED_PAGE:-20000}
   SERVE_EMPTY=${GEOCODER_EMPTY_COMMUNES:-false}
   unset DATABASE_URL GEOCODER_EMPTY_COMMUNES LISTEN_ADDR
+  export RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_TOKEN=0 # queries from one address: throughput, not limits
   WORK="$(mktemp -d /tmp/identical-work.XXXXXX)"
   SERVER_PID=""
   trap cleanup EXIT

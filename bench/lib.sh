@@ -3,6 +3,8 @@
 # (the shared specs, data and peers: $SHARED, by default ../shared).
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1
+# Load generators measure throughput from one address: the servers' rate limits are off.
+export RATE_LIMIT_PER_IP="${RATE_LIMIT_PER_IP:-0}" RATE_LIMIT_PER_TOKEN="${RATE_LIMIT_PER_TOKEN:-0}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$(cd "$ROOT/../shared" && pwd)}"
 

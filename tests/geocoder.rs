@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ban::serve::{serve, Services};
+use ban::serve::{serve, HttpSettings, Services};
 use ban_store::Store;
 use serde_json::{json, Value};
 use support::{Depot, JsonAnswer};
@@ -45,9 +45,10 @@ async fn a_publication_becomes_searchable_live() {
     };
     let http = depot.http.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, store.clone(), Services::all(), async {
-        let _ = stopped.await;
-    }));
+    let server =
+        tokio::spawn(serve(listener, store.clone(), Services::all(), HttpSettings::default(), async {
+            let _ = stopped.await;
+        }));
 
     // The index is built at start (503 until then).
     let started = Instant::now();

@@ -5,7 +5,7 @@ mod support;
 use std::path::PathBuf;
 use support::JsonAnswer;
 
-use ban::serve::{serve, Services};
+use ban::serve::{serve, HttpSettings, Services};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +17,7 @@ async fn publish_a_commune_over_http() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, store, Services::all(), async {
+    let server = tokio::spawn(serve(listener, store, Services::all(), HttpSettings::default(), async {
         let _ = stopped.await;
     }));
 

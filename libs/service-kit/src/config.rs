@@ -10,8 +10,11 @@ use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::server::ConnectionLimits;
 
 /// The default database: a SQLite file under `./data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ban.db";
@@ -64,12 +67,59 @@ fn max_connections(value: &str) -> Result<u32, String> {
     }
 }
 
-/// Where a server listens.
+/// Where a server listens, and how long it waits for its clients.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListenArgs {
     /// Address and port to listen on.
     #[arg(long, env = "LISTEN_ADDR", default_value = DEFAULT_LISTEN_ADDR)]
     pub listen: SocketAddr,
+    /// Seconds a client may take to send a request's headers, and stay idle between the
+    /// requests of a kept-alive connection, before it is disconnected.
+    #[arg(long = "header-timeout", env = "HEADER_TIMEOUT", default_value = "30", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a shutdown waits for the requests in flight before closing the connections
+    /// still open (Server-Sent Events readers, long polls).
+    #[arg(long = "shutdown-grace", env = "SHUTDOWN_GRACE", default_value = "10", value_parser = seconds)]
+    pub shutdown_grace: Duration,
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+}
+
+impl ListenArgs {
+    /// The connections' time limits of these settings.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits { header_timeout: self.header_timeout, shutdown_grace: self.shutdown_grace }
+    }
+}
+
+/// A whole number of seconds, at least one.
+fn seconds(value: &str) -> Result<Duration, String> {
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!("{value:?}: expected a whole number of seconds, at least 1")),
+    }
+}
+
+/// The request rates a server accepts (requests per second, with bursts of twice as many);
+/// 0 turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct RateLimitArgs {
+    /// Requests per second from one client address (the public address API allows 50).
+    #[arg(long = "rate-limit-per-ip", env = "RATE_LIMIT_PER_IP", default_value_t = 50)]
+    pub per_ip: u32,
+    /// Requests per second with one API token (`Authorization` header).
+    #[arg(long = "rate-limit-per-token", env = "RATE_LIMIT_PER_TOKEN", default_value_t = 50)]
+    pub per_token: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a reverse
+    /// proxy that sets it), not from the connection.
+    #[arg(long = "trust-forwarded-for", env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimitArgs {
+    fn default() -> Self {
+        RateLimitArgs { per_ip: 50, per_token: 50, trust_forwarded_for: false }
+    }
 }
 
 /// How a process logs (to stderr).

@@ -2,7 +2,8 @@
 //! address, the logs, read once at start), the store chosen by its URL, tracing logs, errors
 //! answered as `application/problem+json` ([`problem`]), what the services' OpenAPI documents
 //! share ([`openapi`]), request ids and metrics around every request ([`request`]), health and
-//! metrics routes, and a graceful shutdown on Ctrl-C or SIGTERM.
+//! metrics routes, rate limits ([`limits`]), and the server loop ([`server`]: header and idle
+//! timeouts, a bounded graceful shutdown on Ctrl-C or SIGTERM).
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
@@ -14,16 +15,20 @@ use ban_store::{Store, StoreError};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 pub mod config;
+pub mod limits;
 pub mod openapi;
 pub mod problem;
 pub mod request;
+pub mod server;
 
 pub use config::{
-    AloneArgs, DatabaseArgs, ListenArgs, LogArgs, LogFormat, SecretUrl, ServerArgs, DEFAULT_DATABASE_URL,
-    DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
+    AloneArgs, DatabaseArgs, ListenArgs, LogArgs, LogFormat, RateLimitArgs, SecretUrl, ServerArgs,
+    DEFAULT_DATABASE_URL, DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
 };
+pub use limits::RateLimits;
 pub use problem::{no_route, problem_for_errors, ApiError, Problem, PROBLEM_CONTENT_TYPE};
 pub use request::{app, current_request_id, track_requests, REQUEST_ID_HEADER};
+pub use server::ConnectionLimits;
 
 impl DatabaseArgs {
     /// Opens the store of these settings (see [`open_store_with`]).
@@ -122,7 +127,7 @@ async fn readyz(State(readiness): State<Readiness>) -> Response {
     (StatusCode::OK, "ready").into_response()
 }
 
-/// Resolves on Ctrl-C or SIGTERM, for `axum::serve(…).with_graceful_shutdown`.
+/// Resolves on Ctrl-C or SIGTERM, for [`server::serve`].
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

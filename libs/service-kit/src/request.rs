@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::Router;
 use tracing::Instrument;
 
+use crate::limits::{rate_limit, RateLimits};
 use crate::problem::{no_route, problem_for_errors};
 
 /// The header of request ids, read from the client and set on every answer.
@@ -33,14 +34,15 @@ pub fn current_request_id() -> Option<String> {
 /// The application of a service: `routes` (the service's routes and its health routes)
 /// with what every answer gets — metrics and a log line per matched route, a 404 problem
 /// for unknown paths, problem+json for every error, and a request id in a span around it
-/// all and on the answer.
-pub fn app(routes: Router) -> Router {
+/// all and on the answer; requests over the `limits` are answered 429 before any route runs.
+pub fn app(routes: Router, limits: RateLimits) -> Router {
     // Layers run outermost last-added: the id and its span cover everything below, so
     // errors are logged inside it.
     routes
         .route_layer(middleware::from_fn(track_requests))
         .fallback(no_route)
         .layer(middleware::from_fn(problem_for_errors))
+        .layer(middleware::from_fn_with_state(limits, rate_limit))
         .layer(middleware::from_fn(identify_request))
 }
 

@@ -37,7 +37,10 @@ async fn call(path: &str, request_id: Option<&str>) -> (Response, Value) {
     if let Some(id) = request_id {
         request = request.header("x-request-id", id);
     }
-    let response = app(routes()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let response = app(routes(), ban_service_kit::RateLimits::none())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

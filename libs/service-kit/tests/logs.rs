@@ -47,7 +47,7 @@ async fn the_detail_is_logged_once_inside_the_request_span() {
         }),
     );
     let request = Request::get("/fails").header("x-request-id", "req-logged").body(Body::empty()).unwrap();
-    let response = app(routes).oneshot(request).await.unwrap();
+    let response = app(routes, ban_service_kit::RateLimits::none()).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

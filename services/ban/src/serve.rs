@@ -9,7 +9,7 @@ use ban_consolidator::ConsolidatorArgs;
 use ban_depot::{DepotArgs, DepotState};
 use ban_downloads::DownloadsArgs;
 use ban_geocoder::GeocoderArgs;
-use ban_service_kit::{health_routes, shutdown_signal, ServerArgs};
+use ban_service_kit::{health_routes, shutdown_signal, ConnectionLimits, ListenArgs, RateLimits, ServerArgs};
 use ban_store::Store;
 
 /// `ban serve`: every service, with the options of each.
@@ -71,8 +71,35 @@ impl ServeConfig {
     }
 }
 
-/// The HTTP application of a process (call it within a Tokio runtime).
+/// How a server treats its clients: its connections' time limits and its rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    pub connections: ConnectionLimits,
+    pub rate_limits: RateLimits,
+}
+
+impl From<&ListenArgs> for HttpSettings {
+    fn from(listen: &ListenArgs) -> Self {
+        HttpSettings {
+            connections: listen.connection_limits(),
+            rate_limits: RateLimits::new(listen.rate_limits),
+        }
+    }
+}
+
+/// The HTTP application of a process, without rate limits (call it within a Tokio runtime).
 pub fn app(store: Arc<dyn Store>, services: &Services) -> anyhow::Result<Router> {
+    app_until(store, services, RateLimits::none(), std::future::pending())
+}
+
+/// The HTTP application of a process with its rate limits; what runs in the background (the
+/// geocoder's index) stops when `stop` resolves.
+fn app_until(
+    store: Arc<dyn Store>,
+    services: &Services,
+    rate_limits: RateLimits,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Router> {
     let mut router = Router::new();
     if let Some(depot) = &services.depot {
         let state = DepotState::new(store.clone(), depot).map_err(anyhow::Error::msg)?;
@@ -84,12 +111,12 @@ pub fn app(store: Arc<dyn Store>, services: &Services) -> anyhow::Result<Router>
     }
     let mut readiness = Vec::new();
     if let Some(geocoder) = services.geocoder {
-        let live = ban_geocoder::LiveIndex::start(store.clone(), geocoder);
+        let live = ban_geocoder::LiveIndex::start_until(store.clone(), geocoder, stop);
         readiness.push(live.readiness());
         router = router.merge(ban_geocoder::router(live));
     }
     // Health and metrics in every process (a consolidator serves nothing else).
-    Ok(ban_service_kit::app(router.merge(health_routes(store, readiness))))
+    Ok(ban_service_kit::app(router.merge(health_routes(store, readiness)), rate_limits))
 }
 
 /// Runs until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -100,21 +127,22 @@ pub async fn run(server: &ServerArgs, services: Services) -> anyhow::Result<()> 
     let listener = tokio::net::TcpListener::bind(server.listen.listen)
         .await
         .with_context(|| format!("listening on {}", server.listen.listen))?;
-    serve(listener, store, services, shutdown_signal()).await
+    serve(listener, store, services, HttpSettings::from(&server.listen), shutdown_signal()).await
 }
 
-/// Serves on `listener` until `shutdown` resolves.
+/// Serves on `listener` until `shutdown` resolves, then stops within the settings' grace.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     services: Services,
+    http: HttpSettings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = app(store.clone(), &services)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let app = app_until(store.clone(), &services, http.rate_limits, until_stopped(stopped.clone()))?;
     // Load the commune contours and territories now rather than on the first request.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
     tokio::task::spawn_blocking(|| ban_spatial::Territories::national().communes().count());
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let consolidator = services.consolidator.map(|args| {
         let worker = ban_consolidator::Consolidator::new(store).with_lease(args.lease);
         let stopped = stopped.clone();
@@ -125,7 +153,7 @@ pub async fn serve(
         let _ = stop.send(true);
     });
     tracing::info!(address = %listener.local_addr()?, services = services.names(), "BAN Sync listening");
-    axum::serve(listener, app).with_graceful_shutdown(until_stopped(stopped)).await?;
+    ban_service_kit::server::serve(listener, app, http.connections, until_stopped(stopped)).await?;
     // The job under way is finished (or, if the process is killed, taken over later).
     if let Some(consolidator) = consolidator {
         consolidator.await?;

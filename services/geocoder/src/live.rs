@@ -43,10 +43,20 @@ impl LiveIndex {
     /// Starts building the index from `store` and following its feed (every `settings.poll`
     /// when it has nothing new).
     pub fn start(store: Arc<dyn Store>, settings: GeocoderArgs) -> LiveIndex {
+        LiveIndex::start_until(store, settings, std::future::pending())
+    }
+
+    /// [`LiveIndex::start`], the building and following stopped when `stop` resolves (a
+    /// server shutting down: nothing is left running on a runtime that is going away).
+    pub fn start_until(
+        store: Arc<dyn Store>,
+        settings: GeocoderArgs,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> LiveIndex {
         let index = Arc::new(RwLock::new(Index::new()));
         let (sender, progress) = watch::channel(Progress::Building { communes_done: 0, communes: 0 });
         let shared = index.clone();
-        tokio::spawn(async move {
+        let work = async move {
             // The first build starts over until it succeeds; afterwards a failed read of the
             // feed is retried from the same cursor: the index keeps serving meanwhile.
             let (mut cursor, mut covered) = loop {
@@ -67,6 +77,12 @@ impl LiveIndex {
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
+            }
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                () = work => {}
+                () = stop => tracing::debug!("geocoder index: stopped"),
             }
         });
         LiveIndex { index, progress }
