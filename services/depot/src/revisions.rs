@@ -199,6 +199,7 @@ pub async fn upload(
         ClientProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision plus en attente, ou sans fichier", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Trop de validations en cours (Retry-After dit quand réessayer)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn compute(
@@ -211,6 +212,8 @@ pub async fn compute(
     if revision.status != ban_store::RevisionStatus::Pending {
         return Err(ApiError::precondition("revision_not_pending", "La révision n’est plus en attente."));
     }
+    // Taken before the file is read: a busy depot holds no more files in memory.
+    let _permit = state.compute_permit()?;
     let bytes = state.store.file_bytes(&revision.id).await?.ok_or_else(|| {
         ApiError::precondition("file_missing", "Aucun fichier n’est attaché à la révision.")
     })?;

@@ -20,6 +20,8 @@ const SAMPLE_MD5: &str = "JeoD7i/67JYIBw7EOHAsRg==";
 struct Harness {
     app: Router,
     store: Arc<dyn Store>,
+    /// The depot's validation permits.
+    computes: Arc<tokio::sync::Semaphore>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -40,9 +42,14 @@ async fn postgres(test: &str) -> Option<Harness> {
 }
 
 fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let state =
-        DepotState { store: store.clone(), mailer: Arc::new(LogMailer), admin_token: Some(ADMIN.into()) };
-    Harness { app: router(state), store, _dir: dir }
+    let computes = Arc::new(tokio::sync::Semaphore::new(2));
+    let state = DepotState {
+        store: store.clone(),
+        mailer: Arc::new(LogMailer),
+        admin_token: Some(ADMIN.into()),
+        computes: computes.clone(),
+    };
+    Harness { app: router(state), store, computes, _dir: dir }
 }
 
 /// Runs a test body on every available backend.
@@ -588,4 +595,49 @@ on_every_backend!(spatial_checks_at_compute, |h: Harness| async move {
     assert!(at(3, "spatial.hors_commune_eloigne") && at(3, "spatial.dans_autre_commune"));
     assert!(at(4, "spatial.positions_superposees") && at(5, "spatial.positions_superposees"));
     assert_eq!(computed["isReady"], false);
+});
+
+on_every_backend!(a_hostile_file_gets_a_bounded_stored_validation, |h: Harness| async move {
+    // Rows of empty fields: every row has the same handful of errors.
+    let sample = sample("54084_mont-bonvillers.csv");
+    let header = sample.split(|&b| b == b'\n').next().unwrap();
+    let mut bal = header.strip_suffix(b"\r").unwrap_or(header).to_vec();
+    let columns = bal.iter().filter(|&&b| b == b';').count();
+    bal.push(b'\n');
+    for _ in 0..20_000 {
+        bal.extend(std::iter::repeat_n(b';', columns));
+        bal.push(b'\n');
+    }
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    assert_eq!(h.upload(&token, &id, bal).await.0, StatusCode::OK);
+    let (status, revision) = h.compute(&token, &id).await;
+    assert_eq!(status, StatusCode::OK, "{revision}");
+    let validation = &revision["validation"];
+    let verdict = (validation["valid"].as_bool(), validation["truncated"].as_bool());
+    assert_eq!(verdict, (Some(false), Some(true)), "{validation}");
+    assert_eq!(validation["issueCounts"]["numero.valeur_manquante"], 20_000);
+    let issues = validation["issues"].as_array().unwrap();
+    let codes = validation["issueCounts"].as_object().unwrap().len();
+    assert!(issues.len() <= codes * 100, "{} findings stored", issues.len());
+});
+
+on_every_backend!(a_busy_depot_answers_503_with_retry_after, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    assert_eq!(h.upload(&token, &id, sample("54084_mont-bonvillers.csv")).await.0, StatusCode::OK);
+    // Every permit taken, as by validations under way.
+    let permits = h.computes.clone().acquire_many_owned(2).await.unwrap();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/revisions/{id}/compute"))
+        .header(header::AUTHORIZATION, format!("Token {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = h.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    drop(permits);
+    let (status, revision) = h.compute(&token, &id).await;
+    assert_eq!((status, revision["isReady"].as_bool()), (StatusCode::OK, Some(true)));
 });
