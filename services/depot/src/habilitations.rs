@@ -178,6 +178,18 @@ fn still_pending(h: &Habilitation) -> Result<(), ApiError> {
     }
 }
 
+/// The habilitation `id` for the PIN code routes: the caller's own, still pending.
+async fn pending_of_caller(
+    state: &DepotState,
+    id: &str,
+    caller: &Authenticated,
+) -> Result<Habilitation, ApiError> {
+    let h = habilitation_of(state, id).await?;
+    caller.owns(&h.client_id)?;
+    still_pending(&h)?;
+    Ok(h)
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EmailBody {
     /// L’adresse de la mairie, à laquelle le code est envoyé.
@@ -219,9 +231,7 @@ pub async fn send_pin_code(
     body: Result<Json<EmailBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
-    let h = habilitation_of(&state, &id).await?;
-    caller.owns(&h.client_id)?;
-    still_pending(&h)?;
+    let h = pending_of_caller(&state, &id, &caller).await?;
     let email = body.email.trim().to_lowercase();
     if !plausible_email(&email) {
         return Err(ApiError::precondition(
@@ -291,9 +301,7 @@ pub async fn validate_pin_code(
     body: Result<Json<CodeBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
-    let h = habilitation_of(&state, &id).await?;
-    caller.owns(&h.client_id)?;
-    still_pending(&h)?;
+    let h = pending_of_caller(&state, &id, &caller).await?;
     let (Some(expected), Some(expiration)) = (h.pin_code.clone(), h.pin_code_expiration) else {
         return Err(ApiError::precondition(
             "pin_code_not_sent",
