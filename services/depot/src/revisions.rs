@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ban_bal::Cog;
+use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
@@ -28,6 +29,14 @@ use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
+
+/// The revision of a route's path (`/revisions/{id}…`).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RevisionPath {
+    /// Identifiant de la révision (24 chiffres hexadécimaux)
+    id: String,
+}
 
 fn checked_id(id: &str) -> Result<(), ApiError> {
     if is_object_id(id) {
@@ -83,7 +92,7 @@ pub struct CreateBody {
     path = "/communes/{code}/revisions",
     tag = "revisions",
     summary = "Créer une révision pour une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     request_body(content = CreateBody, description = "Le contexte de la révision", content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -95,7 +104,7 @@ pub struct CreateBody {
 )]
 pub async fn create(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
     caller: Authenticated,
     body: Result<Json<CreateBody>, JsonRejection>,
@@ -120,7 +129,7 @@ pub async fn create(
     path = "/revisions/{id}/files/bal",
     tag = "revisions",
     summary = "Déposer le fichier BAL (corps brut, 50 000 000 octets au plus)",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)"), ("content-md5" = Option<String>, Header, description = "MD5 du fichier, en base64 : vérifié s’il est donné")),
+    params(RevisionPath, ("content-md5" = Option<String>, Header, description = "MD5 du fichier, en base64 : vérifié s’il est donné")),
     request_body(content = String, description = "Le fichier BAL, sans Content-Encoding", content_type = "text/csv"),
     security(("token" = [])),
     responses(
@@ -134,7 +143,7 @@ pub async fn create(
 )]
 pub async fn upload(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
     headers: HeaderMap,
     body: Body,
@@ -191,7 +200,7 @@ pub async fn upload(
     path = "/revisions/{id}/compute",
     tag = "revisions",
     summary = "Valider le fichier de la révision",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     security(("token" = [])),
     responses(
         (status = 200, description = "La révision avec sa validation (validation.valid false si le fichier a des erreurs)", body = Revision),
@@ -204,7 +213,7 @@ pub async fn upload(
 )]
 pub async fn compute(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
 ) -> Result<Json<Revision>, ApiError> {
     let revision = revision_of(&state, &id).await?;
@@ -239,7 +248,7 @@ pub struct PublishBody {
     path = "/revisions/{id}/publish",
     tag = "revisions",
     summary = "Publier une révision valide",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     request_body(content = Option<PublishBody>, description = "L’habilitation, pour les clients qui publient par habilitation", content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -253,7 +262,7 @@ pub struct PublishBody {
 )]
 pub async fn publish(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
     body: Option<Json<PublishBody>>,
 ) -> Result<Json<Revision>, ApiError> {
@@ -311,14 +320,17 @@ pub async fn publish(
     path = "/revisions/{id}",
     tag = "revisions",
     summary = "Une révision, avec son rapport de validation complet",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     responses(
         (status = 200, description = "La révision", body = Revision),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get(State(state): AppState, Path(id): Path<String>) -> Result<Json<Revision>, ApiError> {
+pub async fn get(
+    State(state): AppState,
+    Path(RevisionPath { id }): Path<RevisionPath>,
+) -> Result<Json<Revision>, ApiError> {
     Ok(Json(revision_of(&state, &id).await?))
 }
 
@@ -347,14 +359,17 @@ async fn file_response(state: &DepotState, revision: &Revision) -> Result<Respon
     path = "/revisions/{id}/files/bal/download",
     tag = "revisions",
     summary = "Télécharger le fichier d’une révision",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     responses(
         (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Révision inconnue, ou sans fichier", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn file(State(state): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn file(
+    State(state): AppState,
+    Path(RevisionPath { id }): Path<RevisionPath>,
+) -> Result<Response, ApiError> {
     let revision = revision_of(&state, &id).await?;
     file_response(&state, &revision).await
 }
@@ -372,7 +387,7 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
     path = "/communes/{code}/current-revision",
     tag = "revisions",
     summary = "Révision courante d’une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     responses(
         (status = 200, description = "La révision courante", body = Revision),
         (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
@@ -380,7 +395,7 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
 )]
 pub async fn current(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
 ) -> Result<Json<Revision>, ApiError> {
     Ok(Json(current_of(&state, &code, &query).await?))
@@ -392,7 +407,7 @@ pub async fn current(
     path = "/communes/{code}/current-revision/files/bal/download",
     tag = "revisions",
     summary = "Fichier BAL courant d’une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     responses(
         (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
         (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
@@ -400,7 +415,7 @@ pub async fn current(
 )]
 pub async fn current_file(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
 ) -> Result<Response, ApiError> {
     let revision = current_of(&state, &code, &query).await?;
@@ -421,7 +436,7 @@ pub struct StatusQuery {
     path = "/communes/{code}/revisions",
     tag = "revisions",
     summary = "Révisions d’une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), StatusQuery),
+    params(CommunePath, StatusQuery),
     responses(
         (status = 200, description = "Les révisions", body = Vec<Revision>),
         (status = 400, description = "status inconnu", body = Problem, content_type = "application/problem+json"),
@@ -429,7 +444,7 @@ pub struct StatusQuery {
 )]
 pub async fn commune_revisions(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<StatusQuery>,
 ) -> Result<Json<Vec<Revision>>, ApiError> {
     let filter = match query.status.as_deref() {
