@@ -56,6 +56,19 @@ pub struct Column {
     pub locale: Option<&'static str>,
 }
 
+/// What a validation found, whether or not the findings were kept in the report (see
+/// [`Options::max_findings_per_code`](crate::Options)): row findings per code (`per_code`),
+/// parse errors (`parse_errors`), the file lines of the rows with an error-level finding,
+/// sorted (`error_lines`: what `ban import --drop-invalid-rows` leaves out), and the cap
+/// on findings kept per code, if any (`cap`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingCounts {
+    pub per_code: std::collections::BTreeMap<Arc<str>, usize>,
+    pub parse_errors: usize,
+    pub error_lines: Vec<u32>,
+    pub cap: Option<usize>,
+}
+
 /// The validation report of one file. Its verdict is not stored: [`Report::valid`] computes
 /// it from the findings, so adding a finding can never leave a stale verdict behind.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,11 +83,8 @@ pub struct Report {
     pub columns: Vec<Column>,
     /// BAL fields with no column, with the level of their absence.
     pub missing_fields: Vec<FileIssue>,
-    /// Why the rows could not be cut: the first ones, when a cap applies (see
-    /// [`Options::max_findings_per_code`](crate::Options)).
+    /// Why the rows could not be cut: the first ones, when a cap applies.
     pub parse_errors: Vec<ParseError>,
-    /// Parse errors in all, kept or not.
-    pub parse_errors_total: usize,
     /// Data rows read.
     pub rows_count: usize,
     /// Distinct commune codes of the rows (`commune_insee`, else the key's commune).
@@ -83,13 +93,8 @@ pub struct Report {
     pub file_issues: Vec<FileIssue>,
     /// Row findings, by row: every one, or the first of each code when a cap applies.
     pub issues: Vec<Issue>,
-    /// Row findings of each code, kept or not.
-    pub issue_counts: std::collections::BTreeMap<Arc<str>, usize>,
-    /// File lines of the rows with an error-level finding (sorted), kept or not: the rows
-    /// that `ban import --drop-invalid-rows` leaves out.
-    pub error_lines: Vec<u32>,
-    /// The cap on findings kept per code, if any.
-    pub max_findings_per_code: Option<usize>,
+    /// What was found, kept or not.
+    pub counts: FindingCounts,
     /// Validity under every profile, ignoring which columns each format has.
     pub profiles_valid: Vec<(Profile, bool)>,
     /// Each row's position and address keys, when [`Options::keep_positions`](crate::Options)
@@ -112,22 +117,22 @@ impl Report {
 
     /// Whether findings were counted but not kept (a cap applied).
     pub fn truncated(&self) -> bool {
-        self.issue_counts.values().sum::<usize>() > self.issues.len()
-            || self.parse_errors_total > self.parse_errors.len()
+        self.counts.per_code.values().sum::<usize>() > self.issues.len()
+            || self.counts.parse_errors > self.parse_errors.len()
     }
 
     /// Adds row findings found after the validation (the spatial checks), counted and kept
     /// within the report's cap like the others.
     pub fn add_issues(&mut self, issues: impl IntoIterator<Item = Issue>) {
-        let cap = self.max_findings_per_code.unwrap_or(usize::MAX);
+        let cap = self.counts.cap.unwrap_or(usize::MAX);
         let mut kept: std::collections::HashMap<Arc<str>, usize> = std::collections::HashMap::new();
         for issue in &self.issues {
             *kept.entry(issue.code.clone()).or_default() += 1;
         }
         for issue in issues {
-            *self.issue_counts.entry(issue.code.clone()).or_default() += 1;
+            *self.counts.per_code.entry(issue.code.clone()).or_default() += 1;
             if issue.level == Level::Error {
-                self.error_lines.push(issue.line);
+                self.counts.error_lines.push(issue.line);
             }
             let kept = kept.entry(issue.code.clone()).or_default();
             if *kept < cap {
@@ -136,8 +141,8 @@ impl Report {
             }
         }
         self.issues.sort_by_key(|i| i.row);
-        self.error_lines.sort_unstable();
-        self.error_lines.dedup();
+        self.counts.error_lines.sort_unstable();
+        self.counts.error_lines.dedup();
     }
 
     /// Rows with at least one finding (among those kept).
@@ -156,7 +161,7 @@ impl Report {
     /// Count of findings at `level`, kept or not.
     pub fn count(&self, level: Level) -> usize {
         let level_of = |code: &str| self.file_issues.iter().find(|i| &*i.code == code).map(|i| i.level);
-        self.issue_counts.iter().filter(|(code, _)| level_of(code) == Some(level)).map(|(_, n)| n).sum()
+        self.counts.per_code.iter().filter(|(code, _)| level_of(code) == Some(level)).map(|(_, n)| n).sum()
     }
 
     /// The report in the shape of the reference validator's JSON front end (keys `valid`,

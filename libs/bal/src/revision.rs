@@ -148,9 +148,9 @@ pub fn to_json(report: &Report) -> Box<RawValue> {
             .iter()
             .map(|e| StoredParseError { code: e.code, message: &e.message, line: e.line })
             .collect(),
-        parse_errors_count: report.parse_errors_total,
+        parse_errors_count: report.counts.parse_errors,
         issues: StoredIssues(&report.issues),
-        issue_counts: &report.issue_counts,
+        issue_counts: &report.counts.per_code,
         truncated: report.truncated(),
     })
 }

@@ -13,7 +13,7 @@ use crate::check::{CheckedBatch, Checker, Columns, IdKey, RowMaterial, Span};
 use crate::fields::today_utc;
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
-use crate::report::{Column, FileIssue, Issue, ParseError, Report};
+use crate::report::{Column, FileIssue, FindingCounts, Issue, ParseError, Report};
 use crate::rows::{check_rows, IdInterner, Interner, Records, RowKeys, NONE};
 use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
@@ -104,7 +104,7 @@ pub struct Options {
     /// the pool has threads, 4 at most.
     pub threads: Option<usize>,
     /// Keep at most this many findings of each code (and of parse errors) in the report; the
-    /// others are only counted ([`Report::issue_counts`]). A file of hundreds of thousands of
+    /// others are only counted ([`Report::counts`]). A file of hundreds of thousands of
     /// broken rows then costs memory for its rows, not for millions of findings. `None` keeps
     /// every finding, as the reference does.
     pub max_findings_per_code: Option<usize>,
@@ -286,7 +286,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     }
     if parse_errors_total > 0 {
         let mut report = unparsed(&dialect, parse_errors, data_row);
-        report.parse_errors_total = parse_errors_total;
+        report.counts.parse_errors = parse_errors_total;
         return Ok(report);
     }
     Ok(merger.finish(&dialect, &columns, data_row))
@@ -301,16 +301,13 @@ fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Re
         delimiter: dialect.delimiter.map(char::from),
         columns: Vec::new(),
         missing_fields: Vec::new(),
-        parse_errors_total: parse_errors.len(),
+        counts: FindingCounts { parse_errors: parse_errors.len(), ..FindingCounts::default() },
         parse_errors,
         rows_count: rows,
         communes: Vec::new(),
         positions: Vec::new(),
         file_issues: Vec::new(),
         issues: Vec::new(),
-        issue_counts: Default::default(),
-        error_lines: Vec::new(),
-        max_findings_per_code: None,
         profiles_valid: Vec::new(),
     }
 }
@@ -629,15 +626,17 @@ impl<'c> Merger<'c> {
                 .collect(),
             missing_fields,
             parse_errors: Vec::new(),
-            parse_errors_total: 0,
             rows_count,
             communes: self.communes.into_iter().collect(),
             positions: self.positions.unwrap_or_default(),
             file_issues,
             issues: self.issues,
-            issue_counts: self.counts.into_iter().map(|(code, (count, _))| (code, count)).collect(),
-            error_lines: sorted_unique(self.error_lines),
-            max_findings_per_code: (self.cap != usize::MAX).then_some(self.cap),
+            counts: FindingCounts {
+                per_code: self.counts.into_iter().map(|(code, (count, _))| (code, count)).collect(),
+                parse_errors: 0,
+                error_lines: sorted_unique(self.error_lines),
+                cap: (self.cap != usize::MAX).then_some(self.cap),
+            },
             profiles_valid,
         }
     }

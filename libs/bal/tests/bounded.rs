@@ -29,9 +29,9 @@ fn a_cap_keeps_the_first_findings_of_each_code_and_counts_all() {
     assert!(capped.truncated());
     assert_eq!(full.valid(), capped.valid());
     assert_eq!(full.file_issues, capped.file_issues);
-    assert_eq!(full.issue_counts, capped.issue_counts);
-    assert_eq!(capped.issue_counts["numero.valeur_manquante"], rows);
-    for (code, count) in &capped.issue_counts {
+    assert_eq!(full.counts.per_code, capped.counts.per_code);
+    assert_eq!(capped.counts.per_code["numero.valeur_manquante"], rows);
+    for (code, count) in &capped.counts.per_code {
         let kept: Vec<_> = capped.issues.iter().filter(|i| &i.code == code).collect();
         assert_eq!(kept.len(), (*count).min(10), "{code}");
         // The first ones, in file order.
@@ -47,8 +47,8 @@ fn a_cap_keeps_the_first_findings_of_each_code_and_counts_all() {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    assert_eq!(capped.error_lines, error_lines);
-    assert_eq!(capped.error_lines.len(), rows);
+    assert_eq!(capped.counts.error_lines, error_lines);
+    assert_eq!(capped.counts.error_lines.len(), rows);
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn rows_cut_wrong_are_counted_beyond_the_cap() {
         validate(&file[..], &Options { max_findings_per_code: Some(10), ..Options::default() }).unwrap();
     assert!(!capped.parsed);
     assert_eq!(capped.parse_errors.len(), 10);
-    assert_eq!(capped.parse_errors_total, 1_000);
+    assert_eq!(capped.counts.parse_errors, 1_000);
     assert!(capped.truncated());
 }
 

@@ -256,7 +256,7 @@ async fn publish_file(
 /// are found by the BAL reader (their start line and their `commune_insee`, read with the
 /// file's encoding and delimiter); the bytes of the lines kept are copied unchanged.
 fn without_invalid_rows(bytes: &[u8], report: &Report, commune: InseeCode) -> Vec<u8> {
-    let mut bad: BTreeSet<usize> = report.error_lines.iter().map(|&line| line as usize).collect();
+    let mut bad: BTreeSet<usize> = report.counts.error_lines.iter().map(|&line| line as usize).collect();
     let records = ban_bal::records::read_records(bytes).unwrap_or_default();
     bad.extend(
         records
