@@ -233,7 +233,7 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     let now = Utc::now();
     let lease = now + Duration::seconds(60);
     // Earlier checks left jobs behind: clear them.
-    while let Some(job) = store.claim_job(now, lease).await.unwrap() {
+    while let Some(job) = store.claim_job("a", now, lease).await.unwrap() {
         let end = JobEnd::Done { outcome: "superseded", message: None };
         store.finish_job(job.id, end, now).await.unwrap();
     }
@@ -245,35 +245,85 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     let other = ready_revision(store, &client, "55002").await;
     store.publish(&other.id, publication()).await.unwrap();
 
-    let job = store.claim_job(now, lease).await.unwrap().expect("a pending job");
+    let job = store.claim_job("a", now, lease).await.unwrap().expect("a pending job");
     assert_eq!(
         (job.revision_id.as_str(), job.status.as_str(), job.attempts),
         (first.id.as_str(), "running", 1)
     );
     // The commune is held: the next claim takes the other commune's job.
-    let next = store.claim_job(now, lease).await.unwrap().expect("the other commune's job");
+    let next = store.claim_job("a", now, lease).await.unwrap().expect("the other commune's job");
     assert_eq!(next.revision_id, other.id);
-    assert!(store.claim_job(now, lease).await.unwrap().is_none());
+    assert!(store.claim_job("a", now, lease).await.unwrap().is_none());
 
+    store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, now).await.unwrap();
     // A worker that dies lets its lease run out; the job is claimed again.
     let later = lease + Duration::seconds(1);
-    let again = store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a lapsed job");
+    let again =
+        store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("a lapsed job");
     assert_eq!((again.id, again.attempts), (job.id, 2));
-    store.finish_job(again.id, JobEnd::Retry { message: "database away".into() }, later).await.unwrap();
-    let retried =
-        store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a retried job");
+    let not_before = later + Duration::seconds(30);
+    let retry = JobEnd::Retry { message: "database away".into(), not_before };
+    store.finish_job(again.id, retry, later).await.unwrap();
+    // Sent back with a backoff: not claimed before its time; its commune is free meanwhile.
+    assert_eq!(store.job_queue(later).await.unwrap().waiting, 2);
+    let newer =
+        store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("a newer job");
+    assert_eq!(newer.revision_id, second.id);
+    store.finish_job(newer.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
+    assert!(store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().is_none());
+    assert_eq!(store.job_queue(later).await.unwrap().waiting, 1);
+    let retried = store
+        .claim_job("b", not_before, not_before + Duration::seconds(60))
+        .await
+        .unwrap()
+        .expect("a retried job");
     assert_eq!((retried.id, retried.attempts), (job.id, 3));
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 0);
     store.finish_job(retried.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
-    store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
+    // A failed job of a revision no longer current (`first`, replaced by `second`) is moot.
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 0);
     let jobs = store.jobs("55001").await.unwrap();
     assert_eq!(jobs[0].status, JobStatus::Failed);
     assert_eq!(jobs[0].message.as_deref(), Some("bad file"));
-    assert_eq!(jobs[1].status, JobStatus::Pending);
+    assert_eq!(jobs[1].status, JobStatus::Done);
     assert_eq!(store.jobs("55002").await.unwrap()[0].outcome.as_deref(), Some("unchanged"));
     assert!(matches!(
         store.finish_job(i64::MAX, JobEnd::Failed { message: String::new() }, later).await,
         Err(StoreError::NotFound(_))
     ));
+    // A failed job of a current revision is counted: its commune's base lags.
+    let lagging = ready_revision(store, &client, "55003").await;
+    store.publish(&lagging.id, publication()).await.unwrap();
+    let job = store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("its job");
+    assert_eq!(job.revision_id, lagging.id);
+    store.finish_job(job.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 1);
+}
+
+/// A running job names its worker; the jobs of a worker known dead are put back in the queue
+/// at once, claimable by another worker before their lease runs out; others stay held.
+pub async fn job_takeover(store: Arc<dyn Store>) {
+    let store = &*store;
+    let now = Utc::now();
+    let lease = now + Duration::hours(1);
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    for commune in ["57001", "57002"] {
+        let revision = ready_revision(store, &client, commune).await;
+        store.publish(&revision.id, publication()).await.unwrap();
+    }
+    let dead = store.claim_job("host:41", now, lease).await.unwrap().expect("a job");
+    let alive = store.claim_job("host:42", now, lease).await.unwrap().expect("another job");
+    assert!(store.claim_job("host:43", now, lease).await.unwrap().is_none(), "both are held");
+    assert_eq!(store.job_holders().await.unwrap(), ["host:41", "host:42"]);
+
+    assert_eq!(store.release_jobs(&["host:41".to_owned()], now).await.unwrap(), 1);
+    let taken = store.claim_job("host:43", now, lease).await.unwrap().expect("the dead worker's job");
+    assert_eq!((taken.id, taken.attempts), (dead.id, 2));
+    assert!(store.claim_job("host:44", now, lease).await.unwrap().is_none(), "the live one's stays held");
+    assert_eq!(store.job_holders().await.unwrap(), ["host:42", "host:43"]);
+    assert_eq!(store.release_jobs(&["host:41".to_owned()], now).await.unwrap(), 0);
+    store.finish_job(alive.id, JobEnd::Done { outcome: "unchanged", message: None }, now).await.unwrap();
+    assert_eq!(store.job_holders().await.unwrap(), ["host:43"], "a finished job names no worker");
 }
 
 fn new_id() -> BanId {
@@ -602,7 +652,7 @@ macro_rules! store_conformance_tests {
     ($open:path) => {
         $crate::store_conformance_tests!(@cases $open;
             clients, revision_lifecycle, publication_guards, concurrent_publications, habilitations,
-            job_queue, base_and_feed, concurrent_changes, feed_readers, replication);
+            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
