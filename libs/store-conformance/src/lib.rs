@@ -54,18 +54,27 @@ fn file_for(revision: &ban_store::Revision, bytes: &[u8]) -> StoredFile {
     }
 }
 
-fn ready(rows: i64) -> ComputedValidation {
+/// A valid file's validation, checked against `checked_against`.
+fn ready_against(rows: i64, checked_against: Option<String>) -> ComputedValidation {
     ComputedValidation {
         validation: serde_json::value::to_raw_value(&json!({"valid": true, "rowsCount": rows})).unwrap(),
         is_ready: true,
         rows_count: rows,
+        checked_against,
     }
+}
+
+/// A valid file's validation, checked against the commune's current revision.
+async fn ready(store: &dyn Store, commune: &str, rows: i64) -> ComputedValidation {
+    let current = store.current_revision(commune).await.unwrap().map(|r| r.id);
+    ready_against(rows, current)
 }
 
 async fn ready_revision(store: &dyn Store, client: &ban_store::Client, commune: &str) -> ban_store::Revision {
     let revision = new_revision(store, client, commune).await;
     store.attach_file(&revision.id, file_for(&revision, b"x"), b"x").await.unwrap();
-    store.save_validation(&revision.id, ready(10), Utc::now()).await.unwrap()
+    let computed = ready(store, commune, 10).await;
+    store.save_validation(&revision.id, computed, Utc::now()).await.unwrap()
 }
 
 fn publication() -> Publication {
@@ -114,7 +123,8 @@ pub async fn revision_lifecycle(store: Arc<dyn Store>) {
     assert!(matches!(again, Err(StoreError::Precondition(_))), "{again:?}");
     assert_eq!(store.file_bytes(&revision.id).await.unwrap().unwrap(), bytes);
 
-    let computed = store.save_validation(&revision.id, ready(1), Utc::now()).await.unwrap();
+    let computed =
+        store.save_validation(&revision.id, ready(store, "54084", 1).await, Utc::now()).await.unwrap();
     assert!(computed.is_ready);
     assert_eq!(computed.rows_count, Some(1));
     let validation: serde_json::Value =
@@ -135,7 +145,7 @@ pub async fn revision_lifecycle(store: Arc<dyn Store>) {
     let late = store.attach_file(&revision.id, file_for(&revision, b"y"), b"y").await;
     assert!(matches!(late, Err(StoreError::Precondition(_))));
     assert!(matches!(
-        store.save_validation(&revision.id, ready(1), Utc::now()).await,
+        store.save_validation(&revision.id, ready(store, "54084", 1).await, Utc::now()).await,
         Err(StoreError::Precondition(_))
     ));
     assert!(matches!(store.publish(&revision.id, publication()).await, Err(StoreError::Precondition(_))));
@@ -171,8 +181,40 @@ pub async fn publication_guards(store: Arc<dyn Store>) {
     store.publish(&first.id, publication()).await.unwrap();
     let second = store.revision(&second.id).await.unwrap().unwrap();
     assert!(!second.is_ready, "a publication makes other pending revisions not ready");
-    assert!(matches!(store.publish(&second.id, publication()).await, Err(StoreError::Precondition(_))));
     assert!(store.current_revision("31591").await.unwrap().unwrap().id == first.id);
+    // The second was checked against no current revision: it is told so.
+    match store.publish(&second.id, publication()).await {
+        Err(StoreError::Conflict(message)) => {
+            assert!(message.contains(&format!("commune 31591 ({})", first.id)), "{message}");
+            assert!(message.contains("validé à nouveau"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+/// A validation is saved, and a revision published, only while the revision its file was
+/// checked against is still the commune's current one: a check that finishes after another
+/// publication (R3 checked against nothing while R2 was published) cannot make its revision
+/// ready, nor be published; checked again against R2, it can.
+pub async fn outdated_checks(store: Arc<dyn Store>) {
+    let store = &*store;
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let r3 = new_revision(store, &client, "31592").await;
+    store.attach_file(&r3.id, file_for(&r3, b"x"), b"x").await.unwrap();
+    let checked_before = store.current_revision("31592").await.unwrap().map(|r| r.id);
+    assert_eq!(checked_before, None);
+    // R2 is published while R3's file is being checked.
+    let r2 = ready_revision(store, &client, "31592").await;
+    store.publish(&r2.id, publication()).await.unwrap();
+    let late = store.save_validation(&r3.id, ready_against(10, checked_before), Utc::now()).await;
+    assert!(matches!(&late, Err(StoreError::Conflict(m)) if m.contains(&r2.id)), "{late:?}");
+    let r3_now = store.revision(&r3.id).await.unwrap().unwrap();
+    assert!(!r3_now.is_ready && r3_now.validation.is_none(), "nothing of the outdated check is saved");
+    assert!(matches!(store.publish(&r3.id, publication()).await, Err(StoreError::Precondition(_))));
+    // Checked against R2, it is saved and published.
+    let saved = store.save_validation(&r3.id, ready_against(10, Some(r2.id.clone())), Utc::now()).await;
+    assert_eq!(saved.unwrap().checked_against.as_deref(), Some(r2.id.as_str()));
+    assert!(store.publish(&r3.id, publication()).await.unwrap().is_current);
 }
 
 /// Two publications of one commune at the same time: one wins, the other is refused.
@@ -651,7 +693,8 @@ impl std::fmt::Debug for TestStore {
 macro_rules! store_conformance_tests {
     ($open:path) => {
         $crate::store_conformance_tests!(@cases $open;
-            clients, revision_lifecycle, publication_guards, concurrent_publications, habilitations,
+            clients, revision_lifecycle, publication_guards, outdated_checks, concurrent_publications,
+            habilitations,
             job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(

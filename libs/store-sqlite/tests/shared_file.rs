@@ -39,6 +39,7 @@ async fn publish_all(store: Arc<dyn Store>, client: String, communes: Vec<String
             validation: serde_json::value::to_raw_value(&serde_json::json!({"valid": true})).expect("json"),
             is_ready: true,
             rows_count: 1,
+            checked_against: None,
         };
         store.save_validation(&revision.id, computed, Utc::now()).await.expect("save its validation");
         let publication = Publication { habilitation: None, at: Utc::now() };
