@@ -145,8 +145,14 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 let before = unfinished.len();
                 let mut still = Vec::new();
                 for file in unfinished.drain(..) {
-                    if !job_of(&*store, &file).await?.is_some_and(|job| job.is_finished()) {
-                        still.push(file);
+                    match job_of(&*store, &file).await {
+                        Ok(job) if job.as_ref().is_some_and(ban_store::Job::is_finished) => {}
+                        Ok(_) => still.push(file),
+                        Err(error) if error.is_transient() => {
+                            tracing::warn!(%error, "cannot read a job, looking again later");
+                            still.push(file);
+                        }
+                        Err(error) => return Err(error),
                     }
                 }
                 *unfinished = still;

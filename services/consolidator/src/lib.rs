@@ -5,9 +5,10 @@
 //! A crash at any point leaves the base as it was and the job claimable again: at once when a
 //! worker that starts recognises the dead one (see [`Consolidator::take_back_dead_workers`]),
 //! else once its lease runs out; running a job twice changes nothing the second time (the
-//! commune already holds the revision). Several workers may run against one PostgreSQL store: a commune is worked
-//! on by one of them at a time, and a plan made on a state another worker changed meanwhile
-//! is refused by the store and made again.
+//! commune already holds the revision). A job that fails for a passing reason is tried again
+//! after a growing wait, then fails for good. Several workers may run against one PostgreSQL
+//! store: a commune is worked on by one of them at a time, and a plan made on a state another
+//! worker changed meanwhile is refused by the store and made again.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
