@@ -340,6 +340,16 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     assert_eq!(job.revision_id, lagging.id);
     store.finish_job(job.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
     assert_eq!(store.job_queue(later).await.unwrap().failed, 1);
+    let failed = store.failed_jobs().await.unwrap();
+    assert_eq!(failed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    // An operator puts it back in the queue, attempts from zero.
+    let retried = store.retry_job(job.id, later).await.unwrap();
+    assert_eq!((retried.status, retried.attempts), (JobStatus::Pending, 0));
+    assert!(store.failed_jobs().await.unwrap().is_empty());
+    let claimed = store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("retried");
+    assert_eq!((claimed.id, claimed.attempts), (job.id, 1));
+    assert!(matches!(store.retry_job(job.id, later).await, Err(StoreError::Precondition(_))));
+    assert!(matches!(store.retry_job(i64::MAX, later).await, Err(StoreError::NotFound(_))));
 }
 
 /// A running job names its worker; the jobs of a worker known dead are put back in the queue

@@ -108,4 +108,10 @@ pub trait JobStore: Send + Sync {
     async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()>;
     /// How many jobs wait and run at `now`.
     async fn job_queue(&self, now: DateTime<Utc>) -> StoreResult<JobQueue>;
+    /// The jobs failed for good whose revision is still current (those
+    /// [`JobQueue::failed`] counts), oldest first.
+    async fn failed_jobs(&self) -> StoreResult<Vec<Job>>;
+    /// Puts a job failed for good back in the queue, with its attempts from zero (an
+    /// operator's decision once the cause is fixed). `Precondition` if it is not failed.
+    async fn retry_job(&self, job_id: i64, at: DateTime<Utc>) -> StoreResult<Job>;
 }

@@ -88,6 +88,7 @@ fn every_file_is_counted_once() {
     assert!(out.contains("skipped:\n  54084 "), "{out}");
     assert!(out.contains("replaced by a later revision of the commune (superseded)"), "{out}");
     assert!(out.contains("base: 1 communes"), "{out}");
+    assert_eq!(ban(&database, &["jobs", "failed"]), "", "no job failed");
 }
 
 /// `ban import` on the SQLite file of a running `ban serve` (the README says they may share

@@ -62,6 +62,39 @@ where
         Ok(JobQueue { waiting, running, oldest_waiting, failed })
     }
 
+    async fn failed_jobs(&self) -> StoreResult<Vec<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'failed' \
+             AND revision_id IN (SELECT id FROM revisions WHERE is_current) ORDER BY id"
+        );
+        sqlx::query_as(&sql).fetch_all(&self.read).await.map_err(map_error)
+    }
+
+    async fn retry_job(&self, job_id: i64, at: DateTime<Utc>) -> StoreResult<Job> {
+        let sql = format!(
+            "UPDATE jobs SET status = 'pending', attempts = 0, run_after = NULL, updated_at = $2 \
+             WHERE id = $1 AND status = 'failed' RETURNING {JOB_COLUMNS}"
+        );
+        let retried: Option<Job> = sqlx::query_as(&sql)
+            .bind(job_id)
+            .bind(at)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)?;
+        if let Some(job) = retried {
+            return Ok(job);
+        }
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_error)?;
+        Err(match status {
+            None => StoreError::NotFound("job"),
+            Some(status) => StoreError::Precondition(format!("job {job_id} is {status}, not failed")),
+        })
+    }
+
     async fn claim_job(
         &self,
         worker: &str,
