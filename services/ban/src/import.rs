@@ -57,7 +57,8 @@ struct Failure {
     commune: String,
     file: PathBuf,
     reason: String,
-    /// Whether trying again may succeed (the store was busy or away).
+    /// Whether trying again may succeed (the store was busy or away, or another revision of
+    /// the commune was published while the file was checked).
     transient: bool,
 }
 
@@ -218,7 +219,7 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
 
 /// How long the import's workers wait, when no job can be claimed, before looking again.
 const WAIT_FOR_JOBS: std::time::Duration = std::time::Duration::from_millis(200);
-/// How many times a file is tried when the store was busy or away.
+/// How many times a file is tried when it failed for a passing reason.
 const FILE_ATTEMPTS: u32 = 3;
 
 /// A file published: its commune and the revision its job consolidates.
@@ -336,7 +337,12 @@ async fn publish_file(
         let (revision, report) = validated_revision(store, client, &stem, &file, bytes.clone()).await?;
         if revision.is_ready {
             let publication = Publication { habilitation: None, at: Utc::now() };
-            store.publish(&revision.id, publication).await.map_err(store_error)?;
+            // Refused as checked against a revision no longer current (another file of the
+            // commune, or the server, published meanwhile): the file is worth another try.
+            store.publish(&revision.id, publication).await.map_err(|e| match e {
+                ban_store::StoreError::Conflict(reason) => Failure { transient: true, ..fail(reason) },
+                other => store_error(other),
+            })?;
             return Ok(Published { commune: stem, file, revision: revision.id });
         }
         let report = match report {

@@ -83,7 +83,7 @@ fn every_file_is_counted_once() {
             .unwrap();
     }
     std::fs::write(bal.join("not-a-commune.csv"), "x").unwrap();
-    let out = ban(&database, &["import", "--jobs", "1", &bal.display().to_string()]);
+    let out = ban(&database, &["import", "--jobs", "2", &bal.display().to_string()]);
     assert!(out.starts_with("3 files: 1 published, 1 failed, 1 skipped"), "{out}");
     assert!(out.contains("skipped:\n  54084 "), "{out}");
     assert!(out.contains("replaced by a later revision of the commune (superseded)"), "{out}");
