@@ -154,6 +154,11 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::not_found("not_found", format!("{what} introuvable")),
             StoreError::Precondition(message) => ApiError::precondition("precondition_failed", message),
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Busy(e) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_busy",
+                format!("base de données occupée : {e}"),
+            ),
             StoreError::Database(e) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",

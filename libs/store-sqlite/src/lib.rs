@@ -1,6 +1,10 @@
 //! The embedded SQLite backend of the store: one file, WAL journal, a pool of readers and a
-//! single writer connection (SQLite has one writer at a time; queueing writes in the pool
-//! rather than in SQLite's busy handler keeps them fair and free of `SQLITE_BUSY`).
+//! single writer connection (SQLite has one writer at a time; queueing a process's writes in
+//! the pool rather than in SQLite's busy handler keeps them fair). Other processes may write
+//! to the same file (`ban import` beside `ban serve`): every write transaction begins with
+//! `BEGIN IMMEDIATE`, taking the write lock before it reads, so that writers of different
+//! processes wait for each other in the busy handler (up to [`BUSY_TIMEOUT`]) rather than
+//! fail with `database is locked`.
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -12,7 +16,11 @@ use sqlx::Sqlite;
 /// The store on a SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;
 
-/// SQLite's single writer serialises write transactions: nothing to lock beyond it.
+/// How long a writer waits for another process's write transaction before `SQLITE_BUSY`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// SQLite's single writer serialises write transactions (taken up front, across processes
+/// too): nothing to lock beyond it.
 pub static DIALECT: Dialect = Dialect {
     name: "sqlite",
     numbered_parameters: false,
@@ -20,6 +28,7 @@ pub static DIALECT: Dialect = Dialect {
     skip_locked: "",
     lock_commune: None,
     lock_feed: None,
+    begin_write: Some("BEGIN IMMEDIATE"),
 };
 
 /// Opens (creating it if needed) the database at `url` (`sqlite://PATH` or `sqlite:PATH`)
@@ -32,7 +41,7 @@ pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
         // Every committed publication survives a crash of the process or of the machine.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(30))
+        .busy_timeout(BUSY_TIMEOUT)
         // Statement journals (multi-row upserts) in memory rather than in temporary files.
         .pragma("temp_store", "memory");
     let writer = SqlitePoolOptions::new()

@@ -1,5 +1,5 @@
-//! Administration from the command line: clients and habilitations, on the store of
-//! `DATABASE_URL`.
+//! Administration from the command line: clients, habilitations and failed consolidation
+//! jobs, on the store of `DATABASE_URL`.
 use anyhow::{bail, Context};
 use ban_service_kit::DatabaseArgs;
 use ban_store::ids::{object_id, token};
@@ -89,6 +89,45 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
                     if c.is_active { "active" } else { "inactive" },
                     perimeters.join(",")
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum JobCommand {
+    /// List the consolidation jobs failed for good whose revision is still current (the
+    /// communes whose base lags their published file), with the reason.
+    Failed,
+    /// Put failed jobs back in the queue, their attempts from zero (once the cause is fixed).
+    Retry {
+        /// Job ids, as `ban jobs failed` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+pub async fn jobs(command: &JobCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
+    match command {
+        JobCommand::Failed => {
+            for job in store.failed_jobs().await? {
+                println!(
+                    "{}\t{}\t{}\t{} attempts\t{}",
+                    job.id,
+                    job.code_commune,
+                    job.revision_id,
+                    job.attempts,
+                    job.message.unwrap_or_default()
+                );
+            }
+        }
+        JobCommand::Retry { ids } => {
+            for id in ids {
+                let job =
+                    store.retry_job(*id, chrono::Utc::now()).await.with_context(|| format!("job {id}"))?;
+                println!("job {} of commune {} queued again", job.id, job.code_commune);
             }
         }
     }

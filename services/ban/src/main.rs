@@ -59,6 +59,13 @@ enum Command {
         #[command(flatten)]
         store: DatabaseArgs,
     },
+    /// Consolidation jobs failed for good: list them, queue them again.
+    Jobs {
+        #[command(subcommand)]
+        command: admin::JobCommand,
+        #[command(flatten)]
+        store: DatabaseArgs,
+    },
     /// Habilitations, for local use.
     Habilitation {
         #[command(subcommand)]
@@ -94,6 +101,9 @@ fn main() -> ExitCode {
         Command::Changes(args) => runtime().and_then(|rt| rt.block_on(admin::changes(&args))),
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
+        }
+        Command::Jobs { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::jobs(&command, &store)))
         }
         Command::Habilitation { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::habilitation(&command, &store)))

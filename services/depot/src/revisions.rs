@@ -207,6 +207,7 @@ pub async fn upload(
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
         ClientProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "D’autres révisions de la commune ont été publiées pendant chaque validation : recommencer", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision plus en attente, ou sans fichier", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Trop de validations en cours (Retry-After dit quand réessayer)", body = Problem, content_type = "application/problem+json"),
     )
@@ -229,10 +230,16 @@ pub async fn compute(
     let revision = crate::validation::compute_revision(&*state.store, &revision, &caller.0, bytes)
         .await
         .map_err(|e| match e {
+            crate::validation::ComputeError::Store(StoreError::Conflict(message)) => outdated(message),
             crate::validation::ComputeError::Store(e) => e.into(),
             stopped => ApiError::internal("validation_failed", stopped),
         })?;
     Ok(Json(revision))
+}
+
+/// 409: another revision of the commune was published since the file was checked.
+fn outdated(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "revision_outdated", message)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -256,8 +263,8 @@ pub struct PublishBody {
         (status = 400, description = "Identifiant invalide, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
         ClientProblems,
         (status = 404, description = "Révision inconnue, ou aucune habilitation acceptée", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Une publication de la commune est en cours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Révision pas en attente ou pas valide", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Une autre révision de la commune a été publiée depuis la validation : le fichier doit être validé à nouveau", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Révision pas en attente, pas calculée ou pas valide", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn publish(
@@ -275,7 +282,16 @@ pub async fn publish(
             "La publication n’est pas possible : la révision doit être en attente et valide (calculée).",
         )
     };
-    if revision.status != ban_store::RevisionStatus::Pending || !revision.is_ready {
+    if revision.status != ban_store::RevisionStatus::Pending || revision.validation.is_none() {
+        return Err(impossible());
+    }
+    // Checked against a revision that is no longer current: say so rather than "not ready"
+    // (the publication that replaced it made this one not ready). The store checks again.
+    let current = state.store.current_revision(&revision.code_commune).await?.map(|r| r.id);
+    if current != revision.checked_against {
+        return Err(outdated(ban_store::outdated_check(&revision.code_commune, current.as_deref())));
+    }
+    if !revision.is_ready {
         return Err(impossible());
     }
     let habilitation = match caller.0.authorization_strategy {
@@ -304,9 +320,7 @@ pub async fn publish(
         state.store.publish(&revision.id, Publication { habilitation, at: Utc::now() }).await.map_err(
             |e| match e {
                 StoreError::Precondition(_) => impossible(),
-                StoreError::Conflict(message) => {
-                    ApiError::new(StatusCode::CONFLICT, "publication_in_progress", message)
-                }
+                StoreError::Conflict(message) => outdated(message),
                 other => other.into(),
             },
         )?;

@@ -9,7 +9,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use ban_depot::{router, DepotState, LogMailer};
 use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, NewClient, Perimeter, Store};
+use ban_store::{AuthorizationStrategy, ComputedValidation, NewClient, Perimeter, Store, StoreError};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -640,4 +640,58 @@ on_every_backend!(a_busy_depot_answers_503_with_retry_after, |h: Harness| async 
     drop(permits);
     let (status, revision) = h.compute(&token, &id).await;
     assert_eq!((status, revision["isReady"].as_bool()), (StatusCode::OK, Some(true)));
+});
+
+// R3 validated against an outdated base is not published (issue 15, item 5). R3, a small
+// file, is computed while the commune has no current revision; R2, the whole file, is
+// published: R3's publication is refused with words that say why, even after a compute of R3
+// that started before R2's publication finishes after it; computed again, R3 is checked
+// against R2, whose addresses it would mostly delete.
+on_every_backend!(a_revision_checked_against_an_outdated_base_is_not_published, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let whole = sample("54084_mont-bonvillers.csv");
+    let text = String::from_utf8(whole.clone()).unwrap();
+    let small: String = text.split_inclusive('\n').take(51).collect();
+    let r3 = h.computed(&token, "54084", small.into_bytes()).await;
+    assert_eq!(r3["isReady"], true, "{r3}");
+    let r3 = r3["id"].as_str().unwrap().to_owned();
+    let r2 = h.computed(&token, "54084", whole).await;
+    let r2 = r2["id"].as_str().unwrap().to_owned();
+    let (status, published) = h.publish(&token, &r2, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+
+    let refused = |status: StatusCode, problem: &Value| {
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::CONFLICT, Some("revision_outdated")));
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("commune 54084 ({r2}) a été publiée entre-temps")), "{detail}");
+        assert!(detail.contains("doit être validé à nouveau"), "{detail}");
+    };
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    refused(status, &problem);
+
+    // A compute of R3 begun before R2's publication (checked against no current revision)
+    // finishes after it: it cannot make R3 ready again.
+    let late = ComputedValidation {
+        validation: serde_json::value::to_raw_value(&json!({"valid": true, "rowsCount": 50})).unwrap(),
+        is_ready: true,
+        rows_count: 50,
+        checked_against: None,
+    };
+    let saved = h.store.save_validation(&r3, late, chrono::Utc::now()).await;
+    assert!(matches!(&saved, Err(StoreError::Conflict(m)) if m.contains(&r2)), "{saved:?}");
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    refused(status, &problem);
+
+    // Computed again, R3 is checked against R2: it would delete 436 of its 486 addresses.
+    let (status, computed) = h.compute(&token, &r3).await;
+    assert_eq!(status, StatusCode::OK, "{computed}");
+    assert_eq!(computed["isReady"], false);
+    assert!(computed["validation"].to_string().contains("rows.delete_too_many_addresses"), "{computed}");
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("publication_impossible"))
+    );
+    let (_, current) = h.get("/communes/54084/current-revision").await;
+    assert_eq!(current["id"].as_str(), Some(r2.as_str()));
 });
