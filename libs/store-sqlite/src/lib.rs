@@ -60,3 +60,26 @@ pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
     tracing::info!(url, "SQLite store open");
     Ok(SqlStore::new(readers, writer, &DIALECT))
 }
+
+/// Writes a consistent copy of the database at `url` to the new file `destination`, while
+/// other connections and processes keep reading and writing it (`VACUUM INTO`: one read
+/// transaction, so the copy is the database as of its start, compacted). Returns the copy's
+/// size in bytes. An existing `destination` is never overwritten.
+pub async fn backup(url: &str, destination: &std::path::Path) -> Result<u64, StoreError> {
+    if destination.exists() {
+        return Err(StoreError::Precondition(format!("{} exists: give a new file", destination.display())));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(StoreError::database)?
+        .read_only(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::database)?;
+    let target = destination.to_string_lossy().into_owned();
+    sqlx::query("VACUUM INTO ?1").bind(&target).execute(&pool).await.map_err(StoreError::database)?;
+    pool.close().await;
+    std::fs::metadata(destination).map(|m| m.len()).map_err(StoreError::database)
+}

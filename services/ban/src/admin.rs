@@ -155,6 +155,30 @@ pub async fn habilitation(command: &HabilitationCommand, store: &DatabaseArgs) -
 }
 
 #[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The new file to write the copy to (never overwritten).
+    pub destination: std::path::PathBuf,
+    #[command(flatten)]
+    pub store: DatabaseArgs,
+}
+
+/// `ban backup FILE`: a consistent copy of the SQLite store, taken while the services run (a
+/// PostgreSQL store is backed up with PostgreSQL's own tools: docs/operations.md).
+pub async fn backup(args: &BackupArgs) -> anyhow::Result<()> {
+    let url = args.store.database_url.expose();
+    if !url.starts_with("sqlite:") {
+        bail!(
+            "ban backup copies a SQLite store; back up PostgreSQL with pg_dump -Fc or continuous archiving (docs/operations.md, Backups)"
+        );
+    }
+    let bytes = ban_store_sqlite::backup(url, &args.destination).await.with_context(|| {
+        format!("backing up {} to {}", args.store.database_url, args.destination.display())
+    })?;
+    eprintln!("backup: {} ({bytes} bytes)", args.destination.display());
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ChangesArgs {
     /// Print the changes after this seq.
     #[arg(long, default_value_t = 0)]
