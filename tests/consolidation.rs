@@ -10,6 +10,11 @@ use std::time::Duration;
 use support::Depot;
 
 use ban::serve::{serve, HttpSettings, Services};
+
+/// The server's settings without rate limits: the test publishes as fast as it can.
+fn unlimited() -> HttpSettings {
+    HttpSettings { rate_limits: ban_service_kit::RateLimits::none(), ..HttpSettings::default() }
+}
 use ban_bal::records::read_records;
 use ban_store::{ChangeOp, JobStatus, ObjectKind, Store};
 use serde_json::Value;
@@ -100,10 +105,9 @@ async fn two_revisions_keep_their_ids_and_feed_every_change(url: &str) {
         auth: format!("Token {}", client.token.expose()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(serve(listener, store.clone(), Services::all(), HttpSettings::default(), async {
-            let _ = stopped.await;
-        }));
+    let server = tokio::spawn(serve(listener, store.clone(), Services::all(), unlimited(), async {
+        let _ = stopped.await;
+    }));
 
     // First revision: each valid file becomes its commune's part of the base, as given.
     let first_files = files(&first_dir);

@@ -111,6 +111,9 @@ async fn importing_beside_a_running_server_loses_nothing() {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", &database)
         .env("RUST_LOG", "warn")
+        // The client publishes as fast as it can from one address: no rate limit.
+        .env("RATE_LIMIT_PER_IP", "0")
+        .env("RATE_LIMIT_PER_TOKEN", "0")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
