@@ -15,7 +15,7 @@ use ban_store::{
     Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeOp, Commune,
     CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation, HabilitationStatus,
     JobEnd, JobStatus, NewClient, NewRevision, ObjectKind, PageRequest, Perimeter, Publication,
-    RevisionFilter, RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym, Viewer,
+    RevisionFilter, RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
@@ -208,19 +208,18 @@ pub async fn revision_pages_and_drafts(store: Arc<dyn Store>) {
     assert_eq!((current.items.len(), current.total), (1, 1));
     assert_eq!(current.items[0].id, *published.last().unwrap());
 
-    let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(2 * FILE_PIECE_BYTES + 10).collect();
     store.attach_file(&draft.id, file_for(&draft, &bytes), &bytes).await.unwrap();
     let mut read = Vec::new();
-    while let Some(piece) = store.file_chunk(&draft.id, read.len() as u64, 4096).await.unwrap() {
-        if piece.is_empty() {
-            break;
-        }
-        assert!(piece.len() <= 4096);
+    for index in 0..3 {
+        let piece = store.file_piece(&draft.id, index).await.unwrap().unwrap();
+        assert_eq!(piece.len(), if index < 2 { FILE_PIECE_BYTES } else { 10 });
         read.extend(piece);
     }
     assert_eq!(read, bytes, "the pieces make the file, byte for byte");
-    assert_eq!(store.file_chunk("000000000000000000000000", 0, 10).await.unwrap(), None, "no file, no piece");
-    let past = store.file_chunk(&draft.id, bytes.len() as u64, 10).await.unwrap();
+    assert_eq!(store.file_bytes(&draft.id).await.unwrap().unwrap(), bytes, "and so does the whole");
+    assert_eq!(store.file_piece("000000000000000000000000", 0).await.unwrap(), None, "no file, no piece");
+    let past = store.file_piece(&draft.id, 3).await.unwrap();
     assert_eq!(past, Some(Vec::new()), "past the end: an empty piece");
 }
 

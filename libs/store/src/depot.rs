@@ -301,6 +301,9 @@ impl Habilitation {
     }
 }
 
+/// The size of the pieces a file is stored and read in (all but the last are full).
+pub const FILE_PIECE_BYTES: usize = 256 * 1024;
+
 /// What a publication needs beyond the revision id.
 #[derive(Debug, Clone)]
 pub struct Publication {
@@ -325,9 +328,10 @@ pub trait DepotStore: Send + Sync {
         -> StoreResult<StoredFile>;
     async fn file(&self, revision_id: &str) -> StoreResult<Option<StoredFile>>;
     async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>>;
-    /// At most `len` bytes of a revision's file from byte `offset` (0-based): a download
-    /// reads the file piece by piece, never whole. Empty past the end; `None` without a file.
-    async fn file_chunk(&self, revision_id: &str, offset: u64, len: u32) -> StoreResult<Option<Vec<u8>>>;
+    /// Piece `index` (from 0) of a revision's file: its bytes from `index *
+    /// FILE_PIECE_BYTES`, at most [`FILE_PIECE_BYTES`] of them. A download reads the file
+    /// piece by piece, never whole. Empty past the end; `None` without a file.
+    async fn file_piece(&self, revision_id: &str, index: u32) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the validation of a pending revision. `Precondition` if it is not pending.
     async fn save_validation(
         &self,

@@ -357,38 +357,36 @@ pub async fn get(
     Ok(Json(readable(&reader, revision_of(&state, &id).await?)?))
 }
 
-/// Bytes of a file read from the store at a time: a download holds a few of them, whatever
-/// the file's size.
-const CHUNK_BYTES: u32 = 256 * 1024;
-
-/// A revision's file, streamed from the store piece by piece.
+/// A revision's file, streamed from the store piece by piece ([`ban_store::FILE_PIECE_BYTES`]): a
+/// download holds a few pieces, whatever the file's size.
 async fn file_response(state: &DepotState, revision: &Revision) -> Result<Response, ApiError> {
     let missing = || ApiError::not_found("file_missing", "Aucun fichier pour cette révision.");
     let file = state.store.file(&revision.id).await?.ok_or_else(missing)?;
     // The first piece is read before answering, so that a failing store is a 5xx.
-    let first = state.store.file_chunk(&revision.id, 0, CHUNK_BYTES).await?.ok_or_else(missing)?;
+    let first = state.store.file_piece(&revision.id, 0).await?.ok_or_else(missing)?;
     let size = u64::try_from(file.size).unwrap_or(0);
     let body = if first.len() as u64 >= size {
         Body::from(first)
     } else {
         let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(1);
-        let (store, id, mut offset) = (state.store.clone(), revision.id.clone(), first.len() as u64);
+        let (store, id, mut sent) = (state.store.clone(), revision.id.clone(), first.len() as u64);
         tokio::spawn(
             async move {
-                while offset < size {
-                    let piece = match store.file_chunk(&id, offset, CHUNK_BYTES).await {
+                let mut index = 1;
+                while sent < size {
+                    let piece = match store.file_piece(&id, index).await {
                         Ok(Some(piece)) if !piece.is_empty() => piece,
                         outcome => {
                             let error = outcome
                                 .err()
                                 .map_or("file shorter than its size".to_owned(), |e| e.to_string());
-                            tracing::error!(revision = %id, offset, error, "file download stopped");
+                            tracing::error!(revision = %id, index, error, "file download stopped");
                             // The client sees a cut answer (shorter than Content-Length).
                             let _ = sender.send(Err(std::io::Error::other("download stopped"))).await;
                             return;
                         }
                     };
-                    offset += piece.len() as u64;
+                    (sent, index) = (sent + piece.len() as u64, index + 1);
                     if sender.send(Ok(Bytes::from(piece))).await.is_err() {
                         return; // The client went away.
                     }

@@ -11,7 +11,7 @@ use super::{json, lock, map_error, SqlStore};
 use crate::{
     Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Page, PageRequest,
     Publication, Revision, RevisionFilter, RevisionStatus, RevisionSummary, Secret, StoreError, StoreResult,
-    StoredFile, Viewer,
+    StoredFile, Viewer, FILE_PIECE_BYTES,
 };
 
 const CLIENT_COLUMNS: &str =
@@ -148,11 +148,21 @@ where
             .bind(file.size)
             .bind(file.hash.as_str())
             .bind(file.kind.as_str())
-            .bind(bytes)
+            .bind(&[][..])
             .bind(file.created_at)
             .fetch_one(&mut *tx)
             .await
             .map_err(map_error)?;
+        // In pieces, so that a download reads one at a time (see file_piece).
+        for (seq, piece) in bytes.chunks(FILE_PIECE_BYTES).enumerate() {
+            sqlx::query("INSERT INTO file_pieces (revision_id, seq, data) VALUES ($1, $2, $3)")
+                .bind(revision_id)
+                .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+                .bind(piece)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
         sqlx::query("UPDATE revisions SET updated_at = $2 WHERE id = $1")
             .bind(revision_id)
             .bind(file.created_at)
@@ -169,21 +179,45 @@ where
     }
 
     async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>> {
-        sqlx::query_scalar("SELECT data FROM files WHERE revision_id = $1")
+        let data: Option<Vec<u8>> = sqlx::query_scalar("SELECT data FROM files WHERE revision_id = $1")
             .bind(revision_id)
             .fetch_optional(&self.read)
             .await
-            .map_err(map_error)
+            .map_err(map_error)?;
+        match data {
+            Some(data) if data.is_empty() => {
+                let pieces: Vec<Vec<u8>> =
+                    sqlx::query_scalar("SELECT data FROM file_pieces WHERE revision_id = $1 ORDER BY seq")
+                        .bind(revision_id)
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(map_error)?;
+                Ok(Some(pieces.concat()))
+            }
+            other => Ok(other),
+        }
     }
 
-    async fn file_chunk(&self, revision_id: &str, offset: u64, len: u32) -> StoreResult<Option<Vec<u8>>> {
-        // substr counts bytes from 1 on a BLOB (SQLite) and on a bytea (PostgreSQL): only
-        // the piece leaves the database. Files are far below 2 GiB (integer positions).
-        let start = i32::try_from(offset.saturating_add(1)).unwrap_or(i32::MAX);
+    async fn file_piece(&self, revision_id: &str, index: u32) -> StoreResult<Option<Vec<u8>>> {
+        let seq = i32::try_from(index).unwrap_or(i32::MAX);
+        let piece: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT data FROM file_pieces WHERE revision_id = $1 AND seq = $2")
+                .bind(revision_id)
+                .bind(seq)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(map_error)?;
+        if piece.is_some() {
+            return Ok(piece);
+        }
+        // A file attached before the pieces (migration 0010) is whole in files.data; a file
+        // in pieces has an empty one, so past its end this gives an empty piece. substr
+        // counts bytes from 1, on a BLOB (SQLite) as on a bytea (PostgreSQL).
+        let start = (u64::from(index) * FILE_PIECE_BYTES as u64).saturating_add(1);
         sqlx::query_scalar("SELECT substr(data, $2, $3) FROM files WHERE revision_id = $1")
             .bind(revision_id)
-            .bind(start)
-            .bind(i32::try_from(len).unwrap_or(i32::MAX))
+            .bind(i32::try_from(start).unwrap_or(i32::MAX))
+            .bind(FILE_PIECE_BYTES as i32)
             .fetch_optional(&self.read)
             .await
             .map_err(map_error)
