@@ -1,4 +1,5 @@
-//! Revisions: create, upload the file, compute, publish, and the public read routes; each
+//! Revisions: create, upload the file, compute, publish, and the read routes (open data for
+//! published revisions, drafts and personal data for their client; see docs/depot.md); each
 //! handler carries its OpenAPI description (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::sync::Arc;
 
