@@ -70,7 +70,7 @@ pub fn apply_spatial_checks(mut report: Report, commune: InseeCode, contours: &C
             report.file_issues.push(FileIssue { code: Arc::from(f.code), level: f.level });
         }
     }
-    report.issues.extend(findings.into_iter().map(|f| Issue {
+    report.add_issues(findings.into_iter().map(|f| Issue {
         row: f.row,
         line: f.line,
         field: None,
@@ -78,7 +78,6 @@ pub fn apply_spatial_checks(mut report: Report, commune: InseeCode, contours: &C
         level: f.level,
         value: f.value.map(String::into_boxed_str),
     }));
-    report.issues.sort_by_key(|i| i.row);
     report
 }
 

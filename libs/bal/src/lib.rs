@@ -23,5 +23,5 @@ pub mod validate;
 
 pub use cog::Cog;
 pub use profile::Profile;
-pub use report::{FileIssue, Issue, ParseError, Report};
+pub use report::{FileIssue, FindingCounts, Issue, ParseError, Report};
 pub use validate::{validate, validate_file, Options, Refusal};

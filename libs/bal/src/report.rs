@@ -56,6 +56,19 @@ pub struct Column {
     pub locale: Option<&'static str>,
 }
 
+/// What a validation found, whether or not the findings were kept in the report (see
+/// [`Options::max_findings_per_code`](crate::Options)): row findings per code (`per_code`),
+/// parse errors (`parse_errors`), the file lines of the rows with an error-level finding,
+/// sorted (`error_lines`: what `ban import --drop-invalid-rows` leaves out), and the cap
+/// on findings kept per code, if any (`cap`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingCounts {
+    pub per_code: std::collections::BTreeMap<Arc<str>, usize>,
+    pub parse_errors: usize,
+    pub error_lines: Vec<u32>,
+    pub cap: Option<usize>,
+}
+
 /// The validation report of one file. Its verdict is not stored: [`Report::valid`] computes
 /// it from the findings, so adding a finding can never leave a stale verdict behind.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +83,7 @@ pub struct Report {
     pub columns: Vec<Column>,
     /// BAL fields with no column, with the level of their absence.
     pub missing_fields: Vec<FileIssue>,
+    /// Why the rows could not be cut: the first ones, when a cap applies.
     pub parse_errors: Vec<ParseError>,
     /// Data rows read.
     pub rows_count: usize,
@@ -77,8 +91,10 @@ pub struct Report {
     pub communes: Vec<String>,
     /// Every code found, with its level under the profile (file, column and row codes).
     pub file_issues: Vec<FileIssue>,
-    /// Row findings, by row.
+    /// Row findings, by row: every one, or the first of each code when a cap applies.
     pub issues: Vec<Issue>,
+    /// What was found, kept or not.
+    pub counts: FindingCounts,
     /// Validity under every profile, ignoring which columns each format has.
     pub profiles_valid: Vec<(Profile, bool)>,
     /// Each row's position and address keys, when [`Options::keep_positions`](crate::Options)
@@ -99,7 +115,37 @@ impl Report {
         self.file_issues.iter().filter(move |i| i.level == level).map(|i| &*i.code)
     }
 
-    /// Rows with at least one finding.
+    /// Whether findings were counted but not kept (a cap applied).
+    pub fn truncated(&self) -> bool {
+        self.counts.per_code.values().sum::<usize>() > self.issues.len()
+            || self.counts.parse_errors > self.parse_errors.len()
+    }
+
+    /// Adds row findings found after the validation (the spatial checks), counted and kept
+    /// within the report's cap like the others.
+    pub fn add_issues(&mut self, issues: impl IntoIterator<Item = Issue>) {
+        let cap = self.counts.cap.unwrap_or(usize::MAX);
+        let mut kept: std::collections::HashMap<Arc<str>, usize> = std::collections::HashMap::new();
+        for issue in &self.issues {
+            *kept.entry(issue.code.clone()).or_default() += 1;
+        }
+        for issue in issues {
+            *self.counts.per_code.entry(issue.code.clone()).or_default() += 1;
+            if issue.level == Level::Error {
+                self.counts.error_lines.push(issue.line);
+            }
+            let kept = kept.entry(issue.code.clone()).or_default();
+            if *kept < cap {
+                *kept += 1;
+                self.issues.push(issue);
+            }
+        }
+        self.issues.sort_by_key(|i| i.row);
+        self.counts.error_lines.sort_unstable();
+        self.counts.error_lines.dedup();
+    }
+
+    /// Rows with at least one finding (among those kept).
     pub fn rows_with_issues(&self) -> usize {
         let mut count = 0;
         let mut last = None;
@@ -112,9 +158,10 @@ impl Report {
         count
     }
 
-    /// Count of findings at `level`.
+    /// Count of findings at `level`, kept or not.
     pub fn count(&self, level: Level) -> usize {
-        self.issues.iter().filter(|i| i.level == level).count()
+        let level_of = |code: &str| self.file_issues.iter().find(|i| &*i.code == code).map(|i| i.level);
+        self.counts.per_code.iter().filter(|(code, _)| level_of(code) == Some(level)).map(|(_, n)| n).sum()
     }
 
     /// The report in the shape of the reference validator's JSON front end (keys `valid`,

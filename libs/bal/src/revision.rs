@@ -18,6 +18,11 @@ use crate::{FileIssue, Options, Report};
 pub const VALIDATOR_VERSION: &str =
     concat!("ban-sync ", env!("CARGO_PKG_VERSION"), " (validateur-bal 3.5.2)");
 
+/// Findings of one code kept in a stored validation (and in memory while computing): the
+/// first ones, with the count of all. The real depot stores only the codes; this keeps enough
+/// to show a producer where to look, and a file of a million broken rows stays small.
+pub const MAX_STORED_FINDINGS_PER_CODE: usize = 100;
+
 /// What computing a file gave.
 #[derive(Debug)]
 pub struct Computed {
@@ -33,7 +38,11 @@ pub struct Computed {
 /// standard, the depot's checks, the spatial checks of the positions, then the perimeter of
 /// the submitting client (`within_perimeter` false: `commune_insee.out_of_perimeter`).
 pub fn compute(bytes: &[u8], context: &DepotContext, within_perimeter: bool) -> Computed {
-    let options = Options { keep_positions: true, ..Options::default() };
+    let options = Options {
+        keep_positions: true,
+        max_findings_per_code: Some(MAX_STORED_FINDINGS_PER_CODE),
+        ..Options::default()
+    };
     let mut report = match crate::validate(bytes, &options) {
         Ok(report) => {
             apply_spatial_checks(apply_depot_checks(report, context), context.commune, Contours::national())
@@ -71,8 +80,9 @@ fn raw(value: &impl Serialize) -> Box<RawValue> {
 }
 
 /// The stored validation: the production depot's summary (`valid`, `format`, codes by level,
-/// `rowsCount`), plus the line-numbered issues. Written straight to JSON text: a report may
-/// hold tens of thousands of issues.
+/// `rowsCount`), plus the line-numbered issues: the first [`MAX_STORED_FINDINGS_PER_CODE`] of
+/// each code, with the count of each (`issueCounts`) and whether some were left out
+/// (`truncated`). Written straight to JSON text.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct StoredValidation<'a> {
@@ -84,7 +94,10 @@ struct StoredValidation<'a> {
     infos: Vec<&'a str>,
     rows_count: usize,
     parse_errors: Vec<StoredParseError<'a>>,
+    parse_errors_count: usize,
     issues: StoredIssues<'a>,
+    issue_counts: &'a std::collections::BTreeMap<std::sync::Arc<str>, usize>,
+    truncated: bool,
 }
 
 #[derive(Serialize)]
@@ -135,6 +148,9 @@ pub fn to_json(report: &Report) -> Box<RawValue> {
             .iter()
             .map(|e| StoredParseError { code: e.code, message: &e.message, line: e.line })
             .collect(),
+        parse_errors_count: report.counts.parse_errors,
         issues: StoredIssues(&report.issues),
+        issue_counts: &report.counts.per_code,
+        truncated: report.truncated(),
     })
 }

@@ -13,7 +13,7 @@ use crate::check::{CheckedBatch, Checker, Columns, IdKey, RowMaterial, Span};
 use crate::fields::today_utc;
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
-use crate::report::{Column, FileIssue, Issue, ParseError, Report};
+use crate::report::{Column, FileIssue, FindingCounts, Issue, ParseError, Report};
 use crate::rows::{check_rows, IdInterner, Interner, Records, RowKeys, NONE};
 use crate::schema::{split_localized, Field, REGIONAL_LANGUAGES};
 
@@ -103,6 +103,11 @@ pub struct Options {
     /// files are checked on the calling thread and larger ones up to as many batches at once as
     /// the pool has threads, 4 at most.
     pub threads: Option<usize>,
+    /// Keep at most this many findings of each code (and of parse errors) in the report; the
+    /// others are only counted ([`Report::counts`]). A file of hundreds of thousands of
+    /// broken rows then costs memory for its rows, not for millions of findings. `None` keeps
+    /// every finding, as the reference does.
+    pub max_findings_per_code: Option<usize>,
 }
 
 /// Below this size a file is checked on the calling thread: handing batches to other threads,
@@ -153,8 +158,10 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
 
     let today = options.today.unwrap_or_else(today_utc);
     let mut parse_errors = Vec::new();
+    let mut parse_errors_total = 0usize;
+    let parse_errors_cap = options.max_findings_per_code.unwrap_or(usize::MAX);
     let mut data_row = 0usize;
-    let mut merger = Merger::new(&columns, profile, options.keep_positions);
+    let mut merger = Merger::new(&columns, profile, options.keep_positions, options.max_findings_per_code);
     // Rows are cut here, checked in batches on the shared rayon pool and merged back in file
     // order.
     let workers = match options.threads {
@@ -230,7 +237,10 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             if raw.is_blank() {
                 continue;
             }
-            if raw.len() != names.len() {
+            if raw.len() != names.len() && parse_errors_total >= parse_errors_cap {
+                parse_errors_total += 1;
+            } else if raw.len() != names.len() {
+                parse_errors_total += 1;
                 let (code, word) =
                     if raw.len() > names.len() { ("TooManyFields", "many") } else { ("TooFewFields", "few") };
                 parse_errors.push(ParseError {
@@ -244,7 +254,7 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
                     row: Some(data_row),
                     line: Some(raw.line),
                 });
-            } else if parse_errors.is_empty() {
+            } else if parse_errors_total == 0 {
                 batch.len += 1;
                 if batch.len == BATCH_ROWS {
                     let seq = batch.seq + 1;
@@ -255,13 +265,17 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             }
             data_row += 1;
         }
-        if batch.len > 0 && parse_errors.is_empty() {
+        if batch.len > 0 && parse_errors_total == 0 {
             dispatch(batch);
         }
         Ok(())
     })?;
     for problem in &tokenizer.problems {
         if let QuoteProblem::Missing { line, .. } = problem {
+            parse_errors_total += 1;
+            if parse_errors.len() >= parse_errors_cap {
+                continue;
+            }
             parse_errors.push(ParseError {
                 code: "MissingQuotes",
                 message: format!("a quoted value opened on line {line} is never closed"),
@@ -270,8 +284,10 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             });
         }
     }
-    if !parse_errors.is_empty() {
-        return Ok(unparsed(&dialect, parse_errors, data_row));
+    if parse_errors_total > 0 {
+        let mut report = unparsed(&dialect, parse_errors, data_row);
+        report.counts.parse_errors = parse_errors_total;
+        return Ok(report);
     }
     Ok(merger.finish(&dialect, &columns, data_row))
 }
@@ -285,6 +301,7 @@ fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Re
         delimiter: dialect.delimiter.map(char::from),
         columns: Vec::new(),
         missing_fields: Vec::new(),
+        counts: FindingCounts { parse_errors: parse_errors.len(), ..FindingCounts::default() },
         parse_errors,
         rows_count: rows,
         communes: Vec::new(),
@@ -398,6 +415,13 @@ struct Merger<'c> {
     /// Row number → file line, for rows with findings added at the end.
     lines: Vec<u32>,
     issues: Vec<Issue>,
+    /// Findings of each code, and the row of the last one (the same finding twice on a row
+    /// counts once).
+    counts: FxHashMap<Arc<str>, (usize, u32)>,
+    /// Lines of the rows with an error-level finding.
+    error_lines: Vec<u32>,
+    /// Findings kept per code (see [`Options::max_findings_per_code`]).
+    cap: usize,
     /// Every code met, before the profile's format filter.
     seen: BTreeSet<Arc<str>>,
     communes: BTreeSet<String>,
@@ -406,8 +430,11 @@ struct Merger<'c> {
 }
 
 impl<'c> Merger<'c> {
-    fn new(columns: &'c Columns, profile: Profile, keep_positions: bool) -> Self {
+    fn new(columns: &'c Columns, profile: Profile, keep_positions: bool, cap: Option<usize>) -> Self {
         Merger {
+            counts: FxHashMap::default(),
+            error_lines: Vec::new(),
+            cap: cap.unwrap_or(usize::MAX),
             positions: keep_positions.then(Vec::new),
             columns,
             profile,
@@ -514,14 +541,28 @@ impl<'c> Merger<'c> {
             return;
         }
         let issue = Issue { row, line, field: code.field, code: code.code, level: code.level, value };
-        // The same finding twice on a row (e.g. both case checks) is reported once.
-        if !self
-            .issues
-            .iter()
-            .rev()
-            .take_while(|i| i.row == row)
-            .any(|i| i.code == issue.code && i.field == issue.field)
-        {
+        let (count, last_row) = self.counts.entry(issue.code.clone()).or_insert((0, u32::MAX));
+        let kept = *count < self.cap;
+        // The same finding twice on a row (e.g. both case checks) is reported once: looked up
+        // among the findings kept, or by the last row counted once they are no longer kept.
+        let duplicate = if kept {
+            self.issues
+                .iter()
+                .rev()
+                .take_while(|i| i.row == row)
+                .any(|i| i.code == issue.code && i.field == issue.field)
+        } else {
+            *last_row == row
+        };
+        if duplicate {
+            return;
+        }
+        *count += 1;
+        *last_row = row;
+        if issue.level == Level::Error {
+            self.error_lines.push(line);
+        }
+        if kept {
             self.issues.push(issue);
         }
     }
@@ -590,9 +631,21 @@ impl<'c> Merger<'c> {
             positions: self.positions.unwrap_or_default(),
             file_issues,
             issues: self.issues,
+            counts: FindingCounts {
+                per_code: self.counts.into_iter().map(|(code, (count, _))| (code, count)).collect(),
+                parse_errors: 0,
+                error_lines: sorted_unique(self.error_lines),
+                cap: (self.cap != usize::MAX).then_some(self.cap),
+            },
             profiles_valid,
         }
     }
+}
+
+fn sorted_unique(mut lines: Vec<u32>) -> Vec<u32> {
+    lines.sort_unstable();
+    lines.dedup();
+    lines
 }
 
 /// Whether a header name is a regional variant of a field (exposed for the CLI's hints).

@@ -55,9 +55,28 @@ pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
 /// Given the output file in order, a block of lines at a time (the header line first), as
 /// the blocks are geocoded: it can be sent or written while the rest is being geocoded.
 pub type Sink<'a> = &'a mut dyn FnMut(Vec<u8>);
+/// What a CSV geocoding reads and where it writes: the same for both ([`search_csv`] and
+/// [`reverse_csv`]).
+pub struct CsvRun<'a> {
+    pub index: &'a Index,
+    /// The file, as uploaded.
+    pub bytes: &'a [u8],
+    pub options: &'a CsvOptions,
+    pub progress: Progress<'a>,
+    pub sink: Sink<'a>,
+}
+
+impl std::fmt::Debug for CsvRun<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvRun")
+            .field("bytes", &self.bytes.len())
+            .field("options", self.options)
+            .finish_non_exhaustive()
+    }
+}
 /// A CSV geocoding: the index, the file, its options → the file with result columns, into
 /// the sink. Errors come before anything is given to the sink.
-pub type CsvGeocoding = fn(&Index, &[u8], &CsvOptions, Progress<'_>, Sink<'_>) -> Result<(), CsvError>;
+pub type CsvGeocoding = fn(CsvRun<'_>) -> Result<(), CsvError>;
 
 /// How to read the rows of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,13 +171,8 @@ fn value_text(value: Option<&Value>) -> String {
 }
 
 /// Geocodes every row of a CSV file with the index; `progress` is told how many rows are done.
-pub fn search_csv(
-    index: &Index,
-    bytes: &[u8],
-    options: &CsvOptions,
-    progress: Progress<'_>,
-    sink: Sink<'_>,
-) -> Result<(), CsvError> {
+pub fn search_csv(run: CsvRun<'_>) -> Result<(), CsvError> {
+    let CsvRun { index, bytes, options, progress, sink } = run;
     let table = read_table(bytes)?;
     let header = &table.header;
     let query_columns: Vec<usize> = if options.columns.is_empty() {
@@ -196,13 +210,8 @@ pub fn search_csv(
 }
 
 /// Reverse-geocodes every row of a CSV file (its `lat`/`lon` columns).
-pub fn reverse_csv(
-    index: &Index,
-    bytes: &[u8],
-    options: &CsvOptions,
-    progress: Progress<'_>,
-    sink: Sink<'_>,
-) -> Result<(), CsvError> {
+pub fn reverse_csv(run: CsvRun<'_>) -> Result<(), CsvError> {
+    let CsvRun { index, bytes, options, progress, sink } = run;
     let table = read_table(bytes)?;
     let header = &table.header;
     let find = |given: &Option<String>, names: &[&str]| -> Result<usize, CsvError> {
@@ -401,8 +410,14 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap_or_else(|e| panic!("{e}"));
         let mut out = Vec::new();
         pool.install(|| {
-            search_csv(&Index::new(), file.as_bytes(), &CsvOptions::default(), &|_| {}, &mut |block| {
-                out.extend_from_slice(&block)
+            let options = CsvOptions::default();
+            let sink = &mut |block: Vec<u8>| out.extend_from_slice(&block);
+            search_csv(CsvRun {
+                index: &Index::new(),
+                bytes: file.as_bytes(),
+                options: &options,
+                progress: &|_| {},
+                sink,
             })
         })
         .unwrap_or_else(|e| panic!("{e}"));
@@ -419,16 +434,16 @@ mod tests {
         let options = CsvOptions { columns: vec!["adresse".into()], ..CsvOptions::default() };
         let (mut blocks, done) = (0, std::sync::atomic::AtomicUsize::new(0));
         let mut out = Vec::new();
-        search_csv(
-            &Index::new(),
-            file.as_bytes(),
-            &options,
-            &|n| done.store(n, std::sync::atomic::Ordering::Relaxed),
-            &mut |block| {
+        search_csv(CsvRun {
+            index: &Index::new(),
+            bytes: file.as_bytes(),
+            options: &options,
+            progress: &|n| done.store(n, std::sync::atomic::Ordering::Relaxed),
+            sink: &mut |block| {
                 blocks += 1;
                 out.extend_from_slice(&block);
             },
-        )
+        })
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(blocks, 1 + rows.div_ceil(ROWS_PER_BLOCK), "the header, then one message per block");
         assert_eq!(done.into_inner(), rows);

@@ -27,22 +27,10 @@ pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
     /// The store: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (migrations run at start).
-    #[arg(
-        long = "database-url",
-        env = "DATABASE_URL",
-        default_value = DEFAULT_DATABASE_URL,
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env, default_value = DEFAULT_DATABASE_URL, hide_env_values = true, global = true)]
     pub database_url: SecretUrl,
     /// Connections the process opens at most to a PostgreSQL store.
-    #[arg(
-        long = "database-max-connections",
-        env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = DEFAULT_MAX_CONNECTIONS,
-        value_parser = max_connections,
-        global = true
-    )]
+    #[arg(long, env, default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = max_connections, global = true)]
     pub database_max_connections: u32,
 }
 

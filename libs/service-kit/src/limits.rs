@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -130,15 +130,13 @@ pub async fn rate_limit(State(limits): State<RateLimits>, request: Request, next
 
 fn too_many(limit: &'static str, wait: std::time::Duration) -> Response {
     metrics::counter!("http_requests_rate_limited_total", "limit" => limit).increment(1);
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let seconds = seconds.max(1);
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
     let who = if limit == "ip" { "depuis cette adresse" } else { "avec ce jeton" };
-    let mut response = ApiError::new(
+    ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         format!("Trop de requêtes {who} : réessayez dans {seconds} s."),
     )
-    .into_response();
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
+    .retry_after(seconds)
+    .into_response()
 }

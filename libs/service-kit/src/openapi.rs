@@ -1,5 +1,6 @@
 //! What the services' OpenAPI documents share: the server errors every operation may answer
-//! ([`ServerErrors`]), the document generated once and the route that serves it
+//! ([`ServerErrors`]), the commune of a route's path ([`CommunePath`]), the document generated
+//! once and the route that serves it
 //! ([`openapi_document!`](crate::openapi_document)), and [`check_document`], which reads a
 //! served document back as OpenAPI 3.1 and checks that it holds together (each service's
 //! tests call it).
@@ -9,6 +10,7 @@
 //! (`utoipa_axum::router::OpenApiRouter`), so that a route cannot exist undescribed.
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
@@ -20,6 +22,17 @@ use crate::problem::PROBLEM_CONTENT_TYPE;
 pub fn finished(mut document: OpenApi) -> OpenApi {
     utoipa::Modify::modify(&ServerErrors, &mut document);
     document
+}
+
+/// The commune of a route's path (`…/communes/{code}…`), extracted and described once for the
+/// depot's and the downloads' routes. The code is kept as written: each route says what an
+/// unknown or malformed one answers.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CommunePath {
+    /// Code INSEE de la commune
+    #[param(example = "54084")]
+    pub code: String,
 }
 
 /// Defines, in a service's `openapi` module, `spec()`: the service's finished document

@@ -31,11 +31,13 @@ pub struct ApiError {
     pub message: String,
     /// A 5xx whose message the client may read: a state, not a failure.
     expected: bool,
+    /// Seconds after which the client may try again (`Retry-After`), for 429 and 503.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), expected: false }
+        ApiError { status, code, message: message.into(), expected: false, retry_after: None }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -63,6 +65,11 @@ impl ApiError {
     /// built), and `message` says so. Not for failures.
     pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
         ApiError { expected: true, ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message) }
+    }
+
+    /// The same error, telling the client to try again after `seconds` (`Retry-After`).
+    pub fn retry_after(self, seconds: u64) -> Self {
+        ApiError { retry_after: Some(seconds.max(1)), ..self }
     }
 
     /// Whether the answer hides the message (a 5xx failure).
@@ -134,6 +141,9 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -144,6 +154,11 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::not_found("not_found", format!("{what} introuvable")),
             StoreError::Precondition(message) => ApiError::precondition("precondition_failed", message),
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Busy(e) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_busy",
+                format!("base de données occupée : {e}"),
+            ),
             StoreError::Database(e) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",

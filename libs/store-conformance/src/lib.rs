@@ -54,18 +54,27 @@ fn file_for(revision: &ban_store::Revision, bytes: &[u8]) -> StoredFile {
     }
 }
 
-fn ready(rows: i64) -> ComputedValidation {
+/// A valid file's validation, checked against `checked_against`.
+fn ready_against(rows: i64, checked_against: Option<String>) -> ComputedValidation {
     ComputedValidation {
         validation: serde_json::value::to_raw_value(&json!({"valid": true, "rowsCount": rows})).unwrap(),
         is_ready: true,
         rows_count: rows,
+        checked_against,
     }
+}
+
+/// A valid file's validation, checked against the commune's current revision.
+async fn ready(store: &dyn Store, commune: &str, rows: i64) -> ComputedValidation {
+    let current = store.current_revision(commune).await.unwrap().map(|r| r.id);
+    ready_against(rows, current)
 }
 
 async fn ready_revision(store: &dyn Store, client: &ban_store::Client, commune: &str) -> ban_store::Revision {
     let revision = new_revision(store, client, commune).await;
     store.attach_file(&revision.id, file_for(&revision, b"x"), b"x").await.unwrap();
-    store.save_validation(&revision.id, ready(10), Utc::now()).await.unwrap()
+    let computed = ready(store, commune, 10).await;
+    store.save_validation(&revision.id, computed, Utc::now()).await.unwrap()
 }
 
 fn publication() -> Publication {
@@ -114,7 +123,8 @@ pub async fn revision_lifecycle(store: Arc<dyn Store>) {
     assert!(matches!(again, Err(StoreError::Precondition(_))), "{again:?}");
     assert_eq!(store.file_bytes(&revision.id).await.unwrap().unwrap(), bytes);
 
-    let computed = store.save_validation(&revision.id, ready(1), Utc::now()).await.unwrap();
+    let computed =
+        store.save_validation(&revision.id, ready(store, "54084", 1).await, Utc::now()).await.unwrap();
     assert!(computed.is_ready);
     assert_eq!(computed.rows_count, Some(1));
     let validation: serde_json::Value =
@@ -135,7 +145,7 @@ pub async fn revision_lifecycle(store: Arc<dyn Store>) {
     let late = store.attach_file(&revision.id, file_for(&revision, b"y"), b"y").await;
     assert!(matches!(late, Err(StoreError::Precondition(_))));
     assert!(matches!(
-        store.save_validation(&revision.id, ready(1), Utc::now()).await,
+        store.save_validation(&revision.id, ready(store, "54084", 1).await, Utc::now()).await,
         Err(StoreError::Precondition(_))
     ));
     assert!(matches!(store.publish(&revision.id, publication()).await, Err(StoreError::Precondition(_))));
@@ -239,8 +249,40 @@ pub async fn publication_guards(store: Arc<dyn Store>) {
     store.publish(&first.id, publication()).await.unwrap();
     let second = store.revision(&second.id).await.unwrap().unwrap();
     assert!(!second.is_ready, "a publication makes other pending revisions not ready");
-    assert!(matches!(store.publish(&second.id, publication()).await, Err(StoreError::Precondition(_))));
     assert!(store.current_revision("31591").await.unwrap().unwrap().id == first.id);
+    // The second was checked against no current revision: it is told so.
+    match store.publish(&second.id, publication()).await {
+        Err(StoreError::Conflict(message)) => {
+            assert!(message.contains(&format!("commune 31591 ({})", first.id)), "{message}");
+            assert!(message.contains("validé à nouveau"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+/// A validation is saved, and a revision published, only while the revision its file was
+/// checked against is still the commune's current one: a check that finishes after another
+/// publication (R3 checked against nothing while R2 was published) cannot make its revision
+/// ready, nor be published; checked again against R2, it can.
+pub async fn outdated_checks(store: Arc<dyn Store>) {
+    let store = &*store;
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let r3 = new_revision(store, &client, "31592").await;
+    store.attach_file(&r3.id, file_for(&r3, b"x"), b"x").await.unwrap();
+    let checked_before = store.current_revision("31592").await.unwrap().map(|r| r.id);
+    assert_eq!(checked_before, None);
+    // R2 is published while R3's file is being checked.
+    let r2 = ready_revision(store, &client, "31592").await;
+    store.publish(&r2.id, publication()).await.unwrap();
+    let late = store.save_validation(&r3.id, ready_against(10, checked_before), Utc::now()).await;
+    assert!(matches!(&late, Err(StoreError::Conflict(m)) if m.contains(&r2.id)), "{late:?}");
+    let r3_now = store.revision(&r3.id).await.unwrap().unwrap();
+    assert!(!r3_now.is_ready && r3_now.validation.is_none(), "nothing of the outdated check is saved");
+    assert!(matches!(store.publish(&r3.id, publication()).await, Err(StoreError::Precondition(_))));
+    // Checked against R2, it is saved and published.
+    let saved = store.save_validation(&r3.id, ready_against(10, Some(r2.id.clone())), Utc::now()).await;
+    assert_eq!(saved.unwrap().checked_against.as_deref(), Some(r2.id.as_str()));
+    assert!(store.publish(&r3.id, publication()).await.unwrap().is_current);
 }
 
 /// Two publications of one commune at the same time: one wins, the other is refused.
@@ -301,7 +343,7 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     let now = Utc::now();
     let lease = now + Duration::seconds(60);
     // Earlier checks left jobs behind: clear them.
-    while let Some(job) = store.claim_job(now, lease).await.unwrap() {
+    while let Some(job) = store.claim_job("a", now, lease).await.unwrap() {
         let end = JobEnd::Done { outcome: "superseded", message: None };
         store.finish_job(job.id, end, now).await.unwrap();
     }
@@ -313,35 +355,95 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     let other = ready_revision(store, &client, "55002").await;
     store.publish(&other.id, publication()).await.unwrap();
 
-    let job = store.claim_job(now, lease).await.unwrap().expect("a pending job");
+    let job = store.claim_job("a", now, lease).await.unwrap().expect("a pending job");
     assert_eq!(
         (job.revision_id.as_str(), job.status.as_str(), job.attempts),
         (first.id.as_str(), "running", 1)
     );
     // The commune is held: the next claim takes the other commune's job.
-    let next = store.claim_job(now, lease).await.unwrap().expect("the other commune's job");
+    let next = store.claim_job("a", now, lease).await.unwrap().expect("the other commune's job");
     assert_eq!(next.revision_id, other.id);
-    assert!(store.claim_job(now, lease).await.unwrap().is_none());
+    assert!(store.claim_job("a", now, lease).await.unwrap().is_none());
 
+    store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, now).await.unwrap();
     // A worker that dies lets its lease run out; the job is claimed again.
     let later = lease + Duration::seconds(1);
-    let again = store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a lapsed job");
+    let again =
+        store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("a lapsed job");
     assert_eq!((again.id, again.attempts), (job.id, 2));
-    store.finish_job(again.id, JobEnd::Retry { message: "database away".into() }, later).await.unwrap();
-    let retried =
-        store.claim_job(later, later + Duration::seconds(60)).await.unwrap().expect("a retried job");
+    let not_before = later + Duration::seconds(30);
+    let retry = JobEnd::Retry { message: "database away".into(), not_before };
+    store.finish_job(again.id, retry, later).await.unwrap();
+    // Sent back with a backoff: not claimed before its time; its commune is free meanwhile.
+    assert_eq!(store.job_queue(later).await.unwrap().waiting, 2);
+    let newer =
+        store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("a newer job");
+    assert_eq!(newer.revision_id, second.id);
+    store.finish_job(newer.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
+    assert!(store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().is_none());
+    assert_eq!(store.job_queue(later).await.unwrap().waiting, 1);
+    let retried = store
+        .claim_job("b", not_before, not_before + Duration::seconds(60))
+        .await
+        .unwrap()
+        .expect("a retried job");
     assert_eq!((retried.id, retried.attempts), (job.id, 3));
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 0);
     store.finish_job(retried.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
-    store.finish_job(next.id, JobEnd::Done { outcome: "unchanged", message: None }, later).await.unwrap();
+    // A failed job of a revision no longer current (`first`, replaced by `second`) is moot.
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 0);
     let jobs = store.jobs("55001").await.unwrap();
     assert_eq!(jobs[0].status, JobStatus::Failed);
     assert_eq!(jobs[0].message.as_deref(), Some("bad file"));
-    assert_eq!(jobs[1].status, JobStatus::Pending);
+    assert_eq!(jobs[1].status, JobStatus::Done);
     assert_eq!(store.jobs("55002").await.unwrap()[0].outcome.as_deref(), Some("unchanged"));
     assert!(matches!(
         store.finish_job(i64::MAX, JobEnd::Failed { message: String::new() }, later).await,
         Err(StoreError::NotFound(_))
     ));
+    // A failed job of a current revision is counted: its commune's base lags.
+    let lagging = ready_revision(store, &client, "55003").await;
+    store.publish(&lagging.id, publication()).await.unwrap();
+    let job = store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("its job");
+    assert_eq!(job.revision_id, lagging.id);
+    store.finish_job(job.id, JobEnd::Failed { message: "bad file".into() }, later).await.unwrap();
+    assert_eq!(store.job_queue(later).await.unwrap().failed, 1);
+    let failed = store.failed_jobs().await.unwrap();
+    assert_eq!(failed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    // An operator puts it back in the queue, attempts from zero.
+    let retried = store.retry_job(job.id, later).await.unwrap();
+    assert_eq!((retried.status, retried.attempts), (JobStatus::Pending, 0));
+    assert!(store.failed_jobs().await.unwrap().is_empty());
+    let claimed = store.claim_job("b", later, later + Duration::seconds(60)).await.unwrap().expect("retried");
+    assert_eq!((claimed.id, claimed.attempts), (job.id, 1));
+    assert!(matches!(store.retry_job(job.id, later).await, Err(StoreError::Precondition(_))));
+    assert!(matches!(store.retry_job(i64::MAX, later).await, Err(StoreError::NotFound(_))));
+}
+
+/// A running job names its worker; the jobs of a worker known dead are put back in the queue
+/// at once, claimable by another worker before their lease runs out; others stay held.
+pub async fn job_takeover(store: Arc<dyn Store>) {
+    let store = &*store;
+    let now = Utc::now();
+    let lease = now + Duration::hours(1);
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    for commune in ["57001", "57002"] {
+        let revision = ready_revision(store, &client, commune).await;
+        store.publish(&revision.id, publication()).await.unwrap();
+    }
+    let dead = store.claim_job("host:41", now, lease).await.unwrap().expect("a job");
+    let alive = store.claim_job("host:42", now, lease).await.unwrap().expect("another job");
+    assert!(store.claim_job("host:43", now, lease).await.unwrap().is_none(), "both are held");
+    assert_eq!(store.job_holders().await.unwrap(), ["host:41", "host:42"]);
+
+    assert_eq!(store.release_jobs(&["host:41".to_owned()], now).await.unwrap(), 1);
+    let taken = store.claim_job("host:43", now, lease).await.unwrap().expect("the dead worker's job");
+    assert_eq!((taken.id, taken.attempts), (dead.id, 2));
+    assert!(store.claim_job("host:44", now, lease).await.unwrap().is_none(), "the live one's stays held");
+    assert_eq!(store.job_holders().await.unwrap(), ["host:42", "host:43"]);
+    assert_eq!(store.release_jobs(&["host:41".to_owned()], now).await.unwrap(), 0);
+    store.finish_job(alive.id, JobEnd::Done { outcome: "unchanged", message: None }, now).await.unwrap();
+    assert_eq!(store.job_holders().await.unwrap(), ["host:43"], "a finished job names no worker");
 }
 
 fn new_id() -> BanId {
@@ -669,9 +771,9 @@ impl std::fmt::Debug for TestStore {
 macro_rules! store_conformance_tests {
     ($open:path) => {
         $crate::store_conformance_tests!(@cases $open;
-            clients, revision_lifecycle, revision_pages_and_drafts, publication_guards,
+            clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
             concurrent_publications, habilitations,
-            job_queue, base_and_feed, concurrent_changes, feed_readers, replication);
+            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

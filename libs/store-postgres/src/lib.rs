@@ -22,6 +22,8 @@ pub static DIALECT: Dialect = Dialect {
     skip_locked: " FOR UPDATE SKIP LOCKED",
     lock_commune: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
     lock_feed: Some("SELECT pg_advisory_xact_lock(hashtext('ban:feed'))"),
+    // Row locks and advisory locks are taken where needed, and wait.
+    begin_write: None,
 };
 
 /// Connects to `url` (`postgres://…`) with at most `max_connections` connections and brings

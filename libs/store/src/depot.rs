@@ -123,6 +123,11 @@ pub struct Revision {
     /// Rows of the file, once computed (the next revision's deletion check uses it).
     #[serde(skip)]
     pub rows_count: Option<i64>,
+    /// The commune's current revision when the file was validated (`None`: it had none):
+    /// the mass-deletion check compared the file with it. Published only while it is still
+    /// the current one.
+    #[serde(skip)]
+    pub checked_against: Option<String>,
     /// The habilitation the publication relied on, as it was then.
     #[sqlx(json(nullable))]
     #[schema(value_type = Option<Object>)]
@@ -162,6 +167,19 @@ pub struct ComputedValidation {
     pub validation: Box<RawValue>,
     pub is_ready: bool,
     pub rows_count: i64,
+    /// The commune's current revision the file was checked against (`None`: it had none).
+    pub checked_against: Option<String>,
+}
+
+/// Why a revision of commune `code` cannot be published, or its validation saved: another
+/// revision of the commune (`current`) was published since its file was checked, and the
+/// mass-deletion check must be made again against it.
+pub fn outdated_check(code: &str, current: Option<&str>) -> String {
+    let current = current.map(|id| format!(" ({id})")).unwrap_or_default();
+    format!(
+        "Une autre révision de la commune {code}{current} a été publiée entre-temps : le fichier \
+         doit être validé à nouveau (compute) avant d’être publié."
+    )
 }
 
 /// Which revisions of a commune to list.
@@ -332,7 +350,10 @@ pub trait DepotStore: Send + Sync {
     /// FILE_PIECE_BYTES`, at most [`FILE_PIECE_BYTES`] of them. A download reads the file
     /// piece by piece, never whole. Empty past the end; `None` without a file.
     async fn file_piece(&self, revision_id: &str, index: u32) -> StoreResult<Option<Vec<u8>>>;
-    /// Stores the validation of a pending revision. `Precondition` if it is not pending.
+    /// Stores the validation of a pending revision, checked against the commune's current
+    /// revision `computed.checked_against`. `Precondition` if it is not pending; `Conflict`
+    /// ([`outdated_check`]) if another revision became current meanwhile: nothing is saved,
+    /// the file must be checked against the new one.
     async fn save_validation(
         &self,
         revision_id: &str,
@@ -342,8 +363,9 @@ pub trait DepotStore: Send + Sync {
     /// Publishes a pending, ready revision, in one transaction: it becomes the commune's
     /// current revision, the previous one is no longer current, the commune's other pending
     /// revisions are no longer ready (they must be computed again), and a consolidation job
-    /// is queued. `Precondition` if the revision is not pending or not ready (including when
-    /// a concurrent publication of the commune made it so).
+    /// is queued. `Conflict` ([`outdated_check`]) if its file was checked against a revision
+    /// that is no longer the current one (another publication came first);
+    /// `Precondition` if the revision is not pending, or not computed, or not ready.
     async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision>;
     async fn current_revision(&self, code_commune: &str) -> StoreResult<Option<Revision>>;
     /// A page of a commune's revisions that `viewer` may see, oldest first.

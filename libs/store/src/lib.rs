@@ -78,6 +78,10 @@ pub enum StoreError {
     /// Another request changed the same thing at the same time.
     #[error("{0}")]
     Conflict(String),
+    /// The database stayed busy with other writers (another process on the same SQLite
+    /// file, a lock held too long): trying again later may succeed.
+    #[error("database busy: {0}")]
+    Busy(Box<dyn std::error::Error + Send + Sync>),
     /// The database failed or could not be reached.
     #[error("database: {0}")]
     Database(Box<dyn std::error::Error + Send + Sync>),
@@ -86,6 +90,12 @@ pub enum StoreError {
 impl StoreError {
     pub fn database(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         StoreError::Database(Box::new(error))
+    }
+
+    /// Whether the same operation may succeed if tried again later (the database was busy
+    /// or away), as opposed to a refusal that will not change.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Busy(_) | StoreError::Database(_))
     }
 }
 

@@ -1,5 +1,5 @@
-//! Administration from the command line: clients and habilitations, on the store of
-//! `DATABASE_URL`.
+//! Administration from the command line: clients, habilitations and failed consolidation
+//! jobs, on the store of `DATABASE_URL`.
 use anyhow::{bail, Context};
 use ban_service_kit::DatabaseArgs;
 use ban_store::ids::{object_id, token};
@@ -95,6 +95,45 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
     Ok(())
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum JobCommand {
+    /// List the consolidation jobs failed for good whose revision is still current (the
+    /// communes whose base lags their published file), with the reason.
+    Failed,
+    /// Put failed jobs back in the queue, their attempts from zero (once the cause is fixed).
+    Retry {
+        /// Job ids, as `ban jobs failed` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+pub async fn jobs(command: &JobCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
+    match command {
+        JobCommand::Failed => {
+            for job in store.failed_jobs().await? {
+                println!(
+                    "{}\t{}\t{}\t{} attempts\t{}",
+                    job.id,
+                    job.code_commune,
+                    job.revision_id,
+                    job.attempts,
+                    job.message.unwrap_or_default()
+                );
+            }
+        }
+        JobCommand::Retry { ids } => {
+            for id in ids {
+                let job =
+                    store.retry_job(*id, chrono::Utc::now()).await.with_context(|| format!("job {id}"))?;
+                println!("job {} of commune {} queued again", job.id, job.code_commune);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn habilitation(command: &HabilitationCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
     let store = store.open().await.context("opening the store")?;
     match command {
@@ -112,6 +151,30 @@ pub async fn habilitation(command: &HabilitationCommand, store: &DatabaseArgs) -
             }
         }
     }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The new file to write the copy to (never overwritten).
+    pub destination: std::path::PathBuf,
+    #[command(flatten)]
+    pub store: DatabaseArgs,
+}
+
+/// `ban backup FILE`: a consistent copy of the SQLite store, taken while the services run (a
+/// PostgreSQL store is backed up with PostgreSQL's own tools: docs/operations.md).
+pub async fn backup(args: &BackupArgs) -> anyhow::Result<()> {
+    let url = args.store.database_url.expose();
+    if !url.starts_with("sqlite:") {
+        bail!(
+            "ban backup copies a SQLite store; back up PostgreSQL with pg_dump -Fc or continuous archiving (docs/operations.md, Backups)"
+        );
+    }
+    let bytes = ban_store_sqlite::backup(url, &args.destination).await.with_context(|| {
+        format!("backing up {} to {}", args.store.database_url, args.destination.display())
+    })?;
+    eprintln!("backup: {} ({bytes} bytes)", args.destination.display());
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use ban_geocoder::live::{LiveIndex, Progress};
 use ban_geocoder::GeocoderArgs;
-use ban_search::csv::{reverse_csv, search_csv, CsvError, CsvOptions, Sink};
+use ban_search::csv::{reverse_csv, search_csv, CsvError, CsvOptions, CsvRun, Sink};
 use ban_service_kit::{DatabaseArgs, LogArgs};
 
 #[derive(Debug, clap::Args)]
@@ -87,7 +87,7 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
         let report = |done: usize| bar.set_position(done as u64);
         let written = write_output(destination, |sink| {
             let geocode = if reverse { reverse_csv } else { search_csv };
-            geocode(&index, &bytes, &options, &report, sink)
+            geocode(CsvRun { index: &index, bytes: &bytes, options: &options, progress: &report, sink })
         });
         (written, bar)
     })

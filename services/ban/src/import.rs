@@ -51,12 +51,15 @@ pub struct LegacyArgs {
     pub log: LogArgs,
 }
 
-/// A commune that did not make it, and why.
+/// A file that did not make it, and why.
 #[derive(Debug)]
 struct Failure {
     commune: String,
     file: PathBuf,
     reason: String,
+    /// Whether trying again may succeed (the store was busy or away, or another revision of
+    /// the commune was published while the file was checked).
+    transient: bool,
 }
 
 pub(crate) fn bar(length: u64, what: &str) -> ProgressBar {
@@ -90,18 +93,18 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let started = Instant::now();
-            publish_file(&*store, &client, file, drop_invalid_rows)
+            publish_file_retrying(&*store, &client, file, drop_invalid_rows)
                 .await
                 .map(|done| (done, started.elapsed()))
         });
     }
     let mut failures = Vec::new();
-    let mut published = BTreeMap::new();
+    let mut published = Vec::new();
     let mut publish_times = Vec::new();
     while let Some(done) = tasks.join_next().await {
         match done? {
-            Ok(((commune, file), took)) => {
-                published.insert(commune, file);
+            Ok((file, took)) => {
+                published.push(file);
                 publish_times.push(took);
             }
             Err(failure) => failures.push(failure),
@@ -111,20 +114,56 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     publishing.finish();
     let published_in = started.elapsed();
 
-    // Consolidate what was published (a running `ban serve` may take part of the jobs).
+    // Consolidate what was published (a running `ban serve` may take part of the jobs), until
+    // every job of this import has ended: jobs sent back for a passing failure are tried
+    // again after their backoff, jobs another worker holds are waited for.
     let consolidating = bar(published.len() as u64, "consolidating");
+    // Jobs a killed import or server of this host left running are worked now.
+    if let Err(error) = Consolidator::new(store.clone()).take_back_dead_workers().await {
+        tracing::warn!(%error, "cannot take back the jobs of dead workers");
+    }
+    let unfinished = Arc::new(tokio::sync::Mutex::new(published.clone()));
     let mut workers = JoinSet::new();
     for _ in 0..args.jobs.max(1) {
-        let (worker, bar) = (Consolidator::new(store.clone()), consolidating.clone());
+        let worker = Consolidator::new(store.clone());
+        let (store, bar, unfinished) = (store.clone(), consolidating.clone(), unfinished.clone());
         workers.spawn(async move {
             let mut times = Vec::new();
-            let mut started = Instant::now();
-            while worker.work_one().await? {
-                times.push(started.elapsed());
-                bar.inc(1);
-                started = Instant::now();
+            loop {
+                let started = Instant::now();
+                match worker.work_one().await {
+                    Ok(true) => {
+                        times.push(started.elapsed());
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(error) if error.is_transient() => {
+                        tracing::warn!(%error, "cannot claim jobs, trying again");
+                    }
+                    Err(error) => return Err(error),
+                }
+                let mut unfinished = unfinished.lock().await;
+                let before = unfinished.len();
+                let mut still = Vec::new();
+                for file in unfinished.drain(..) {
+                    match job_of(&*store, &file).await {
+                        Ok(job) if job.as_ref().is_some_and(ban_store::Job::is_finished) => {}
+                        Ok(_) => still.push(file),
+                        Err(error) if error.is_transient() => {
+                            tracing::warn!(%error, "cannot read a job, looking again later");
+                            still.push(file);
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+                *unfinished = still;
+                bar.inc((before - unfinished.len()) as u64);
+                if unfinished.is_empty() {
+                    return Ok::<_, ban_store::StoreError>(times);
+                }
+                drop(unfinished);
+                tokio::time::sleep(WAIT_FOR_JOBS).await;
             }
-            Ok::<_, ban_store::StoreError>(times)
         });
     }
     let mut consolidation_times = Vec::new();
@@ -133,30 +172,37 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     }
     consolidating.finish();
     let consolidated_in = started.elapsed() - published_in;
-    for (commune, file) in &published {
-        let job = store.jobs(commune).await?.pop();
-        match job {
-            Some(job) if job.status == JobStatus::Failed => failures.push(Failure {
-                commune: commune.clone(),
-                file: file.clone(),
-                reason: job.message.unwrap_or_default(),
-            }),
-            Some(job) if job.status != JobStatus::Done => failures.push(Failure {
-                commune: commune.clone(),
-                file: file.clone(),
-                reason: format!("still {} (another worker holds it)", job.status),
-            }),
-            _ => {}
+
+    // Every file is counted once: published (in the base), skipped (a later file of the
+    // same commune replaced it), or failed (not published, or not consolidated).
+    let (mut consolidated, mut skipped) = (0, Vec::new());
+    for file in &published {
+        let Some(job) = job_of(&*store, file).await? else {
+            failures.push(file.failure("published, but its consolidation job is missing".into()));
+            continue;
+        };
+        match (job.status, job.outcome.as_deref()) {
+            (JobStatus::Done, Some("superseded" | "skipped")) => skipped.push(file.failure(format!(
+                "published, then replaced by a later revision of the commune ({})",
+                job.outcome.unwrap_or_default()
+            ))),
+            (JobStatus::Done, _) => consolidated += 1,
+            (status, _) => failures.push(file.failure(format!(
+                "published, but not consolidated: job {} {status} after {} attempts: {}",
+                job.id,
+                job.attempts,
+                job.message.unwrap_or_default()
+            ))),
         }
     }
 
     let (communes, toponyms, addresses) = store.base_counts().await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{} files: {} published, {} failed, in {seconds:.1} s",
+        "{} files: {consolidated} published, {} failed, {} skipped, in {seconds:.1} s",
         files.len(),
-        published.len(),
-        failures.len()
+        failures.len(),
+        skipped.len()
     );
     println!("base: {communes} communes, {toponyms} toponyms, {addresses} addresses");
     println!(
@@ -166,8 +212,36 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         consolidated_in.as_secs_f64(),
         spread(&mut consolidation_times),
     );
-    report_failures(&mut failures);
+    report(&mut skipped, "skipped");
+    report(&mut failures, "failed");
     Ok(())
+}
+
+/// How long the import's workers wait, when no job can be claimed, before looking again.
+const WAIT_FOR_JOBS: std::time::Duration = std::time::Duration::from_millis(200);
+/// How many times a file is tried when it failed for a passing reason.
+const FILE_ATTEMPTS: u32 = 3;
+
+/// A file published: its commune and the revision its job consolidates.
+#[derive(Debug, Clone)]
+struct Published {
+    commune: String,
+    file: PathBuf,
+    revision: String,
+}
+
+impl Published {
+    fn failure(&self, reason: String) -> Failure {
+        Failure { commune: self.commune.clone(), file: self.file.clone(), reason, transient: false }
+    }
+}
+
+/// The consolidation job of a published file.
+async fn job_of(
+    store: &dyn Store,
+    file: &Published,
+) -> Result<Option<ban_store::Job>, ban_store::StoreError> {
+    Ok(store.jobs(&file.commune).await?.into_iter().find(|job| job.revision_id == file.revision))
 }
 
 /// Median and maximum of some durations, in milliseconds.
@@ -181,12 +255,12 @@ fn spread(times: &mut [std::time::Duration]) -> String {
     }
 }
 
-fn report_failures(failures: &mut [Failure]) {
+fn report(failures: &mut [Failure], what: &str) {
     if failures.is_empty() {
         return;
     }
-    failures.sort_by(|a, b| a.commune.cmp(&b.commune));
-    println!("failed:");
+    failures.sort_by(|a, b| (&a.commune, &a.file).cmp(&(&b.commune, &b.file)));
+    println!("{what}:");
     for failure in failures.iter() {
         println!("  {} {}: {}", failure.commune, failure.file.display(), failure.reason);
     }
@@ -222,26 +296,54 @@ fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Publishes one file as a revision of its commune; the commune if published.
+/// [`publish_file`], tried again (after a growing wait) while it fails for a passing reason.
+async fn publish_file_retrying(
+    store: &dyn Store,
+    client: &Client,
+    file: PathBuf,
+    drop_invalid_rows: bool,
+) -> Result<Published, Failure> {
+    let mut wait = std::time::Duration::from_secs(1);
+    for attempt in 1.. {
+        match publish_file(store, client, file.clone(), drop_invalid_rows).await {
+            Err(failure) if failure.transient && attempt < FILE_ATTEMPTS => {
+                tracing::warn!(file = %file.display(), reason = %failure.reason, attempt, "trying the file again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            done => return done,
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+/// Publishes one file as a revision of its commune.
 async fn publish_file(
     store: &dyn Store,
     client: &Client,
     file: PathBuf,
     drop_invalid_rows: bool,
-) -> Result<(String, PathBuf), Failure> {
+) -> Result<Published, Failure> {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let fail = |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason };
+    let fail =
+        |reason: String| Failure { commune: stem.clone(), file: file.clone(), reason, transient: false };
     let Ok(commune) = InseeCode::parse(&stem) else {
         return Err(fail("the file is not named after an INSEE code (54084.csv)".into()));
     };
     let mut bytes = tokio::fs::read(&file).await.map_err(|e| fail(format!("cannot read: {e}")))?;
-    let store_error = |e: ban_store::StoreError| fail(e.to_string());
+    let store_error =
+        |e: ban_store::StoreError| Failure { transient: e.is_transient(), ..fail(e.to_string()) };
     for attempt in 0..2 {
         let (revision, report) = validated_revision(store, client, &stem, &file, bytes.clone()).await?;
         if revision.is_ready {
             let publication = Publication { habilitation: None, at: Utc::now() };
-            store.publish(&revision.id, publication).await.map_err(store_error)?;
-            return Ok((stem, file));
+            // Refused as checked against a revision no longer current (another file of the
+            // commune, or the server, published meanwhile): the file is worth another try.
+            store.publish(&revision.id, publication).await.map_err(|e| match e {
+                ban_store::StoreError::Conflict(reason) => Failure { transient: true, ..fail(reason) },
+                other => store_error(other),
+            })?;
+            return Ok(Published { commune: stem, file, revision: revision.id });
         }
         let report = match report {
             Some(report) if drop_invalid_rows && attempt == 0 => report,
@@ -256,8 +358,7 @@ async fn publish_file(
 /// are found by the BAL reader (their start line and their `commune_insee`, read with the
 /// file's encoding and delimiter); the bytes of the lines kept are copied unchanged.
 fn without_invalid_rows(bytes: &[u8], report: &Report, commune: InseeCode) -> Vec<u8> {
-    let mut bad: BTreeSet<usize> =
-        report.issues.iter().filter(|i| i.level == Level::Error).map(|i| i.line as usize).collect();
+    let mut bad: BTreeSet<usize> = report.counts.error_lines.iter().map(|&line| line as usize).collect();
     let records = ban_bal::records::read_records(bytes).unwrap_or_default();
     bad.extend(
         records
@@ -283,8 +384,14 @@ async fn validated_revision(
     file: &Path,
     bytes: Vec<u8>,
 ) -> Result<(ban_store::Revision, Option<Report>), Failure> {
-    let fail = |reason: String| Failure { commune: stem.to_owned(), file: file.to_owned(), reason };
-    let store_error = |e: ban_store::StoreError| fail(e.to_string());
+    let fail = |reason: String| Failure {
+        commune: stem.to_owned(),
+        file: file.to_owned(),
+        reason,
+        transient: false,
+    };
+    let store_error =
+        |e: ban_store::StoreError| Failure { transient: e.is_transient(), ..fail(e.to_string()) };
     let now = Utc::now();
     let revision = NewRevision {
         id: object_id(now),
@@ -295,9 +402,11 @@ async fn validated_revision(
     let revision = store.create_revision(revision, now).await.map_err(store_error)?;
     let stored = ban_depot::validation::bal_file(&revision.id, &bytes, now);
     store.attach_file(&revision.id, stored, &bytes).await.map_err(store_error)?;
-    ban_depot::validation::compute_revision_report(store, &revision, client, bytes)
-        .await
-        .map_err(|e| fail(e.to_string()))
+    ban_depot::validation::compute_revision_report(store, &revision, client, bytes).await.map_err(|e| match e
+    {
+        ban_depot::validation::ComputeError::Store(e) => store_error(e),
+        other => fail(other.to_string()),
+    })
 }
 
 /// The error codes of a report, with the first line of each; `file.unreadable` when the file
@@ -341,9 +450,12 @@ pub async fn import_legacy(args: &LegacyArgs) -> anyhow::Result<()> {
         match worker.consolidate(input).await {
             Ok(Outcome::Skipped(reason)) => skipped.push(reason),
             Ok(_) => applied += 1,
-            Err(error) => {
-                failures.push(Failure { commune, file: args.file.clone(), reason: error.to_string() })
-            }
+            Err(error) => failures.push(Failure {
+                commune,
+                file: args.file.clone(),
+                reason: error.to_string(),
+                transient: false,
+            }),
         }
         progress.inc(1);
     }
@@ -359,7 +471,7 @@ pub async fn import_legacy(args: &LegacyArgs) -> anyhow::Result<()> {
     for (line, reason) in rows.skipped.iter().take(20) {
         println!("  line {line}: {reason}");
     }
-    report_failures(&mut failures);
+    report(&mut failures, "failed");
     Ok(())
 }
 

@@ -52,10 +52,19 @@ enum Command {
     ImportLegacy(import::LegacyArgs),
     /// Print the change feed of the national base (JSON lines).
     Changes(admin::ChangesArgs),
+    /// Copy the SQLite store to a new file, consistently, while the services run.
+    Backup(admin::BackupArgs),
     /// Manage the clients allowed to publish.
     Client {
         #[command(subcommand)]
         command: admin::ClientCommand,
+        #[command(flatten)]
+        store: DatabaseArgs,
+    },
+    /// Consolidation jobs failed for good: list them, queue them again.
+    Jobs {
+        #[command(subcommand)]
+        command: admin::JobCommand,
         #[command(flatten)]
         store: DatabaseArgs,
     },
@@ -92,8 +101,12 @@ fn main() -> ExitCode {
         Command::Import(args) => runtime().and_then(|rt| rt.block_on(import::import(&args))),
         Command::ImportLegacy(args) => runtime().and_then(|rt| rt.block_on(import::import_legacy(&args))),
         Command::Changes(args) => runtime().and_then(|rt| rt.block_on(admin::changes(&args))),
+        Command::Backup(args) => runtime().and_then(|rt| rt.block_on(admin::backup(&args))),
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
+        }
+        Command::Jobs { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::jobs(&command, &store)))
         }
         Command::Habilitation { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::habilitation(&command, &store)))

@@ -143,11 +143,19 @@ pub async fn serve(
     // Load the commune contours and territories now rather than on the first request.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
     tokio::task::spawn_blocking(|| ban_spatial::Territories::national().communes().count());
-    let consolidator = services.consolidator.map(|args| {
-        let worker = ban_consolidator::Consolidator::new(store).with_lease(args.lease);
-        let stopped = stopped.clone();
-        tokio::spawn(async move { worker.run(until_stopped(stopped)).await })
-    });
+    let consolidator = match services.consolidator {
+        Some(args) => {
+            let worker = ban_consolidator::Consolidator::new(store).with_lease(args.lease);
+            // The jobs a killed instance of this process held are resumed now, not after
+            // their lease: before the worker claims anything (it shares this process's name).
+            if let Err(error) = worker.take_back_dead_workers().await {
+                tracing::warn!(%error, "cannot take back the jobs of dead workers");
+            }
+            let stopped = stopped.clone();
+            Some(tokio::spawn(async move { worker.run(until_stopped(stopped)).await }))
+        }
+        None => None,
+    };
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);

@@ -2,11 +2,13 @@
 //! file, plans the changes to the commune's part of the national base with
 //! `ban-consolidation`, and applies them with their change feed in one transaction.
 //!
-//! A crash at any point leaves the base as it was and the job claimable again once its lease
-//! runs out; running a job twice changes nothing the second time (the commune already holds
-//! the revision). Several workers may run against one PostgreSQL store: a commune is worked
-//! on by one of them at a time, and a plan made on a state another worker changed meanwhile
-//! is refused by the store and made again.
+//! A crash at any point leaves the base as it was and the job claimable again: at once when a
+//! worker that starts recognises the dead one (see [`Consolidator::take_back_dead_workers`]),
+//! else once its lease runs out; running a job twice changes nothing the second time (the
+//! commune already holds the revision). A job that fails for a passing reason is tried again
+//! after a growing wait, then fails for good. Several workers may run against one PostgreSQL
+//! store: a commune is worked on by one of them at a time, and a plan made on a state another
+//! worker changed meanwhile is refused by the store and made again.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +29,14 @@ pub use config::{ConsolidatorArgs, ConsolidatorConfig};
 
 /// Production drops positions farther than this outside their commune's contour.
 pub const OUTSIDE_TOLERANCE_M: f64 = 5_000.0;
-/// A job failing for a passing reason (the database) is tried this many times.
+/// A job failing for a passing reason (the database busy or away) is tried this many times,
+/// then fails for good.
 pub const MAX_ATTEMPTS: i32 = 5;
+/// The wait before a job's second attempt, doubled before each next one (2, 4, 8, 16 s:
+/// half a minute of trouble is ridden out) and never longer than [`MAX_BACKOFF`].
+pub const DEFAULT_BACKOFF: Duration = Duration::from_secs(2);
+/// The longest wait between two attempts of a job.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// A plan refused because the commune changed meanwhile is made again this many times.
 const MAX_REPLANS: usize = 3;
 
@@ -50,7 +58,11 @@ pub enum ConsolidateError {
 impl ConsolidateError {
     /// Whether trying again later may succeed.
     fn is_passing(&self) -> bool {
-        matches!(self, ConsolidateError::Busy(_) | ConsolidateError::Store(StoreError::Database(_)))
+        match self {
+            ConsolidateError::Busy(_) => true,
+            ConsolidateError::Store(error) => error.is_transient(),
+            _ => false,
+        }
     }
 }
 
@@ -99,13 +111,102 @@ const QUEUE_METRICS_EVERY: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct Consolidator {
     store: Arc<dyn Store>,
+    /// The worker's name in the job queue: `host:pid` (see [`worker_id`]).
+    worker: String,
     lease: Duration,
     idle: Duration,
+    backoff: Duration,
+}
+
+/// The wait after a job's `attempts`-th failed attempt: `first`, doubled for each attempt
+/// before, at most [`MAX_BACKOFF`].
+fn backoff(first: Duration, attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    first.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+}
+
+/// This process's name in the job queue, `host:pid`: the jobs it holds say who holds them,
+/// and a worker that starts on the same host can tell whether that process still runs.
+pub fn worker_id() -> String {
+    format!("{}:{}", this_host(), std::process::id())
+}
+
+/// The machine's host name (a container's own, in a container), without `:`.
+fn this_host() -> String {
+    hostname::get()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .filter(|name| !name.is_empty())
+        .map_or_else(|| "localhost".to_owned(), |name| name.replace(':', "_"))
+}
+
+/// Whether the worker `holder` is dead, as far as a worker named `me` that has just started
+/// (and claimed nothing yet) can tell: a holder of its own name is a previous instance of it
+/// (a container restarted keeps its host name, and its process is pid 1 again); a holder on
+/// the same host whose process no longer runs is dead (or is this process, new under that
+/// pid). A holder on another host, or not named `host:pid`, is left to its lease.
+fn is_dead(holder: &str, me: &str) -> bool {
+    if holder == me {
+        return true;
+    }
+    let Some((host, pid)) = holder.rsplit_once(':') else { return false };
+    let Ok(pid) = pid.parse::<u32>() else { return false };
+    host == this_host() && (pid == std::process::id() || !process_runs(pid))
+}
+
+/// Whether a process of this host runs (`/proc/PID` exists). Where there is no `/proc`,
+/// every process is taken to run: only leases take jobs back there.
+fn process_runs(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
 impl Consolidator {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Consolidator { store, lease: config::DEFAULT_LEASE, idle: Duration::from_millis(200) }
+        Consolidator {
+            store,
+            worker: worker_id(),
+            lease: config::DEFAULT_LEASE,
+            idle: Duration::from_millis(200),
+            backoff: DEFAULT_BACKOFF,
+        }
+    }
+
+    /// The worker's name in the job queue.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Takes back at once the jobs that dead workers hold (see [`is_dead`]), rather than
+    /// letting them wait for their leases: a restarted `ban serve` resumes its interrupted
+    /// job as soon as it starts. Call it once when the process starts, before any of its
+    /// workers claims a job (they share its name). Returns how many jobs were taken back.
+    pub async fn take_back_dead_workers(&self) -> Result<u64, StoreError> {
+        let dead: Vec<String> = self
+            .store
+            .job_holders()
+            .await?
+            .into_iter()
+            .filter(|holder| is_dead(holder, &self.worker))
+            .collect();
+        if dead.is_empty() {
+            return Ok(0);
+        }
+        let released = self.store.release_jobs(&dead, Utc::now()).await?;
+        tracing::warn!(workers = ?dead, jobs = released, "jobs of dead workers taken back");
+        Ok(released)
+    }
+
+    /// The wait before a failed job's second attempt (doubled before each next one).
+    pub fn with_backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// When a job that failed on its `attempts`-th attempt may be tried again.
+    fn retry_at(&self, attempts: i32, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+        let wait = backoff(self.backoff, attempts);
+        now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero())
     }
 
     /// How long a claimed job stays with this worker (if it dies, others wait that long).
@@ -123,7 +224,7 @@ impl Consolidator {
     /// Works jobs until `shutdown` resolves; a job under way is finished first.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        tracing::info!("consolidator started");
+        tracing::info!(worker = %self.worker, "consolidator started");
         let mut queue_read: Option<std::time::Instant> = None;
         loop {
             if queue_read.is_none_or(|at| at.elapsed() >= QUEUE_METRICS_EVERY) {
@@ -159,6 +260,7 @@ impl Consolidator {
                     .oldest_waiting
                     .map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
                 metrics::gauge!("consolidation_oldest_waiting_seconds").set(waited);
+                metrics::gauge!("consolidation_jobs_failed").set(queue.failed as f64);
             }
             Err(error) => tracing::warn!(%error, "cannot read the job queue"),
         }
@@ -177,7 +279,7 @@ impl Consolidator {
     pub async fn work_one(&self) -> Result<bool, StoreError> {
         let now = Utc::now();
         let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(120));
-        let Some(job) = self.store.claim_job(now, now + lease).await? else {
+        let Some(job) = self.store.claim_job(&self.worker, now, now + lease).await? else {
             return Ok(false);
         };
         let span =
@@ -214,11 +316,14 @@ impl Consolidator {
                 }
             }
             Err(error) if error.is_passing() && job.attempts < MAX_ATTEMPTS => {
-                tracing::warn!(%error, attempts = job.attempts, "job failed, will be tried again");
-                Some(JobEnd::Retry { message: error.to_string() })
+                let not_before = self.retry_at(job.attempts, Utc::now());
+                tracing::warn!(%error, attempts = job.attempts, %not_before, "job failed, will be tried again");
+                Some(JobEnd::Retry { message: error.to_string(), not_before })
             }
             Err(error) => {
-                tracing::warn!(%error, "job failed");
+                // For good: the commune's base lags its published revision until an operator
+                // acts (the job keeps the reason; `consolidation_jobs_failed` counts them).
+                tracing::error!(%error, attempts = job.attempts, "job failed for good");
                 Some(JobEnd::Failed { message: error.to_string() })
             }
         }
@@ -376,5 +481,38 @@ fn commune_record(
             addresses.values().filter(|(active, certified)| *active && *certified).count(),
         ),
         toponyms: count(toponyms.values().filter(|active| **active).count()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process that ran on this host and has exited: its pid names no running process.
+    fn exited_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap_or_else(|e| panic!("{e}"));
+        let pid = child.id();
+        child.wait().unwrap_or_else(|e| panic!("{e}"));
+        pid
+    }
+
+    #[test]
+    fn dead_workers_are_those_of_this_host_that_no_longer_run() {
+        let me = worker_id();
+        let host = this_host();
+        assert!(is_dead(&me, &me), "a previous instance of this very name");
+        assert!(is_dead(&format!("{host}:{}", exited_pid()), &me), "an exited process of this host");
+        assert!(is_dead(&format!("{host}:{}", std::process::id()), "configured-name"), "this pid, before");
+        assert!(!is_dead(&format!("{host}:1"), &me), "init runs");
+        assert!(!is_dead(&format!("elsewhere-{host}:{}", exited_pid()), &me), "another host: its lease");
+        assert!(!is_dead("a-name", &me), "not host:pid: its lease");
+    }
+
+    #[test]
+    fn retries_wait_longer_each_time() {
+        let first = Duration::from_secs(2);
+        let waits: Vec<u64> = (1..=5).map(|attempts| backoff(first, attempts).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 32]);
+        assert_eq!(backoff(first, 40), MAX_BACKOFF);
     }
 }

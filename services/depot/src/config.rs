@@ -41,11 +41,23 @@ pub struct DepotArgs {
     /// The sender of PIN codes.
     #[arg(long, env = "SMTP_FROM", default_value = DEFAULT_SMTP_FROM)]
     pub smtp_from: String,
+    /// Revisions validated at once (each takes a core and memory in proportion to its file);
+    /// more are answered 503 with `Retry-After`.
+    #[arg(long = "max-concurrent-computes", env = "MAX_CONCURRENT_COMPUTES", default_value_t = DEFAULT_CONCURRENT_COMPUTES)]
+    pub max_concurrent_computes: usize,
 }
+
+/// Validations at once unless told otherwise.
+pub const DEFAULT_CONCURRENT_COMPUTES: usize = 2;
 
 impl Default for DepotArgs {
     fn default() -> Self {
-        DepotArgs { admin_token: None, smtp_url: None, smtp_from: DEFAULT_SMTP_FROM.to_owned() }
+        DepotArgs {
+            admin_token: None,
+            smtp_url: None,
+            smtp_from: DEFAULT_SMTP_FROM.to_owned(),
+            max_concurrent_computes: DEFAULT_CONCURRENT_COMPUTES,
+        }
     }
 }
 

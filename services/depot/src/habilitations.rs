@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use ban_bal::Cog;
+use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id, pin_code};
 use ban_store::{Habilitation, HabilitationStatus, Secret};
@@ -28,6 +29,14 @@ const PIN_VALIDITY: Duration = Duration::hours(24);
 const PIN_RESEND_DELAY: Duration = Duration::minutes(5);
 /// Wrong codes allowed before the habilitation is rejected.
 const PIN_ATTEMPTS: i32 = 10;
+
+/// The habilitation of a route's path (`/habilitations/{id}…`).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct HabilitationPath {
+    /// Identifiant de l’habilitation (24 chiffres hexadécimaux)
+    id: String,
+}
 
 async fn habilitation_of(state: &DepotState, id: &str) -> Result<Habilitation, ApiError> {
     if !is_object_id(id) {
@@ -58,7 +67,7 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
     path = "/communes/{code}/habilitations",
     tag = "habilitations",
     summary = "Demander une habilitation pour une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084")),
+    params(CommunePath),
     security(("token" = [])),
     responses(
         (status = 201, description = "L’habilitation créée, en attente", body = HabilitationAnswer),
@@ -68,7 +77,7 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
 )]
 pub async fn create(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     caller: Authenticated,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !Cog::get().is_current(&code) {
@@ -86,7 +95,7 @@ pub async fn create(
     path = "/habilitations/{id}",
     tag = "habilitations",
     summary = "Une habilitation (jamais son code PIN)",
-    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    params(HabilitationPath),
     security(("token" = [])),
     responses(
         (status = 200, description = "L’habilitation", body = HabilitationAnswer),
@@ -97,7 +106,7 @@ pub async fn create(
 )]
 pub async fn get(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(HabilitationPath { id }): Path<HabilitationPath>,
     caller: Authenticated,
 ) -> Result<Json<Value>, ApiError> {
     let h = habilitation_of(&state, &id).await?;
@@ -169,6 +178,18 @@ fn still_pending(h: &Habilitation) -> Result<(), ApiError> {
     }
 }
 
+/// The habilitation `id` for the PIN code routes: the caller's own, still pending.
+async fn pending_of_caller(
+    state: &DepotState,
+    id: &str,
+    caller: &Authenticated,
+) -> Result<Habilitation, ApiError> {
+    let h = habilitation_of(state, id).await?;
+    caller.owns(&h.client_id)?;
+    still_pending(&h)?;
+    Ok(h)
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EmailBody {
     /// L’adresse de la mairie, à laquelle le code est envoyé.
@@ -190,7 +211,7 @@ fn plausible_email(email: &str) -> bool {
     path = "/habilitations/{id}/authentication/email/send-pin-code",
     tag = "habilitations",
     summary = "Envoyer un code PIN à la mairie",
-    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    params(HabilitationPath),
     request_body(content = EmailBody, content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -205,14 +226,12 @@ fn plausible_email(email: &str) -> bool {
 )]
 pub async fn send_pin_code(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(HabilitationPath { id }): Path<HabilitationPath>,
     caller: Authenticated,
     body: Result<Json<EmailBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
-    let h = habilitation_of(&state, &id).await?;
-    caller.owns(&h.client_id)?;
-    still_pending(&h)?;
+    let h = pending_of_caller(&state, &id, &caller).await?;
     let email = body.email.trim().to_lowercase();
     if !plausible_email(&email) {
         return Err(ApiError::precondition(
@@ -264,7 +283,7 @@ pub struct CodeBody {
     path = "/habilitations/{id}/authentication/email/validate-pin-code",
     tag = "habilitations",
     summary = "Valider le code PIN",
-    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    params(HabilitationPath),
     request_body(content = CodeBody, content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -277,14 +296,12 @@ pub struct CodeBody {
 )]
 pub async fn validate_pin_code(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(HabilitationPath { id }): Path<HabilitationPath>,
     caller: Authenticated,
     body: Result<Json<CodeBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
-    let h = habilitation_of(&state, &id).await?;
-    caller.owns(&h.client_id)?;
-    still_pending(&h)?;
+    let h = pending_of_caller(&state, &id, &caller).await?;
     let (Some(expected), Some(expiration)) = (h.pin_code.clone(), h.pin_code_expiration) else {
         return Err(ApiError::precondition(
             "pin_code_not_sent",
@@ -341,7 +358,7 @@ pub async fn validate_pin_code(
     path = "/habilitations/{id}/validate",
     tag = "habilitations",
     summary = "Accepter une habilitation (administration)",
-    params(("id" = String, Path, description = "Identifiant de l’habilitation (24 chiffres hexadécimaux)")),
+    params(HabilitationPath),
     security(("adminToken" = [])),
     responses(
         (status = 200, description = "L’habilitation acceptée (sans client)", body = HabilitationAnswer),
@@ -353,7 +370,7 @@ pub async fn validate_pin_code(
 )]
 pub async fn force_accept(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(HabilitationPath { id }): Path<HabilitationPath>,
     _admin: Admin,
 ) -> Result<Json<Value>, ApiError> {
     let h = habilitation_of(&state, &id).await?;

@@ -48,12 +48,34 @@ pub struct DepotState {
     pub mailer: Arc<dyn Mailer>,
     /// The token of administrators (`ADMIN_TOKEN`); admin routes are closed without it.
     pub admin_token: Option<SecretString>,
+    /// Permits of the validations that may run at once.
+    pub computes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Seconds a client is told to wait when every validation permit is taken.
+const COMPUTE_RETRY_AFTER_S: u64 = 5;
 
 impl DepotState {
     /// The state of a depot on `store` with its options (the mailer they name).
     pub fn new(store: Arc<dyn Store>, args: &DepotArgs) -> Result<Self, String> {
-        Ok(DepotState { store, mailer: args.mailer()?, admin_token: args.admin_token.clone() })
+        Ok(DepotState {
+            store,
+            mailer: args.mailer()?,
+            admin_token: args.admin_token.clone(),
+            computes: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_computes.max(1))),
+        })
+    }
+
+    /// A permit to validate a file now, or a 503 telling the client when to come back.
+    pub fn compute_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.computes.clone().try_acquire_owned().map_err(|_| {
+            metrics::counter!("validation_refused_busy_total").increment(1);
+            ApiError::unavailable(
+                "validation_busy",
+                format!("Trop de validations en cours : réessayez dans {COMPUTE_RETRY_AFTER_S} s."),
+            )
+            .retry_after(COMPUTE_RETRY_AFTER_S)
+        })
     }
 }
 

@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ban_bal::Cog;
+use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
@@ -32,6 +33,14 @@ use crate::{json_body, Authenticated, DepotState, Reader, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
+
+/// The revision of a route's path (`/revisions/{id}…`).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RevisionPath {
+    /// Identifiant de la révision (24 chiffres hexadécimaux)
+    id: String,
+}
 
 fn checked_id(id: &str) -> Result<(), ApiError> {
     if is_object_id(id) {
@@ -87,7 +96,7 @@ pub struct CreateBody {
     path = "/communes/{code}/revisions",
     tag = "revisions",
     summary = "Créer une révision pour une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     request_body(content = CreateBody, description = "Le contexte de la révision", content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -99,7 +108,7 @@ pub struct CreateBody {
 )]
 pub async fn create(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
     caller: Authenticated,
     body: Result<Json<CreateBody>, JsonRejection>,
@@ -124,7 +133,7 @@ pub async fn create(
     path = "/revisions/{id}/files/bal",
     tag = "revisions",
     summary = "Déposer le fichier BAL (corps brut, 50 000 000 octets au plus)",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)"), ("content-md5" = Option<String>, Header, description = "MD5 du fichier, en base64 : vérifié s’il est donné")),
+    params(RevisionPath, ("content-md5" = Option<String>, Header, description = "MD5 du fichier, en base64 : vérifié s’il est donné")),
     request_body(content = String, description = "Le fichier BAL, sans Content-Encoding", content_type = "text/csv"),
     security(("token" = [])),
     responses(
@@ -138,7 +147,7 @@ pub async fn create(
 )]
 pub async fn upload(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
     headers: HeaderMap,
     body: Body,
@@ -195,19 +204,21 @@ pub async fn upload(
     path = "/revisions/{id}/compute",
     tag = "revisions",
     summary = "Valider le fichier de la révision",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     security(("token" = [])),
     responses(
         (status = 200, description = "La révision avec sa validation (validation.valid false si le fichier a des erreurs)", body = Revision),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
         ClientProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "D’autres révisions de la commune ont été publiées pendant chaque validation : recommencer", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Révision plus en attente, ou sans fichier", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Trop de validations en cours (Retry-After dit quand réessayer)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn compute(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
 ) -> Result<Json<Revision>, ApiError> {
     let revision = revision_of(&state, &id).await?;
@@ -215,16 +226,24 @@ pub async fn compute(
     if revision.status != ban_store::RevisionStatus::Pending {
         return Err(ApiError::precondition("revision_not_pending", "La révision n’est plus en attente."));
     }
+    // Taken before the file is read: a busy depot holds no more files in memory.
+    let _permit = state.compute_permit()?;
     let bytes = state.store.file_bytes(&revision.id).await?.ok_or_else(|| {
         ApiError::precondition("file_missing", "Aucun fichier n’est attaché à la révision.")
     })?;
     let revision = crate::validation::compute_revision(&*state.store, &revision, &caller.0, bytes)
         .await
         .map_err(|e| match e {
+            crate::validation::ComputeError::Store(StoreError::Conflict(message)) => outdated(message),
             crate::validation::ComputeError::Store(e) => e.into(),
             stopped => ApiError::internal("validation_failed", stopped),
         })?;
     Ok(Json(revision))
+}
+
+/// 409: another revision of the commune was published since the file was checked.
+fn outdated(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "revision_outdated", message)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -240,7 +259,7 @@ pub struct PublishBody {
     path = "/revisions/{id}/publish",
     tag = "revisions",
     summary = "Publier une révision valide",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     request_body(content = Option<PublishBody>, description = "L’habilitation, pour les clients qui publient par habilitation", content_type = "application/json"),
     security(("token" = [])),
     responses(
@@ -248,13 +267,13 @@ pub struct PublishBody {
         (status = 400, description = "Identifiant invalide, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
         ClientProblems,
         (status = 404, description = "Révision inconnue, ou aucune habilitation acceptée", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Une publication de la commune est en cours", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Révision pas en attente ou pas valide", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Une autre révision de la commune a été publiée depuis la validation : le fichier doit être validé à nouveau", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Révision pas en attente, pas calculée ou pas valide", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn publish(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
     body: Option<Json<PublishBody>>,
 ) -> Result<Json<Revision>, ApiError> {
@@ -267,7 +286,16 @@ pub async fn publish(
             "La publication n’est pas possible : la révision doit être en attente et valide (calculée).",
         )
     };
-    if revision.status != ban_store::RevisionStatus::Pending || !revision.is_ready {
+    if revision.status != ban_store::RevisionStatus::Pending || revision.validation.is_none() {
+        return Err(impossible());
+    }
+    // Checked against a revision that is no longer current: say so rather than "not ready"
+    // (the publication that replaced it made this one not ready). The store checks again.
+    let current = state.store.current_revision(&revision.code_commune).await?.map(|r| r.id);
+    if current != revision.checked_against {
+        return Err(outdated(ban_store::outdated_check(&revision.code_commune, current.as_deref())));
+    }
+    if !revision.is_ready {
         return Err(impossible());
     }
     let habilitation = match caller.0.authorization_strategy {
@@ -296,9 +324,7 @@ pub async fn publish(
         state.store.publish(&revision.id, Publication { habilitation, at: Utc::now() }).await.map_err(
             |e| match e {
                 StoreError::Precondition(_) => impossible(),
-                StoreError::Conflict(message) => {
-                    ApiError::new(StatusCode::CONFLICT, "publication_in_progress", message)
-                }
+                StoreError::Conflict(message) => outdated(message),
                 other => other.into(),
             },
         )?;
@@ -341,7 +367,7 @@ fn readable(reader: &Reader, mut revision: Revision) -> Result<Revision, ApiErro
     description = "Une révision publiée est publique, sans les données personnelles de celui qui l’a déposée \
         (du contexte, seuls organisation et extras sont montrés). Un brouillon (révision non publiée) \
         et le contexte complet ne sont montrés qu’au client de la révision et aux administrateurs.",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "La révision", body = Revision),
@@ -352,7 +378,7 @@ fn readable(reader: &Reader, mut revision: Revision) -> Result<Revision, ApiErro
 )]
 pub async fn get(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     reader: Reader,
 ) -> Result<Json<Revision>, ApiError> {
     Ok(Json(readable(&reader, revision_of(&state, &id).await?)?))
@@ -417,7 +443,7 @@ async fn file_response(state: &DepotState, revision: &Revision) -> Result<Respon
     summary = "Télécharger le fichier d’une révision",
     description = "Le fichier d’une révision publiée est public ; celui d’un brouillon n’est servi qu’à son client \
         et aux administrateurs (403 pour les autres).",
-    params(("id" = String, Path, description = "Identifiant de la révision (24 chiffres hexadécimaux)")),
+    params(RevisionPath),
     security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
@@ -428,7 +454,7 @@ async fn file_response(state: &DepotState, revision: &Revision) -> Result<Respon
 )]
 pub async fn file(
     State(state): AppState,
-    Path(id): Path<String>,
+    Path(RevisionPath { id }): Path<RevisionPath>,
     reader: Reader,
 ) -> Result<Response, ApiError> {
     let revision = readable(&reader, revision_of(&state, &id).await?)?;
@@ -449,7 +475,7 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
     tag = "revisions",
     summary = "Révision courante d’une commune",
     description = "Publique, sans les données personnelles de celui qui l’a déposée (montrées à son client et aux administrateurs).",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "La révision courante", body = Revision),
@@ -459,7 +485,7 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
 )]
 pub async fn current(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
     reader: Reader,
 ) -> Result<Json<Revision>, ApiError> {
@@ -472,7 +498,7 @@ pub async fn current(
     path = "/communes/{code}/current-revision/files/bal/download",
     tag = "revisions",
     summary = "Fichier BAL courant d’une commune",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), CommuneQuery),
+    params(CommunePath, CommuneQuery),
     responses(
         (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
         (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
@@ -480,7 +506,7 @@ pub async fn current(
 )]
 pub async fn current_file(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
 ) -> Result<Response, ApiError> {
     let revision = current_of(&state, &code, &query).await?;
@@ -517,7 +543,7 @@ pub struct StatusQuery {
     description = "Les plus anciennes d’abord, sans leur rapport de validation (GET /revisions/{id}). Les brouillons \
         (pending) ne sont listés que pour leur client et les administrateurs. Le corps est la page (un tableau) ; \
         X-Total-Count et Link (first, prev, next, last) disent le reste.",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084"), StatusQuery, PageQuery),
+    params(CommunePath, StatusQuery, PageQuery),
     security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "Une page des révisions", body = Vec<RevisionSummary>, headers(
@@ -529,7 +555,7 @@ pub struct StatusQuery {
 )]
 pub async fn commune_revisions(
     State(state): AppState,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<StatusQuery>,
     Query(page): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,

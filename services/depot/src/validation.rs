@@ -49,39 +49,61 @@ pub async fn compute_revision(
     compute_revision_report(store, revision, client, bytes).await.map(|(revision, _)| revision)
 }
 
+/// How many times a file is checked when publications of its commune keep coming while it is.
+const CHECK_ATTEMPTS: usize = 3;
+
 /// [`compute_revision`], with the typed report of the file too (`None` when it could not be
 /// read as text), for callers that act on the findings (`ban import --drop-invalid-rows`).
+///
+/// The mass-deletion check compares the file with the commune's current revision, read
+/// before the validation; the store saves the verdict only if that revision is still the
+/// current one (see [`DepotStore::save_validation`](ban_store::DepotStore::save_validation)).
+/// If another revision was published meanwhile, the file is checked again against it, a few
+/// times at most; then the store's `Conflict` is returned.
 pub async fn compute_revision_report(
     store: &dyn Store,
     revision: &Revision,
     client: &Client,
     bytes: Vec<u8>,
 ) -> Result<(Revision, Option<ban_bal::Report>), ComputeError> {
-    let previous_rows =
-        store.current_revision(&revision.code_commune).await?.and_then(|r| r.rows_count).unwrap_or(0);
     let commune = InseeCode::parse(&revision.code_commune)?;
-    let client = client.clone();
-    let span = tracing::Span::current();
-    let computed = tokio::task::spawn_blocking(move || {
-        let _entered = span.enter();
-        let started = std::time::Instant::now();
-        let computed = compute(&bytes, commune, &client, previous_rows.max(0) as usize);
-        let verdict = if computed.valid { "valid" } else { "invalid" };
-        metrics::histogram!("validation_duration_seconds", "verdict" => verdict)
-            .record(started.elapsed().as_secs_f64());
-        metrics::counter!("validation_rows_total").increment(computed.rows_count.max(0) as u64);
-        computed
-    })
-    .await
-    .map_err(|e| ComputeError::Stopped(e.to_string()))?;
-    let saved = ComputedValidation {
-        validation: computed.validation,
-        is_ready: computed.valid,
-        rows_count: computed.rows_count,
-    };
-    let revision = store.save_validation(&revision.id, saved, Utc::now()).await?;
-    tracing::info!(revision = %revision.id, valid = computed.valid, rows = computed.rows_count, "revision computed");
-    Ok((revision, computed.report))
+    let bytes: std::sync::Arc<[u8]> = bytes.into();
+    for attempt in 1.. {
+        let current = store.current_revision(&revision.code_commune).await?;
+        let previous_rows = current.as_ref().and_then(|r| r.rows_count).unwrap_or(0);
+        let checked_against = current.map(|r| r.id);
+        let (client, bytes) = (client.clone(), bytes.clone());
+        let span = tracing::Span::current();
+        let computed = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let started = std::time::Instant::now();
+            let computed = compute(&bytes, commune, &client, previous_rows.max(0) as usize);
+            let verdict = if computed.valid { "valid" } else { "invalid" };
+            metrics::histogram!("validation_duration_seconds", "verdict" => verdict)
+                .record(started.elapsed().as_secs_f64());
+            metrics::counter!("validation_rows_total").increment(computed.rows_count.max(0) as u64);
+            computed
+        })
+        .await
+        .map_err(|e| ComputeError::Stopped(e.to_string()))?;
+        let saved = ComputedValidation {
+            validation: computed.validation,
+            is_ready: computed.valid,
+            rows_count: computed.rows_count,
+            checked_against: checked_against.clone(),
+        };
+        match store.save_validation(&revision.id, saved, Utc::now()).await {
+            Ok(saved) => {
+                tracing::info!(revision = %saved.id, valid = computed.valid, rows = computed.rows_count, checked_against = ?checked_against, "revision computed");
+                return Ok((saved, computed.report));
+            }
+            Err(StoreError::Conflict(reason)) if attempt < CHECK_ATTEMPTS => {
+                tracing::info!(revision = %revision.id, %reason, "another revision published meanwhile, checking again");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
 }
 
 /// Validates `bytes` as the file of a revision of `commune` submitted by `client`

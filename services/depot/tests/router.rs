@@ -11,6 +11,7 @@ use ban_depot::{router, DepotState, LogMailer};
 use ban_store::ids::{object_id, token};
 use ban_store::{
     AuthorizationStrategy, ComputedValidation, NewClient, NewRevision, Perimeter, Publication, Store,
+    StoreError,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -22,6 +23,8 @@ const SAMPLE_MD5: &str = "JeoD7i/67JYIBw7EOHAsRg==";
 struct Harness {
     app: Router,
     store: Arc<dyn Store>,
+    /// The depot's validation permits.
+    computes: Arc<tokio::sync::Semaphore>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -42,9 +45,14 @@ async fn postgres(test: &str) -> Option<Harness> {
 }
 
 fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let state =
-        DepotState { store: store.clone(), mailer: Arc::new(LogMailer), admin_token: Some(ADMIN.into()) };
-    Harness { app: router(state), store, _dir: dir }
+    let computes = Arc::new(tokio::sync::Semaphore::new(2));
+    let state = DepotState {
+        store: store.clone(),
+        mailer: Arc::new(LogMailer),
+        admin_token: Some(ADMIN.into()),
+        computes: computes.clone(),
+    };
+    Harness { app: router(state), store, computes, _dir: dir }
 }
 
 /// Runs a test body on every available backend.
@@ -184,6 +192,7 @@ impl Harness {
             validation: serde_json::value::to_raw_value(&json!({"valid": true})).unwrap(),
             is_ready: true,
             rows_count: 1,
+            checked_against: self.store.current_revision(commune).await.unwrap().map(|r| r.id),
         };
         self.store.save_validation(&revision.id, computed, now).await.unwrap();
         self.store.publish(&revision.id, Publication { habilitation: None, at: now }).await.unwrap();
@@ -808,4 +817,103 @@ on_every_backend!(large_files_are_streamed_whole, |h: Harness| async move {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_LENGTH], "3000000");
     assert!(bytes == big, "the pieces make the file, byte for byte");
+});
+
+on_every_backend!(a_hostile_file_gets_a_bounded_stored_validation, |h: Harness| async move {
+    // Rows of empty fields: every row has the same handful of errors.
+    let sample = sample("54084_mont-bonvillers.csv");
+    let header = sample.split(|&b| b == b'\n').next().unwrap();
+    let mut bal = header.strip_suffix(b"\r").unwrap_or(header).to_vec();
+    let columns = bal.iter().filter(|&&b| b == b';').count();
+    bal.push(b'\n');
+    for _ in 0..20_000 {
+        bal.extend(std::iter::repeat_n(b';', columns));
+        bal.push(b'\n');
+    }
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    assert_eq!(h.upload(&token, &id, bal).await.0, StatusCode::OK);
+    let (status, revision) = h.compute(&token, &id).await;
+    assert_eq!(status, StatusCode::OK, "{revision}");
+    let validation = &revision["validation"];
+    let verdict = (validation["valid"].as_bool(), validation["truncated"].as_bool());
+    assert_eq!(verdict, (Some(false), Some(true)), "{validation}");
+    assert_eq!(validation["issueCounts"]["numero.valeur_manquante"], 20_000);
+    let issues = validation["issues"].as_array().unwrap();
+    let codes = validation["issueCounts"].as_object().unwrap().len();
+    assert!(issues.len() <= codes * 100, "{} findings stored", issues.len());
+});
+
+on_every_backend!(a_busy_depot_answers_503_with_retry_after, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    assert_eq!(h.upload(&token, &id, sample("54084_mont-bonvillers.csv")).await.0, StatusCode::OK);
+    // Every permit taken, as by validations under way.
+    let permits = h.computes.clone().acquire_many_owned(2).await.unwrap();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/revisions/{id}/compute"))
+        .header(header::AUTHORIZATION, format!("Token {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = h.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    drop(permits);
+    let (status, revision) = h.compute(&token, &id).await;
+    assert_eq!((status, revision["isReady"].as_bool()), (StatusCode::OK, Some(true)));
+});
+
+// R3 validated against an outdated base is not published (issue 15, item 5). R3, a small
+// file, is computed while the commune has no current revision; R2, the whole file, is
+// published: R3's publication is refused with words that say why, even after a compute of R3
+// that started before R2's publication finishes after it; computed again, R3 is checked
+// against R2, whose addresses it would mostly delete.
+on_every_backend!(a_revision_checked_against_an_outdated_base_is_not_published, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let whole = sample("54084_mont-bonvillers.csv");
+    let text = String::from_utf8(whole.clone()).unwrap();
+    let small: String = text.split_inclusive('\n').take(51).collect();
+    let r3 = h.computed(&token, "54084", small.into_bytes()).await;
+    assert_eq!(r3["isReady"], true, "{r3}");
+    let r3 = r3["id"].as_str().unwrap().to_owned();
+    let r2 = h.computed(&token, "54084", whole).await;
+    let r2 = r2["id"].as_str().unwrap().to_owned();
+    let (status, published) = h.publish(&token, &r2, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+
+    let refused = |status: StatusCode, problem: &Value| {
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::CONFLICT, Some("revision_outdated")));
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("commune 54084 ({r2}) a été publiée entre-temps")), "{detail}");
+        assert!(detail.contains("doit être validé à nouveau"), "{detail}");
+    };
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    refused(status, &problem);
+
+    // A compute of R3 begun before R2's publication (checked against no current revision)
+    // finishes after it: it cannot make R3 ready again.
+    let late = ComputedValidation {
+        validation: serde_json::value::to_raw_value(&json!({"valid": true, "rowsCount": 50})).unwrap(),
+        is_ready: true,
+        rows_count: 50,
+        checked_against: None,
+    };
+    let saved = h.store.save_validation(&r3, late, chrono::Utc::now()).await;
+    assert!(matches!(&saved, Err(StoreError::Conflict(m)) if m.contains(&r2)), "{saved:?}");
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    refused(status, &problem);
+
+    // Computed again, R3 is checked against R2: it would delete 436 of its 486 addresses.
+    let (status, computed) = h.compute(&token, &r3).await;
+    assert_eq!(status, StatusCode::OK, "{computed}");
+    assert_eq!(computed["isReady"], false);
+    assert!(computed["validation"].to_string().contains("rows.delete_too_many_addresses"), "{computed}");
+    let (status, problem) = h.publish(&token, &r3, json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("publication_impossible"))
+    );
+    let (_, current) = h.get("/communes/54084/current-revision").await;
+    assert_eq!(current["id"].as_str(), Some(r2.as_str()));
 });

@@ -9,14 +9,7 @@ use std::path::PathBuf;
 pub struct DownloadsArgs {
     /// Where the France-wide files are kept once built (one per version and format); by
     /// default `ban-sync-exports` in the system's temporary directory.
-    #[arg(
-        long = "export-cache-dir",
-        env = "EXPORT_CACHE_DIR",
-        value_name = "DIR",
-        default_value = "",
-        hide_default_value = true,
-        value_parser = cache_dir
-    )]
+    #[arg(long, env, value_name = "DIR", default_value = "", hide_default_value = true, value_parser = cache_dir)]
     pub export_cache_dir: PathBuf,
 }
 

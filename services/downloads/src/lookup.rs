@@ -13,6 +13,7 @@ use ban_domain::departement_of;
 use ban_domain::BanId;
 use ban_exports::commune::voie_id;
 use ban_exports::text::{CsvStyle, CsvWriter};
+use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_service_kit::Problem;
 use ban_spatial::Territories;
@@ -165,7 +166,7 @@ fn summary(record: &BaseCommune) -> Value {
     path = "/api/communes/{code}",
     tag = "base",
     summary = "Résumé d’une commune : comptes, révision courante, dernier changement",
-    params(("code" = String, Path, description = "Code INSEE de la commune", example = "54084")),
+    params(CommunePath),
     responses(
         (status = 200, description = "Le résumé", body = CommuneSummary),
         (status = 400, description = "Code commune invalide", body = Problem, content_type = "application/problem+json"),
@@ -174,7 +175,7 @@ fn summary(record: &BaseCommune) -> Value {
 )]
 pub async fn commune_summary(
     State(state): State<DownloadsState>,
-    Path(code): Path<String>,
+    Path(CommunePath { code }): Path<CommunePath>,
 ) -> Result<Json<Value>, ApiError> {
     let code = code.to_uppercase();
     if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {

@@ -286,7 +286,14 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
         let mut sink = move |block: Vec<u8>| {
             let _ = blocks.send(Ok(block));
         };
-        if let Err(error) = geocode(&index, &data, &options, &|_| {}, &mut sink) {
+        let run = csv::CsvRun {
+            index: &index,
+            bytes: &data,
+            options: &options,
+            progress: &|_| {},
+            sink: &mut sink,
+        };
+        if let Err(error) = geocode(run) {
             let _ = sender.send(Err(error));
         }
     });

@@ -188,7 +188,7 @@ where
         if let Some(job) = changes.job {
             sqlx::query(
                 "UPDATE jobs SET status = 'done', outcome = 'applied', message = NULL, lease_until = NULL, \
-                 updated_at = $2 WHERE id = $1",
+                 worker = NULL, updated_at = $2 WHERE id = $1",
             )
             .bind(job)
             .bind(changes.at)

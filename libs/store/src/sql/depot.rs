@@ -17,7 +17,7 @@ use crate::{
 const CLIENT_COLUMNS: &str =
     "id, nom, mandataire, email, authorization_strategy, perimeters, is_active, token, created_at";
 const REVISION_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
-     validation, rows_count, habilitation, published_at, created_at, updated_at";
+     validation, rows_count, checked_against, habilitation, published_at, created_at, updated_at";
 /// What lists read of a revision: never its validation report (megabytes for a large
 /// commune with many findings).
 const SUMMARY_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
@@ -48,7 +48,8 @@ where
     for<'r> StoredFile: FromRow<'r, DB::Row>,
     for<'r> Habilitation: FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
-    for<'r> (String, bool): FromRow<'r, DB::Row>,
+    for<'r> (String, String): FromRow<'r, DB::Row>,
+    for<'r> (String, bool, bool, Option<String>): FromRow<'r, DB::Row>,
     for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> RevisionSummary: FromRow<'r, DB::Row>,
@@ -229,9 +230,29 @@ where
         computed: ComputedValidation,
         at: DateTime<Utc>,
     ) -> StoreResult<Revision> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(String, String)> =
+            sqlx::query_as("SELECT code_commune, status FROM revisions WHERE id = $1")
+                .bind(revision_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        let Some((code, status)) = found else {
+            return Err(StoreError::NotFound("revision"));
+        };
+        // Serialised with the commune's publications: the current revision read below stays
+        // current until this commits.
+        lock(&mut tx, self.dialect.lock_commune, Some(&format!("commune:{code}"))).await?;
+        if status != RevisionStatus::Pending.as_str() {
+            return Err(StoreError::Precondition("La révision n’est pas en attente.".into()));
+        }
+        let current = current_id(&mut tx, &code).await?;
+        if current != computed.checked_against {
+            return Err(StoreError::Conflict(crate::outdated_check(&code, current.as_deref())));
+        }
         let sql = format!(
-            "UPDATE revisions SET validation = $2, is_ready = $3, rows_count = $4, updated_at = $5 \
-             WHERE id = $1 AND status = 'pending' RETURNING {REVISION_COLUMNS}"
+            "UPDATE revisions SET validation = $2, is_ready = $3, rows_count = $4, updated_at = $5, \
+             checked_against = $6 WHERE id = $1 AND status = 'pending' RETURNING {REVISION_COLUMNS}"
         );
         let saved = sqlx::query_as(&sql)
             .bind(revision_id)
@@ -239,16 +260,14 @@ where
             .bind(computed.is_ready)
             .bind(computed.rows_count)
             .bind(at)
-            .fetch_optional(&self.write)
+            .bind(computed.checked_against.as_deref())
+            .fetch_optional(&mut *tx)
             .await
             .map_err(map_error)?;
-        if let Some(saved) = saved {
-            return Ok(saved);
-        }
-        Err(match self.revision(revision_id).await? {
-            None => StoreError::NotFound("revision"),
-            Some(_) => StoreError::Precondition("La révision n’est pas en attente.".into()),
-        })
+        let saved =
+            saved.ok_or_else(|| StoreError::Precondition("La révision n’est pas en attente.".into()))?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(saved)
     }
 
     async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision> {
@@ -265,16 +284,33 @@ where
         // Publications of one commune are serialised; the checks below see the outcome of
         // any publication that went first.
         lock(&mut tx, self.dialect.lock_commune, Some(&format!("commune:{code}"))).await?;
-        let ready: Option<(String, bool)> =
-            sqlx::query_as("SELECT status, is_ready FROM revisions WHERE id = $1")
-                .bind(revision_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_error)?;
-        if !matches!(&ready, Some((status, true)) if status == RevisionStatus::Pending.as_str()) {
-            return Err(StoreError::Precondition(
+        let ready: Option<(String, bool, bool, Option<String>)> = sqlx::query_as(
+            "SELECT status, is_ready, validation IS NOT NULL, checked_against FROM revisions WHERE id = $1",
+        )
+        .bind(revision_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let not_ready = || {
+            StoreError::Precondition(
                 "La publication n’est pas possible : la révision n’est pas en attente ou pas prête.".into(),
-            ));
+            )
+        };
+        let Some((status, is_ready, computed, checked_against)) = ready else {
+            return Err(not_ready());
+        };
+        if status != RevisionStatus::Pending.as_str() || !computed {
+            return Err(not_ready());
+        }
+        // The file's mass-deletion check was made against `checked_against`: it holds only
+        // while that revision is the current one (a publication that went first, or came
+        // while the file was checked, makes it stale).
+        let current = current_id(&mut tx, &code).await?;
+        if current != checked_against {
+            return Err(StoreError::Conflict(crate::outdated_check(&code, current.as_deref())));
+        }
+        if !is_ready {
+            return Err(not_ready());
         }
         let at = publication.at;
         sqlx::query(
@@ -494,4 +530,20 @@ where
 /// A page's offset as SQL binds it (an offset beyond `i64` finds nothing either way).
 fn offset(page: PageRequest) -> i64 {
     i64::try_from(page.offset).unwrap_or(i64::MAX)
+}
+
+/// The id of the commune's current revision, read in `tx`.
+async fn current_id<DB>(tx: &mut sqlx::Transaction<'static, DB>, code: &str) -> StoreResult<Option<String>>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+{
+    sqlx::query_scalar("SELECT id FROM revisions WHERE code_commune = $1 AND is_current")
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_error)
 }

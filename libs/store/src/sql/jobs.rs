@@ -1,5 +1,6 @@
 //! The job queue in SQL: claims are one `UPDATE … WHERE id = (SELECT … LIMIT 1)` so that two
 //! workers never take the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).
+//! A running job names its worker (`worker`) until it ends or is released.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
@@ -20,8 +21,10 @@ where
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
     for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     for<'r> Job: FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> (i64, i64): FromRow<'r, DB::Row>,
     for<'r> (DateTime<Utc>,): FromRow<'r, DB::Row>,
 {
@@ -49,38 +52,122 @@ where
         .fetch_optional(&self.read)
         .await
         .map_err(map_error)?;
-        Ok(JobQueue { waiting, running, oldest_waiting })
+        let failed = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs j JOIN revisions r ON r.id = j.revision_id \
+             WHERE j.status = 'failed' AND r.is_current",
+        )
+        .fetch_one(&self.read)
+        .await
+        .map_err(map_error)?;
+        Ok(JobQueue { waiting, running, oldest_waiting, failed })
     }
 
-    async fn claim_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<Job>> {
+    async fn failed_jobs(&self) -> StoreResult<Vec<Job>> {
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1 \
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'failed' \
+             AND revision_id IN (SELECT id FROM revisions WHERE is_current) ORDER BY id"
+        );
+        sqlx::query_as(&sql).fetch_all(&self.read).await.map_err(map_error)
+    }
+
+    async fn retry_job(&self, job_id: i64, at: DateTime<Utc>) -> StoreResult<Job> {
+        let sql = format!(
+            "UPDATE jobs SET status = 'pending', attempts = 0, run_after = NULL, updated_at = $2 \
+             WHERE id = $1 AND status = 'failed' RETURNING {JOB_COLUMNS}"
+        );
+        let retried: Option<Job> = sqlx::query_as(&sql)
+            .bind(job_id)
+            .bind(at)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)?;
+        if let Some(job) = retried {
+            return Ok(job);
+        }
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_error)?;
+        Err(match status {
+            None => StoreError::NotFound("job"),
+            Some(status) => StoreError::Precondition(format!("job {job_id} is {status}, not failed")),
+        })
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>> {
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1, \
+             worker = $3 \
              WHERE id = (SELECT id FROM jobs WHERE \
-               (status = 'pending' OR (status = 'running' AND lease_until < $1)) \
+               ((status = 'pending' AND (run_after IS NULL OR run_after <= $1)) \
+                 OR (status = 'running' AND lease_until < $1)) \
                AND code_commune NOT IN \
                  (SELECT code_commune FROM jobs WHERE status = 'running' AND lease_until >= $1) \
                ORDER BY id LIMIT 1{}) \
              RETURNING {JOB_COLUMNS}",
             self.dialect.skip_locked
         );
-        sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_optional(&self.write).await.map_err(map_error)
+        sqlx::query_as(&sql)
+            .bind(now)
+            .bind(lease_until)
+            .bind(worker)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn job_holders(&self) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT worker FROM jobs WHERE status = 'running' AND worker IS NOT NULL ORDER BY worker",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn release_jobs(&self, workers: &[String], now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut released = 0;
+        for worker in workers {
+            // Back to the queue as if the lease had run out; the attempt made is kept (a job
+            // that kills its worker every time ends failed).
+            let rows: Vec<i64> = sqlx::query_scalar(
+                "UPDATE jobs SET status = 'pending', lease_until = NULL, worker = NULL, updated_at = $2 \
+                 WHERE status = 'running' AND worker = $1 RETURNING id",
+            )
+            .bind(worker.as_str())
+            .bind(now)
+            .fetch_all(&self.write)
+            .await
+            .map_err(map_error)?;
+            released += rows.len() as u64;
+        }
+        Ok(released)
     }
 
     async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()> {
-        let (status, outcome, message) = match end {
-            JobEnd::Done { outcome, message } => (JobStatus::Done, Some(outcome), message),
-            JobEnd::Failed { message } => (JobStatus::Failed, None, Some(message)),
-            JobEnd::Retry { message } => (JobStatus::Pending, None, Some(message)),
+        let (status, outcome, message, run_after) = match end {
+            JobEnd::Done { outcome, message } => (JobStatus::Done, Some(outcome), message, None),
+            JobEnd::Failed { message } => (JobStatus::Failed, None, Some(message), None),
+            JobEnd::Retry { message, not_before } => {
+                (JobStatus::Pending, None, Some(message), Some(not_before))
+            }
         };
         let done: Option<i64> = sqlx::query_scalar(
-            "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5 \
-             WHERE id = $1 RETURNING id",
+            "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5, \
+             run_after = $6, worker = NULL WHERE id = $1 RETURNING id",
         )
         .bind(job_id)
         .bind(status.as_str())
         .bind(outcome)
         .bind(message.as_deref())
         .bind(at)
+        .bind(run_after)
         .fetch_optional(&self.write)
         .await
         .map_err(map_error)?;

@@ -5,7 +5,12 @@
 //!
 //! A change made by one statement runs on the write pool without a transaction (a single
 //! statement is atomic); a change of several statements runs in one write transaction,
-//! which reads the guards it depends on.
+//! which reads the guards it depends on. A write transaction takes the backend's write
+//! lock when it begins ([`Dialect::begin_write`]: on SQLite `BEGIN IMMEDIATE`), so that
+//! writers of different processes sharing one SQLite file wait for each other (SQLite's busy
+//! timeout) instead of failing when a transaction that began by reading tries to write. A
+//! database still busy after that wait is [`StoreError::Busy`], and beginning a write
+//! transaction is tried again a few times before it is reported.
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
@@ -42,7 +47,17 @@ pub struct Dialect {
     /// taken under it, so they are committed in order and a reader never sees seq n + 1
     /// before seq n.
     pub lock_feed: Option<&'static str>,
+    /// The statement that begins a write transaction, when the backend's default does not
+    /// take the write lock at once (SQLite: `BEGIN IMMEDIATE`; a deferred transaction that
+    /// read first fails with `SQLITE_BUSY` when another connection wrote meanwhile, without
+    /// waiting for the busy timeout).
+    pub begin_write: Option<&'static str>,
 }
+
+/// How many times beginning a write transaction is tried when the database stays busy.
+const BEGIN_ATTEMPTS: u32 = 4;
+/// The wait before the second attempt, doubled before each next one.
+const BEGIN_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The store on a SQL database: a pool for reads, one for write transactions (the same
 /// pool on PostgreSQL; SQLite's single writer connection). Its `Debug` names the backend
@@ -69,8 +84,25 @@ impl<DB: Database> SqlStore<DB> {
         &self.write
     }
 
+    /// A write transaction, holding the write lock from its first statement on; tried again
+    /// (with a growing wait) while the database stays busy beyond the backend's own wait.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, DB>> {
-        self.write.begin().await.map_err(map_error)
+        let mut wait = BEGIN_BACKOFF;
+        for attempt in 1.. {
+            let begun = match self.dialect.begin_write {
+                Some(statement) => self.write.begin_with(statement).await,
+                None => self.write.begin().await,
+            };
+            match begun.map_err(map_error) {
+                Err(StoreError::Busy(error)) if attempt < BEGIN_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "database busy, beginning the write again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                begun => return begun,
+            }
+        }
+        unreachable!("the loop returns on its last attempt")
     }
 }
 
@@ -114,11 +146,28 @@ impl Dialect {
     }
 }
 
-/// Unique violations become conflicts; anything else is a database failure.
+/// Unique violations become conflicts; a database busy with other writers (SQLite's
+/// `SQLITE_BUSY`/`SQLITE_LOCKED` once its busy timeout ran out, PostgreSQL's serialization
+/// failures, deadlocks and lock timeouts) is [`StoreError::Busy`]; anything else is a
+/// database failure. Told apart by the error's code, never its text.
 fn map_error(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict(e.message().to_owned()),
+        sqlx::Error::Database(e) if e.code().is_some_and(|code| is_busy_code(&code)) => {
+            StoreError::Busy(Box::new(error))
+        }
         _ => StoreError::database(error),
+    }
+}
+
+/// Whether a database error code says "busy, try again": SQLite's primary codes 5
+/// (`SQLITE_BUSY`) and 6 (`SQLITE_LOCKED`), whatever their extended code (sqlx reports the
+/// extended one, e.g. 517 `SQLITE_BUSY_SNAPSHOT`); PostgreSQL's SQLSTATEs 40001, 40P01 and
+/// 55P03.
+fn is_busy_code(code: &str) -> bool {
+    match code.parse::<i32>() {
+        Ok(sqlite) if !code.starts_with('0') && code.len() < 5 => matches!(sqlite & 0xff, 5 | 6),
+        _ => matches!(code, "40001" | "40P01" | "55P03"),
     }
 }
 
@@ -150,4 +199,19 @@ fn departement_bounds(departement: &str) -> (String, String) {
         *last = char::from_u32(*last as u32 + 1).unwrap_or(char::MAX);
     }
     (departement.to_owned(), high.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_busy_code;
+
+    #[test]
+    fn busy_codes_of_both_backends() {
+        for busy in ["5", "6", "517", "261", "262", "40001", "40P01", "55P03"] {
+            assert!(is_busy_code(busy), "{busy}");
+        }
+        for other in ["1", "19", "2067", "23505", "42P01", "08006"] {
+            assert!(!is_busy_code(other), "{other}");
+        }
+    }
 }
