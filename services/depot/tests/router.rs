@@ -625,8 +625,15 @@ async fn openapi_describes_every_route() {
     assert!(create["responses"]["404"]["content"]["application/problem+json"].is_object());
     let internal = &create["responses"]["5XX"]["content"]["application/problem+json"]["schema"]["$ref"];
     assert_eq!(internal, "#/components/schemas/Problem");
-    for model in ["Revision", "StoredFile", "Habilitation", "HabilitationAnswer", "CurrentRevision", "Client"]
-    {
+    for model in [
+        "Revision",
+        "RevisionSummary",
+        "StoredFile",
+        "Habilitation",
+        "HabilitationAnswer",
+        "CurrentRevision",
+        "Client",
+    ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
 }
