@@ -14,8 +14,8 @@ use ban_store::ids::{object_id, token};
 use ban_store::{
     Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeOp, Commune,
     CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation, HabilitationStatus,
-    JobEnd, JobStatus, NewClient, NewRevision, ObjectKind, Perimeter, Publication, RevisionFilter,
-    RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym,
+    JobEnd, JobStatus, NewClient, NewRevision, ObjectKind, PageRequest, Perimeter, Publication,
+    RevisionFilter, RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
@@ -155,14 +155,82 @@ pub async fn revision_lifecycle(store: Arc<dyn Store>) {
     store.publish(&next.id, publication()).await.unwrap();
     assert_eq!(store.current_revision("54084").await.unwrap().unwrap().id, next.id);
     assert!(!store.revision(&revision.id).await.unwrap().unwrap().is_current);
-    let all = store.commune_revisions("54084", RevisionFilter::All).await.unwrap();
-    assert_eq!(all.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&revision.id, &next.id]);
-    assert_eq!(store.commune_revisions("54084", RevisionFilter::Pending).await.unwrap().len(), 0);
-    let current = store.current_revisions(None, Some(&["54084".to_owned()])).await.unwrap();
-    assert_eq!(current.len(), 1);
+    let all = store.commune_revisions("54084", RevisionFilter::All, Viewer::Admin, WHOLE).await.unwrap();
+    assert_eq!(all.items.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&revision.id, &next.id]);
+    let pending = store.commune_revisions("54084", RevisionFilter::Pending, Viewer::Admin, WHOLE).await;
+    assert_eq!(pending.unwrap().total, 0);
+    let current = store.current_revisions(None, Some(&["54084".to_owned()]), WHOLE).await.unwrap();
+    assert_eq!((current.items.len(), current.total), (1, 1));
     let future = Utc::now() + Duration::hours(1);
-    assert!(store.current_revisions(Some(future), None).await.unwrap().is_empty());
-    assert_eq!(store.client_revisions(&client.id).await.unwrap().len(), 2);
+    assert!(store.current_revisions(Some(future), None, WHOLE).await.unwrap().items.is_empty());
+    let mine = store.client_revisions(&client.id, Viewer::Client(&client.id), WHOLE).await.unwrap();
+    assert_eq!(mine.items.len(), 2);
+}
+
+/// A page large enough for every list of these cases.
+const WHOLE: PageRequest = PageRequest { offset: 0, limit: 1000 };
+
+/// Lists come in pages with the whole list's size, and show a draft to its client and to
+/// administrators only; a file is read in pieces.
+pub async fn revision_pages_and_drafts(store: Arc<dyn Store>) {
+    let store = &*store;
+    let owner = new_client(store, AuthorizationStrategy::Internal).await;
+    let stranger = new_client(store, AuthorizationStrategy::Internal).await;
+    let mut published = Vec::new();
+    for _ in 0..5 {
+        let revision = ready_revision(store, &owner, "54084").await;
+        store.publish(&revision.id, publication()).await.unwrap();
+        published.push(revision.id);
+    }
+    let draft = new_revision(store, &owner, "54084").await;
+    let page = |offset, limit| PageRequest { offset, limit };
+
+    let mut seen = Vec::new();
+    for offset in [0, 2, 4] {
+        let got = store
+            .commune_revisions("54084", RevisionFilter::All, Viewer::Anyone, page(offset, 2))
+            .await
+            .unwrap();
+        assert_eq!(got.total, 5, "a stranger's total counts published revisions only");
+        assert!(got.items.len() <= 2);
+        seen.extend(got.items.into_iter().map(|r| r.id));
+    }
+    assert_eq!(seen, published, "the pages hold every published revision once, oldest first");
+    let past = store.commune_revisions("54084", RevisionFilter::All, Viewer::Anyone, page(10, 2)).await;
+    assert!(past.unwrap().items.is_empty());
+
+    for (viewer, sees_draft) in [
+        (Viewer::Anyone, false),
+        (Viewer::Client(&stranger.id), false),
+        (Viewer::Client(&owner.id), true),
+        (Viewer::Admin, true),
+    ] {
+        let all = store.commune_revisions("54084", RevisionFilter::All, viewer, WHOLE).await.unwrap();
+        assert_eq!(all.items.iter().any(|r| r.id == draft.id), sees_draft, "{viewer:?}");
+        assert_eq!(all.total, if sees_draft { 6 } else { 5 }, "{viewer:?}");
+        let pending = store.commune_revisions("54084", RevisionFilter::Pending, viewer, WHOLE).await.unwrap();
+        assert_eq!(pending.total, u64::from(sees_draft), "{viewer:?}");
+        let of_client = store.client_revisions(&owner.id, viewer, WHOLE).await.unwrap();
+        assert_eq!(of_client.total, if sees_draft { 6 } else { 5 }, "{viewer:?}");
+    }
+
+    let current = store.current_revisions(None, None, page(0, 1)).await.unwrap();
+    assert_eq!((current.items.len(), current.total), (1, 1));
+    assert_eq!(current.items[0].id, *published.last().unwrap());
+
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(2 * FILE_PIECE_BYTES + 10).collect();
+    store.attach_file(&draft.id, file_for(&draft, &bytes), &bytes).await.unwrap();
+    let mut read = Vec::new();
+    for index in 0..3 {
+        let piece = store.file_piece(&draft.id, index).await.unwrap().unwrap();
+        assert_eq!(piece.len(), if index < 2 { FILE_PIECE_BYTES } else { 10 });
+        read.extend(piece);
+    }
+    assert_eq!(read, bytes, "the pieces make the file, byte for byte");
+    assert_eq!(store.file_bytes(&draft.id).await.unwrap().unwrap(), bytes, "and so does the whole");
+    assert_eq!(store.file_piece("000000000000000000000000", 0).await.unwrap(), None, "no file, no piece");
+    let past = store.file_piece(&draft.id, 3).await.unwrap();
+    assert_eq!(past, Some(Vec::new()), "past the end: an empty piece");
 }
 
 /// Publishing needs a pending, ready revision, and makes the commune's other pending
@@ -234,8 +302,8 @@ pub async fn concurrent_publications(store: Arc<dyn Store>) {
         assert!(outcomes
             .iter()
             .all(|o| matches!(o, Ok(_) | Err(StoreError::Precondition(_)) | Err(StoreError::Conflict(_)))));
-        let current = store.commune_revisions("71346", RevisionFilter::All).await.unwrap();
-        assert_eq!(current.iter().filter(|r| r.is_current).count(), 1);
+        let current = store.commune_revisions("71346", RevisionFilter::All, Viewer::Admin, WHOLE).await;
+        assert_eq!(current.unwrap().items.iter().filter(|r| r.is_current).count(), 1);
     }
 }
 
@@ -703,8 +771,8 @@ impl std::fmt::Debug for TestStore {
 macro_rules! store_conformance_tests {
     ($open:path) => {
         $crate::store_conformance_tests!(@cases $open;
-            clients, revision_lifecycle, publication_guards, outdated_checks, concurrent_publications,
-            habilitations,
+            clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
+            concurrent_publications, habilitations,
             job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(

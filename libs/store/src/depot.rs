@@ -190,6 +190,70 @@ pub enum RevisionFilter {
     All,
 }
 
+/// Who reads a list of revisions, which decides the drafts (pending revisions) it holds:
+/// published revisions are open data, a draft is shown to its client and to administrators
+/// only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer<'a> {
+    /// No token: published revisions only.
+    Anyone,
+    /// A client: published revisions, and its own drafts.
+    Client(&'a str),
+    /// An administrator: everything.
+    Admin,
+}
+
+impl Viewer<'_> {
+    /// Whether this viewer may see every revision of `client_id`, drafts included.
+    pub fn sees_all_of(&self, client_id: &str) -> bool {
+        match self {
+            Viewer::Anyone => false,
+            Viewer::Client(id) => *id == client_id,
+            Viewer::Admin => true,
+        }
+    }
+}
+
+/// A page of a list: `limit` items after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// One page of a list, and how many items the whole list has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// A revision as lists show it: everything but its validation report, which can weigh
+/// megabytes and is read one revision at a time (`GET /revisions/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionSummary {
+    pub id: String,
+    pub client_id: String,
+    pub code_commune: String,
+    #[sqlx(try_from = "String")]
+    pub status: RevisionStatus,
+    pub is_ready: bool,
+    pub is_current: bool,
+    /// `{nomComplet, organisation, extras}` as the client gave it (see the depot for what
+    /// is shown to whom).
+    #[sqlx(json)]
+    #[schema(value_type = Object)]
+    pub context: Json,
+    /// The habilitation the publication relied on, as it was then.
+    #[sqlx(json(nullable))]
+    #[schema(value_type = Option<Object>)]
+    pub habilitation: Option<Json>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HabilitationStatus {
@@ -255,6 +319,9 @@ impl Habilitation {
     }
 }
 
+/// The size of the pieces a file is stored and read in (all but the last are full).
+pub const FILE_PIECE_BYTES: usize = 256 * 1024;
+
 /// What a publication needs beyond the revision id.
 #[derive(Debug, Clone)]
 pub struct Publication {
@@ -279,6 +346,10 @@ pub trait DepotStore: Send + Sync {
         -> StoreResult<StoredFile>;
     async fn file(&self, revision_id: &str) -> StoreResult<Option<StoredFile>>;
     async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Piece `index` (from 0) of a revision's file: its bytes from `index *
+    /// FILE_PIECE_BYTES`, at most [`FILE_PIECE_BYTES`] of them. A download reads the file
+    /// piece by piece, never whole. Empty past the end; `None` without a file.
+    async fn file_piece(&self, revision_id: &str, index: u32) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the validation of a pending revision, checked against the commune's current
     /// revision `computed.checked_against`. `Precondition` if it is not pending; `Conflict`
     /// ([`outdated_check`]) if another revision became current meanwhile: nothing is saved,
@@ -297,18 +368,29 @@ pub trait DepotStore: Send + Sync {
     /// `Precondition` if the revision is not pending, or not computed, or not ready.
     async fn publish(&self, revision_id: &str, publication: Publication) -> StoreResult<Revision>;
     async fn current_revision(&self, code_commune: &str) -> StoreResult<Option<Revision>>;
+    /// A page of a commune's revisions that `viewer` may see, oldest first.
     async fn commune_revisions(
         &self,
         code_commune: &str,
         filter: RevisionFilter,
-    ) -> StoreResult<Vec<Revision>>;
-    /// Current revisions, optionally published since a date and for some communes only.
+        viewer: Viewer<'_>,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>>;
+    /// A page of the current revisions (all published), by commune code, optionally
+    /// published since a date and for some communes only.
     async fn current_revisions(
         &self,
         published_since: Option<DateTime<Utc>>,
         communes: Option<&[String]>,
-    ) -> StoreResult<Vec<Revision>>;
-    async fn client_revisions(&self, client_id: &str) -> StoreResult<Vec<Revision>>;
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>>;
+    /// A page of a client's revisions that `viewer` may see, oldest first.
+    async fn client_revisions(
+        &self,
+        client_id: &str,
+        viewer: Viewer<'_>,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>>;
 
     async fn create_habilitation(&self, habilitation: Habilitation) -> StoreResult<Habilitation>;
     async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>>;

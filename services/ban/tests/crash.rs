@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ban_store::{JobStatus, RevisionFilter, RevisionStatus};
+use ban_store::{JobStatus, PageRequest, RevisionFilter, RevisionStatus, Viewer};
 use sha2::{Digest, Sha256};
 
 fn ban(database: &str) -> Command {
@@ -86,7 +86,9 @@ fn sample() -> Vec<u8> {
 
 async fn check_store(database: &str, published_before: &mut usize) {
     let store = ban_service_kit::open_store(database).await.unwrap();
-    let revisions = store.commune_revisions("54084", RevisionFilter::All).await.unwrap();
+    let whole = PageRequest { offset: 0, limit: 1000 };
+    let revisions =
+        store.commune_revisions("54084", RevisionFilter::All, Viewer::Admin, whole).await.unwrap().items;
     let published: Vec<_> = revisions.iter().filter(|r| r.status == RevisionStatus::Published).collect();
     let current: Vec<_> = revisions.iter().filter(|r| r.is_current).collect();
     assert!(published.len() >= *published_before, "a publication was lost");
@@ -99,6 +101,7 @@ async fn check_store(database: &str, published_before: &mut usize) {
         assert_eq!(current[0].id, latest.id, "the current revision is the last published");
     }
     for revision in &published {
+        let revision = store.revision(&revision.id).await.unwrap().unwrap();
         assert!(revision.is_ready && revision.validation.is_some() && revision.published_at.is_some());
     }
     // Every accepted file is whole.

@@ -145,7 +145,8 @@ async fn importing_beside_a_running_server_loses_nothing() {
     assert!(published > 0, "the server published meanwhile");
     assert!(statuses.iter().all(|s| s.is_success()), "requests to the server failed: {statuses:?}");
     let store = ban_service_kit::open_store(&database).await.unwrap();
-    let current = store.current_revisions(None, None).await.unwrap();
+    let whole = ban_store::PageRequest { offset: 0, limit: 1000 };
+    let current = store.current_revisions(None, None, whole).await.unwrap().items;
     assert_eq!(current.len(), 106, "the 105 communes of the import and 54084");
     for revision in current.iter().filter(|r| r.code_commune != "54084") {
         let commune = store.base_commune(&revision.code_commune).await.unwrap();

@@ -1,11 +1,12 @@
-//! Who is calling: a client by its token, or an administrator.
+//! Who is calling: a client by its token, or an administrator; on the read routes, also
+//! nobody in particular ([`Reader`]).
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use ban_service_kit::ApiError;
-use ban_store::Client;
+use ban_store::{Client, Viewer};
 use secrecy::ExposeSecret;
 
 use crate::DepotState;
@@ -62,5 +63,52 @@ impl Authenticated {
         } else {
             Err(ApiError::forbidden("not_owner", "Cette ressource appartient à un autre client."))
         }
+    }
+}
+
+/// Who reads, on the routes open without a token: nobody in particular, a client, or an
+/// administrator. What a reader sees depends on it: published revisions are open data, a
+/// draft and the submitter's personal data are its client's and the administrators' only.
+/// A token that is given must be valid (401 otherwise), so that a client with a mistyped
+/// token is told, rather than shown the public view.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    Anyone,
+    Client(Client),
+    Admin,
+}
+
+impl FromRequestParts<Arc<DepotState>> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(Reader::Anyone);
+        }
+        let is_admin = matches!(
+            (bearer(parts), &state.admin_token),
+            (Some(given), Some(expected)) if given == expected.expose_secret()
+        );
+        if is_admin {
+            return Ok(Reader::Admin);
+        }
+        Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(caller.0))
+    }
+}
+
+impl Reader {
+    /// The reader as the store's lists know it.
+    pub fn viewer(&self) -> Viewer<'_> {
+        match self {
+            Reader::Anyone => Viewer::Anyone,
+            Reader::Client(client) => Viewer::Client(&client.id),
+            Reader::Admin => Viewer::Admin,
+        }
+    }
+
+    /// Whether the reader sees everything of `client_id`'s revisions: drafts, files and the
+    /// submitter's personal data.
+    pub fn sees_all_of(&self, client_id: &str) -> bool {
+        self.viewer().sees_all_of(client_id)
     }
 }

@@ -23,10 +23,11 @@ pub mod config;
 mod habilitations;
 pub mod mailer;
 pub mod openapi;
+pub mod pages;
 mod revisions;
 pub mod validation;
 
-pub use auth::{Admin, Authenticated};
+pub use auth::{Admin, Authenticated, Reader};
 pub use config::DepotArgs;
 pub use mailer::{LogMailer, Mailer, SmtpMailer};
 

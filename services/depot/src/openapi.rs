@@ -72,6 +72,18 @@ pub enum ClientProblems {
     Forbidden(Problem<'static>),
 }
 
+/// The answers of the read routes to a token that is given but wrong ([`crate::Reader`]:
+/// without a token, the public view).
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum ReaderProblems {
+    /// Jeton donné mais inconnu
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'static>),
+    /// Client désactivé, ou brouillon (révision non publiée) d’un autre client
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'static>),
+}
+
 /// An item of `GET /current-revisions`.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,10 +1,11 @@
-//! Revisions: create, upload the file, compute, publish, and the public read routes; each
+//! Revisions: create, upload the file, compute, publish, and the read routes (open data for
+//! published revisions, drafts and personal data for their client; see docs/depot.md); each
 //! handler carries its OpenAPI description (`#[utoipa::path]`, see [`crate::openapi`]).
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +15,7 @@ use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
     AuthorizationStrategy, HabilitationStatus, NewRevision, Publication, Revision, RevisionFilter,
-    StoreError, StoredFile,
+    RevisionSummary, StoreError, StoredFile,
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -23,9 +24,12 @@ use md5::Md5;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Digest;
+use tokio_stream::StreamExt as _;
+use tracing::Instrument as _;
 
-use crate::openapi::{ClientProblems, CurrentRevision};
-use crate::{json_body, Authenticated, DepotState, MAX_FILE_BYTES};
+use crate::openapi::{ClientProblems, CurrentRevision, ReaderProblems};
+use crate::pages::PageQuery;
+use crate::{json_body, Authenticated, DepotState, Reader, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
@@ -328,43 +332,107 @@ pub async fn publish(
     Ok(Json(published))
 }
 
+/// What everyone may read of a submitter's context: the organisation and the extras (the
+/// ids the platform's tools read: `balId`, `sourceId`…), as the production API shows them;
+/// never the person (`nomComplet`) nor anything else a client put there (an e-mail…).
+fn public_context(context: &Value) -> Value {
+    let Value::Object(fields) = context else { return json!({}) };
+    let kept = fields.iter().filter(|(key, _)| matches!(key.as_str(), "organisation" | "extras"));
+    Value::Object(kept.map(|(key, value)| (key.clone(), value.clone())).collect())
+}
+
+/// A revision as `reader` may see it: a draft only by its client and the administrators
+/// (403 for anyone else, as the production API answers for the file of an unpublished
+/// revision), the submitter's personal data only by them too.
+fn readable(reader: &Reader, mut revision: Revision) -> Result<Revision, ApiError> {
+    if reader.sees_all_of(&revision.client_id) {
+        return Ok(revision);
+    }
+    if revision.status != ban_store::RevisionStatus::Published {
+        return Err(ApiError::forbidden(
+            "revision_not_published",
+            "La révision n’est pas encore accessible car non publiée : seuls son client et les administrateurs la voient.",
+        ));
+    }
+    revision.context = public_context(&revision.context);
+    Ok(revision)
+}
+
 /// `GET /revisions/{id}`
 #[utoipa::path(
     get,
     path = "/revisions/{id}",
     tag = "revisions",
     summary = "Une révision, avec son rapport de validation complet",
+    description = "Une révision publiée est publique, sans les données personnelles de celui qui l’a déposée \
+        (du contexte, seuls organisation et extras sont montrés). Un brouillon (révision non publiée) \
+        et le contexte complet ne sont montrés qu’au client de la révision et aux administrateurs.",
     params(RevisionPath),
+    security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "La révision", body = Revision),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
     State(state): AppState,
     Path(RevisionPath { id }): Path<RevisionPath>,
+    reader: Reader,
 ) -> Result<Json<Revision>, ApiError> {
-    Ok(Json(revision_of(&state, &id).await?))
+    Ok(Json(readable(&reader, revision_of(&state, &id).await?)?))
 }
 
-fn csv_download(bytes: Vec<u8>, name: &str) -> Response {
-    let mut response = bytes.into_response();
+/// A revision's file, streamed from the store piece by piece ([`ban_store::FILE_PIECE_BYTES`]): a
+/// download holds a few pieces, whatever the file's size.
+async fn file_response(state: &DepotState, revision: &Revision) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found("file_missing", "Aucun fichier pour cette révision.");
+    let file = state.store.file(&revision.id).await?.ok_or_else(missing)?;
+    // The first piece is read before answering, so that a failing store is a 5xx.
+    let first = state.store.file_piece(&revision.id, 0).await?.ok_or_else(missing)?;
+    let size = u64::try_from(file.size).unwrap_or(0);
+    let body = if first.len() as u64 >= size {
+        Body::from(first)
+    } else {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(1);
+        let (store, id, mut sent) = (state.store.clone(), revision.id.clone(), first.len() as u64);
+        tokio::spawn(
+            async move {
+                let mut index = 1;
+                while sent < size {
+                    let piece = match store.file_piece(&id, index).await {
+                        Ok(Some(piece)) if !piece.is_empty() => piece,
+                        outcome => {
+                            let error = outcome
+                                .err()
+                                .map_or("file shorter than its size".to_owned(), |e| e.to_string());
+                            tracing::error!(revision = %id, index, error, "file download stopped");
+                            // The client sees a cut answer (shorter than Content-Length).
+                            let _ = sender.send(Err(std::io::Error::other("download stopped"))).await;
+                            return;
+                        }
+                    };
+                    (sent, index) = (sent + piece.len() as u64, index + 1);
+                    if sender.send(Ok(Bytes::from(piece))).await.is_err() {
+                        return; // The client went away.
+                    }
+                }
+            }
+            .instrument(tracing::Span::current()),
+        );
+        let rest = tokio_stream::wrappers::ReceiverStream::new(receiver);
+        Body::from_stream(tokio_stream::once(Ok(Bytes::from(first))).chain(rest))
+    };
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    let name = format!("bal-{}.csv", revision.code_commune);
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
-}
-
-async fn file_response(state: &DepotState, revision: &Revision) -> Result<Response, ApiError> {
-    let bytes = state
-        .store
-        .file_bytes(&revision.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file_missing", "Aucun fichier pour cette révision."))?;
-    Ok(csv_download(bytes, &format!("bal-{}.csv", revision.code_commune)))
+    Ok(response)
 }
 
 /// `GET /revisions/{id}/files/bal/download`
@@ -373,18 +441,23 @@ async fn file_response(state: &DepotState, revision: &Revision) -> Result<Respon
     path = "/revisions/{id}/files/bal/download",
     tag = "revisions",
     summary = "Télécharger le fichier d’une révision",
+    description = "Le fichier d’une révision publiée est public ; celui d’un brouillon n’est servi qu’à son client \
+        et aux administrateurs (403 pour les autres).",
     params(RevisionPath),
+    security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "Le fichier BAL, tel que déposé", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"bal-CODE.csv\""))),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
         (status = 404, description = "Révision inconnue, ou sans fichier", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn file(
     State(state): AppState,
     Path(RevisionPath { id }): Path<RevisionPath>,
+    reader: Reader,
 ) -> Result<Response, ApiError> {
-    let revision = revision_of(&state, &id).await?;
+    let revision = readable(&reader, revision_of(&state, &id).await?)?;
     file_response(&state, &revision).await
 }
 
@@ -401,9 +474,12 @@ async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Res
     path = "/communes/{code}/current-revision",
     tag = "revisions",
     summary = "Révision courante d’une commune",
+    description = "Publique, sans les données personnelles de celui qui l’a déposée (montrées à son client et aux administrateurs).",
     params(CommunePath, CommuneQuery),
+    security((), ("token" = []), ("adminToken" = [])),
     responses(
         (status = 200, description = "La révision courante", body = Revision),
+        ReaderProblems,
         (status = 404, description = "Commune inconnue, ou sans révision publiée", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -411,8 +487,9 @@ pub async fn current(
     State(state): AppState,
     Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<CommuneQuery>,
+    reader: Reader,
 ) -> Result<Json<Revision>, ApiError> {
-    Ok(Json(current_of(&state, &code, &query).await?))
+    Ok(Json(readable(&reader, current_of(&state, &code, &query).await?)?))
 }
 
 /// `GET /communes/{code}/current-revision/files/bal/download`
@@ -436,6 +513,19 @@ pub async fn current_file(
     file_response(&state, &revision).await
 }
 
+/// A page of revisions as `reader` may see them (the store left out the drafts it may not).
+fn readable_page(reader: &Reader, items: Vec<RevisionSummary>) -> Vec<RevisionSummary> {
+    items
+        .into_iter()
+        .map(|mut revision| {
+            if !reader.sees_all_of(&revision.client_id) {
+                revision.context = public_context(&revision.context);
+            }
+            revision
+        })
+        .collect()
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatusQuery {
@@ -444,23 +534,33 @@ pub struct StatusQuery {
     status: Option<String>,
 }
 
-/// `GET /communes/{code}/revisions?status=published|pending|all`
+/// `GET /communes/{code}/revisions?status=published|pending|all&page=N&limit=M`
 #[utoipa::path(
     get,
     path = "/communes/{code}/revisions",
     tag = "revisions",
-    summary = "Révisions d’une commune",
-    params(CommunePath, StatusQuery),
+    summary = "Révisions d’une commune, par page",
+    description = "Les plus anciennes d’abord, sans leur rapport de validation (GET /revisions/{id}). Les brouillons \
+        (pending) ne sont listés que pour leur client et les administrateurs. Le corps est la page (un tableau) ; \
+        X-Total-Count et Link (first, prev, next, last) disent le reste.",
+    params(CommunePath, StatusQuery, PageQuery),
+    security((), ("token" = []), ("adminToken" = [])),
     responses(
-        (status = 200, description = "Les révisions", body = Vec<Revision>),
-        (status = 400, description = "status inconnu", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Une page des révisions", body = Vec<RevisionSummary>, headers(
+            ("x-total-count" = u64, description = "Nombre de révisions de la liste entière"),
+            ("link" = String, description = "Les pages first, prev, next et last (RFC 8288)"))),
+        (status = 400, description = "status, page ou limit invalide", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
     )
 )]
 pub async fn commune_revisions(
     State(state): AppState,
     Path(CommunePath { code }): Path<CommunePath>,
     Query(query): Query<StatusQuery>,
-) -> Result<Json<Vec<Revision>>, ApiError> {
+    Query(page): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    reader: Reader,
+) -> Result<(HeaderMap, Json<Vec<RevisionSummary>>), ApiError> {
     let filter = match query.status.as_deref() {
         None | Some("published") => RevisionFilter::Published,
         Some("pending") => RevisionFilter::Pending,
@@ -472,8 +572,14 @@ pub async fn commune_revisions(
             ))
         }
     };
-    Ok(Json(state.store.commune_revisions(&code, filter).await?))
+    let paging = page.paging()?;
+    let found = state.store.commune_revisions(&code, filter, reader.viewer(), paging.request()).await?;
+    let headers = paging.headers(&uri, &found);
+    Ok((headers, Json(readable_page(&reader, found.items))))
 }
+
+/// Commune codes `codesCommunes` may list.
+const MAX_CODES: usize = 1000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -481,26 +587,32 @@ pub async fn commune_revisions(
 pub struct CurrentQuery {
     /// Publiées depuis cette date (RFC 3339, ou AAAA-MM-JJ).
     published_since: Option<String>,
-    /// Ces communes seulement : codes INSEE séparés par des virgules.
+    /// Ces communes seulement : codes INSEE séparés par des virgules (1 000 au plus).
     codes_communes: Option<String>,
 }
 
-/// `GET /current-revisions?publishedSince=DATE&codesCommunes=a,b`
+/// `GET /current-revisions?publishedSince=DATE&codesCommunes=a,b&page=N&limit=M`
 #[utoipa::path(
     get,
     path = "/current-revisions",
     tag = "revisions",
-    summary = "Révisions courantes",
-    params(CurrentQuery),
+    summary = "Révisions courantes, par page",
+    description = "Par code commune. Le corps est la page (un tableau) ; X-Total-Count et Link (first, prev, next, last) \
+        disent le reste. Les révisions de communes sorties du COG sont comptées mais pas listées.",
+    params(CurrentQuery, PageQuery),
     responses(
-        (status = 200, description = "Les révisions courantes des communes actuelles", body = Vec<CurrentRevision>),
-        (status = 400, description = "publishedSince n’est pas une date", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Une page des révisions courantes des communes actuelles", body = Vec<CurrentRevision>, headers(
+            ("x-total-count" = u64, description = "Nombre de révisions courantes de la liste entière"),
+            ("link" = String, description = "Les pages first, prev, next et last (RFC 8288)"))),
+        (status = 400, description = "publishedSince n’est pas une date ; codesCommunes vide ou trop long ; page ou limit invalide", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn current_revisions(
     State(state): AppState,
     Query(query): Query<CurrentQuery>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+    Query(page): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<(HeaderMap, Json<Vec<CurrentRevision>>), ApiError> {
     let since = match query.published_since.as_deref() {
         None => None,
         Some(text) => Some(parse_date(text).ok_or_else(|| {
@@ -510,15 +622,37 @@ pub async fn current_revisions(
     let codes: Option<Vec<String>> = query
         .codes_communes
         .map(|c| c.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
-    let revisions = state.store.current_revisions(since, codes.as_deref()).await?;
+    match codes.as_ref().map(Vec::len) {
+        Some(0) => {
+            return Err(ApiError::bad_request(
+                "invalid_codes_communes",
+                "codesCommunes est vide : omettez-le pour toutes les communes.",
+            ))
+        }
+        Some(n) if n > MAX_CODES => {
+            return Err(ApiError::bad_request(
+                "invalid_codes_communes",
+                format!("codesCommunes : {n} codes, {MAX_CODES} au plus."),
+            ))
+        }
+        _ => {}
+    }
+    let paging = page.paging()?;
+    let found = state.store.current_revisions(since, codes.as_deref(), paging.request()).await?;
+    let headers = paging.headers(&uri, &found);
     let cog = Cog::get();
-    Ok(Json(
-        revisions
-            .into_iter()
-            .filter(|r| cog.is_current(&r.code_commune))
-            .map(|r| json!({"id": r.id, "codeCommune": r.code_commune, "publishedAt": r.published_at, "clientId": r.client_id}))
-            .collect(),
-    ))
+    let items = found
+        .items
+        .into_iter()
+        .filter(|r| cog.is_current(&r.code_commune))
+        .map(|r| CurrentRevision {
+            id: r.id,
+            code_commune: r.code_commune,
+            published_at: r.published_at,
+            client_id: r.client_id,
+        })
+        .collect();
+    Ok((headers, Json(items)))
 }
 
 fn parse_date(text: &str) -> Option<DateTime<Utc>> {
@@ -529,20 +663,34 @@ fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     Some(day.and_hms_opt(0, 0, 0)?.and_utc())
 }
 
-/// `GET /revisions/client/{clientId}`
+/// `GET /revisions/client/{clientId}?page=N&limit=M`
 #[utoipa::path(
     get,
     path = "/revisions/client/{client_id}",
     tag = "revisions",
-    summary = "Révisions d’un client",
-    params(("client_id" = String, Path, description = "Identifiant du client")),
+    summary = "Révisions d’un client, par page",
+    description = "Les plus anciennes d’abord, sans leur rapport de validation. Ses brouillons et le contexte complet \
+        ne sont montrés qu’au client lui-même et aux administrateurs ; les autres voient ses révisions publiées. \
+        Le corps est la page (un tableau) ; X-Total-Count et Link (first, prev, next, last) disent le reste.",
+    params(("client_id" = String, Path, description = "Identifiant du client"), PageQuery),
+    security((), ("token" = []), ("adminToken" = [])),
     responses(
-        (status = 200, description = "Les révisions du client", body = Vec<Revision>),
+        (status = 200, description = "Une page des révisions du client", body = Vec<RevisionSummary>, headers(
+            ("x-total-count" = u64, description = "Nombre de révisions de la liste entière"),
+            ("link" = String, description = "Les pages first, prev, next et last (RFC 8288)"))),
+        (status = 400, description = "page ou limit invalide", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
     )
 )]
 pub async fn client_revisions(
     State(state): AppState,
     Path(client_id): Path<String>,
-) -> Result<Json<Vec<Revision>>, ApiError> {
-    Ok(Json(state.store.client_revisions(&client_id).await?))
+    Query(page): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    reader: Reader,
+) -> Result<(HeaderMap, Json<Vec<RevisionSummary>>), ApiError> {
+    let paging = page.paging()?;
+    let found = state.store.client_revisions(&client_id, reader.viewer(), paging.request()).await?;
+    let headers = paging.headers(&uri, &found);
+    Ok((headers, Json(readable_page(&reader, found.items))))
 }

@@ -9,7 +9,10 @@ use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use ban_depot::{router, DepotState, LogMailer};
 use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, ComputedValidation, NewClient, Perimeter, Store, StoreError};
+use ban_store::{
+    AuthorizationStrategy, ComputedValidation, NewClient, NewRevision, Perimeter, Publication, Store,
+    StoreError,
+};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -133,6 +136,67 @@ impl Harness {
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, None, Body::empty(), "application/json").await
+    }
+
+    async fn get_as(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, Body::empty(), "application/json").await
+    }
+
+    /// A `GET` answer whole: status, headers and bytes.
+    async fn fetch(&self, path: &str, token: Option<&str>) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+        let mut request = Request::builder().uri(format!("/{}", path.trim_start_matches('/')));
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
+        }
+        let response = self.app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, headers, bytes.to_vec())
+    }
+
+    /// A list followed page after page through its `Link: rel="next"`, checking each page's
+    /// size and total: every item's id, in order.
+    async fn every_page(&self, first: &str, token: Option<&str>, limit: usize, total: usize) -> Vec<String> {
+        let (mut next, mut ids) = (Some(first.to_owned()), Vec::new());
+        while let Some(path) = next.take() {
+            let (status, headers, bytes) = self.fetch(&path, token).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(headers["x-total-count"], total.to_string().as_str(), "{path}");
+            let page: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+            assert!(page.len() <= limit, "{path}: {} items", page.len());
+            assert!(page.iter().all(|r| r.get("validation").is_none()), "lists carry no report");
+            ids.extend(page.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+            let link = headers[header::LINK].to_str().unwrap();
+            next = link
+                .split(", ")
+                .find(|l| l.ends_with("rel=\"next\""))
+                .map(|l| l.trim_start_matches('<').split('>').next().unwrap().to_owned());
+        }
+        ids
+    }
+
+    /// A revision of `client` published through the store (no file checks): its id.
+    async fn published(&self, client: &str, commune: &str) -> String {
+        let client = self.store.client_by_token(client).await.unwrap().unwrap();
+        let now = chrono::Utc::now();
+        let new = NewRevision {
+            id: object_id(now),
+            client_id: client.id,
+            code_commune: commune.into(),
+            context: json!({"nomComplet": "Jeanne Martin", "organisation": "Mairie"}),
+        };
+        let revision = self.store.create_revision(new, now).await.unwrap();
+        let file = ban_depot::validation::bal_file(&revision.id, b"x", now);
+        self.store.attach_file(&revision.id, file, b"x").await.unwrap();
+        let computed = ComputedValidation {
+            validation: serde_json::value::to_raw_value(&json!({"valid": true})).unwrap(),
+            is_ready: true,
+            rows_count: 1,
+            checked_against: self.store.current_revision(commune).await.unwrap().map(|r| r.id),
+        };
+        self.store.save_validation(&revision.id, computed, now).await.unwrap();
+        self.store.publish(&revision.id, Publication { habilitation: None, at: now }).await.unwrap();
+        revision.id
     }
 
     async fn create(&self, token: &str, commune: &str) -> String {
@@ -266,8 +330,8 @@ on_every_backend!(upload_guards, |h: Harness| async move {
         (status, problem["code"].as_str()),
         (StatusCode::PRECONDITION_FAILED, Some("file_already_attached"))
     );
-    let (_, downloaded) = h.get(&format!("/revisions/{id}/files/bal/download")).await;
-    assert_eq!(downloaded.as_str().unwrap().as_bytes(), bal.as_slice(), "the first file is kept whole");
+    let (_, _, downloaded) = h.fetch(&format!("/revisions/{id}/files/bal/download"), Some(&token)).await;
+    assert_eq!(downloaded, bal, "the first file is kept whole");
     let request = Request::builder()
         .method(Method::PUT)
         .uri(format!("/revisions/{}/files/bal", h.create(&token, "54084").await))
@@ -536,7 +600,18 @@ async fn openapi_describes_every_route() {
     let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
     assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
     assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
-    assert_eq!(security("get", "/revisions/{id}"), Value::Null);
+    // Reads are open, a token (a client's, or the administrators') shows more.
+    assert_eq!(security("get", "/revisions/{id}"), json!({}));
+    let read = &spec["paths"]["/revisions/{id}"]["get"]["security"];
+    assert_eq!(read[1], json!({"token": []}));
+    for path in ["/communes/{code}/revisions", "/current-revisions", "/revisions/client/{client_id}"] {
+        let parameters = spec["paths"][path]["get"]["parameters"].as_array().unwrap();
+        for name in ["page", "limit"] {
+            assert!(parameters.iter().any(|p| p["name"] == name), "{path}: {name}");
+        }
+        let ok = &spec["paths"][path]["get"]["responses"]["200"];
+        assert!(ok["headers"]["x-total-count"].is_object() && ok["headers"]["link"].is_object(), "{path}");
+    }
     assert_eq!(spec["components"]["securitySchemes"]["token"]["name"], "Authorization");
     let problem = &spec["components"]["schemas"]["Problem"]["properties"];
     for field in ["code", "message", "detail", "requestId"] {
@@ -550,8 +625,15 @@ async fn openapi_describes_every_route() {
     assert!(create["responses"]["404"]["content"]["application/problem+json"].is_object());
     let internal = &create["responses"]["5XX"]["content"]["application/problem+json"]["schema"]["$ref"];
     assert_eq!(internal, "#/components/schemas/Problem");
-    for model in ["Revision", "StoredFile", "Habilitation", "HabilitationAnswer", "CurrentRevision", "Client"]
-    {
+    for model in [
+        "Revision",
+        "RevisionSummary",
+        "StoredFile",
+        "Habilitation",
+        "HabilitationAnswer",
+        "CurrentRevision",
+        "Client",
+    ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
 }
@@ -595,6 +677,153 @@ on_every_backend!(spatial_checks_at_compute, |h: Harness| async move {
     assert!(at(3, "spatial.hors_commune_eloigne") && at(3, "spatial.dans_autre_commune"));
     assert!(at(4, "spatial.positions_superposees") && at(5, "spatial.positions_superposees"));
     assert_eq!(computed["isReady"], false);
+});
+
+// A draft is its client's and the administrators': its context and its file are refused to
+// anyone else (403, as the production API refuses an unpublished file); once published it is
+// open data, without the submitter's personal data (of the context, organisation and extras).
+on_every_backend!(drafts_and_personal_data, |h: Harness| async move {
+    let owner = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let stranger = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let context = json!({
+        "nomComplet": "Jeanne Martin",
+        "email": "jeanne.martin@example.org",
+        "organisation": "Mairie de Mont-Bonvillers",
+        "extras": {"balId": "0123456789abcdef01234567"}
+    });
+    let (status, created) =
+        h.json(Method::POST, "/communes/54084/revisions", Some(&owner), json!({"context": context})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (id, client_id) = (created["id"].as_str().unwrap(), created["clientId"].as_str().unwrap());
+    let bal = sample("54084_mont-bonvillers.csv");
+    h.upload(&owner, id, bal.clone()).await;
+    let (revision, download) = (format!("/revisions/{id}"), format!("/revisions/{id}/files/bal/download"));
+
+    for token in [None, Some(stranger.as_str())] {
+        let (status, problem) = h.get_as(&revision, token).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("revision_not_published"))
+        );
+        assert!(!problem.to_string().contains("Jeanne"), "{problem}");
+        let (status, problem) = h.get_as(&download, token).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("revision_not_published"))
+        );
+        for list in ["/communes/54084/revisions?status=all", "/communes/54084/revisions?status=pending"] {
+            let (status, page) = h.get_as(list, token).await;
+            assert_eq!((status, page), (StatusCode::OK, json!([])), "{list}");
+        }
+        let (_, page) = h.get_as(&format!("/revisions/client/{client_id}"), token).await;
+        assert_eq!(page, json!([]));
+    }
+    let (status, _) = h.get_as(&revision, Some("not-a-token")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong token is told, not shown the public view");
+    for token in [owner.as_str(), ADMIN] {
+        let (status, seen) = h.get_as(&revision, Some(token)).await;
+        assert_eq!((status, &seen["context"]), (StatusCode::OK, &context));
+        let (status, _, bytes) = h.fetch(&download, Some(token)).await;
+        assert_eq!((status, bytes == bal), (StatusCode::OK, true));
+        let (_, page) = h.get_as("/communes/54084/revisions?status=pending", Some(token)).await;
+        assert_eq!(page[0]["context"], context);
+        let (_, page) = h.get_as(&format!("/revisions/client/{client_id}"), Some(token)).await;
+        assert_eq!(page.as_array().unwrap().len(), 1);
+    }
+
+    h.compute(&owner, id).await;
+    let (status, _) = h.publish(&owner, id, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let public =
+        json!({"organisation": "Mairie de Mont-Bonvillers", "extras": {"balId": "0123456789abcdef01234567"}});
+    for path in [revision.as_str(), "/communes/54084/current-revision"] {
+        let (status, seen) = h.get(path).await;
+        assert_eq!((status, &seen["context"]), (StatusCode::OK, &public), "{path}");
+        assert!(!seen.to_string().contains("Jeanne") && !seen.to_string().contains("jeanne"), "{path}");
+        assert!(seen["validation"].is_object(), "{path}: a published revision's report is public");
+    }
+    for path in ["/communes/54084/revisions".to_owned(), format!("/revisions/client/{client_id}")] {
+        let (_, page) = h.get(&path).await;
+        assert_eq!(page[0]["context"], public, "{path}");
+        assert!(!page.to_string().contains("Jeanne"), "{path}");
+    }
+    let (_, seen) = h.get_as(&revision, Some(&owner)).await;
+    assert_eq!(seen["context"], context, "the owner still sees everything");
+    let (status, headers, bytes) = h.fetch(&download, None).await;
+    assert_eq!((status, bytes == bal), (StatusCode::OK, true));
+    assert_eq!(headers[header::CONTENT_LENGTH], bal.len().to_string().as_str());
+});
+
+// Every list answers a page (100 by default, 1,000 at most) with the whole list's size and a
+// link to the next page; following the links gives every item once.
+on_every_backend!(lists_are_paginated, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let mut ids = Vec::new();
+    for _ in 0..7 {
+        ids.push(h.published(&token, "54084").await);
+    }
+    let client_id = h.store.client_by_token(&token).await.unwrap().unwrap().id;
+    let pages = h.every_page("/communes/54084/revisions?status=all&limit=3", None, 3, 7).await;
+    assert_eq!(pages, ids);
+    let pages = h.every_page(&format!("/revisions/client/{client_id}?limit=2"), None, 2, 7).await;
+    assert_eq!(pages, ids);
+    let (_, headers, _) = h.fetch("/communes/54084/revisions?page=2&limit=3", None).await;
+    let link = headers[header::LINK].to_str().unwrap();
+    assert!(link.contains("</communes/54084/revisions?page=3&limit=3>; rel=\"next\""), "{link}");
+    assert!(link.contains("</communes/54084/revisions?page=1&limit=3>; rel=\"prev\""), "{link}");
+    let (status, page) = h.get("/communes/54084/revisions?page=9&limit=3").await;
+    assert_eq!((status, page), (StatusCode::OK, json!([])), "past the end: an empty page");
+
+    for commune in ["31591", "67482"] {
+        h.published(&token, commune).await;
+    }
+    let pages = h.every_page("/current-revisions?limit=2", None, 2, 3).await;
+    assert_eq!(pages.len(), 3);
+    let (_, list) = h.get("/current-revisions?limit=2&page=2").await;
+    assert_eq!(list[0]["codeCommune"], "67482", "current revisions come by commune code");
+    let (_, list) = h.get("/current-revisions?codesCommunes=67482,31591").await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    for list in ["/communes/54084/revisions", "/current-revisions", &format!("/revisions/client/{client_id}")]
+    {
+        let (_, headers, _) = h.fetch(list, None).await;
+        assert!(headers[header::LINK].to_str().unwrap().contains("limit=100"), "{list}: 100 by default");
+        for (query, code, name) in [
+            ("page=0", "invalid_page", "page"),
+            ("page=deux", "invalid_page", "page"),
+            ("limit=0", "invalid_limit", "limit"),
+            ("limit=1001", "invalid_limit", "limit"),
+            ("limit=-5", "invalid_limit", "limit"),
+        ] {
+            let separator = if list.contains('?') { '&' } else { '?' };
+            let (status, problem) = h.get(&format!("{list}{separator}{query}")).await;
+            assert_eq!(
+                (status, problem["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(code)),
+                "{list} {query}"
+            );
+            assert!(problem["detail"].as_str().unwrap().starts_with(name), "{problem}");
+        }
+        let (status, _) =
+            h.get(&format!("{list}{}limit=1000", if list.contains('?') { '&' } else { '?' })).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, problem) = h.get("/current-revisions?codesCommunes=").await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_codes_communes")));
+});
+
+// A file larger than the pieces a download reads is served whole, piece after piece.
+on_every_backend!(large_files_are_streamed_whole, |h: Harness| async move {
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let id = h.create(&token, "54084").await;
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| b"0123456789;\n"[(i % 12) as usize]).collect();
+    let (status, _) = h.upload(&token, &id, big.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, bytes) =
+        h.fetch(&format!("/revisions/{id}/files/bal/download"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_LENGTH], "3000000");
+    assert!(bytes == big, "the pieces make the file, byte for byte");
 });
 
 on_every_backend!(a_hostile_file_gets_a_bounded_stored_validation, |h: Harness| async move {

@@ -9,14 +9,19 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{json, lock, map_error, SqlStore};
 use crate::{
-    Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Publication, Revision,
-    RevisionFilter, RevisionStatus, Secret, StoreError, StoreResult, StoredFile,
+    Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Page, PageRequest,
+    Publication, Revision, RevisionFilter, RevisionStatus, RevisionSummary, Secret, StoreError, StoreResult,
+    StoredFile, Viewer, FILE_PIECE_BYTES,
 };
 
 const CLIENT_COLUMNS: &str =
     "id, nom, mandataire, email, authorization_strategy, perimeters, is_active, token, created_at";
 const REVISION_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
      validation, rows_count, checked_against, habilitation, published_at, created_at, updated_at";
+/// What lists read of a revision: never its validation report (megabytes for a large
+/// commune with many findings).
+const SUMMARY_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
+     habilitation, published_at, created_at, updated_at";
 const FILE_COLUMNS: &str = "id, revision_id, size, hash, type, created_at";
 const HABILITATION_COLUMNS: &str = "id, client_id, code_commune, email_commune, status, strategy, \
      pin_code, pin_code_expiration, pin_sent_at, remaining_attempts, accepted_at, rejected_at, \
@@ -46,6 +51,8 @@ where
     for<'r> (String, String): FromRow<'r, DB::Row>,
     for<'r> (String, bool, bool, Option<String>): FromRow<'r, DB::Row>,
     for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> RevisionSummary: FromRow<'r, DB::Row>,
 {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
         let perimeters = json(&client.perimeters)?;
@@ -142,11 +149,21 @@ where
             .bind(file.size)
             .bind(file.hash.as_str())
             .bind(file.kind.as_str())
-            .bind(bytes)
+            .bind(&[][..])
             .bind(file.created_at)
             .fetch_one(&mut *tx)
             .await
             .map_err(map_error)?;
+        // In pieces, so that a download reads one at a time (see file_piece).
+        for (seq, piece) in bytes.chunks(FILE_PIECE_BYTES).enumerate() {
+            sqlx::query("INSERT INTO file_pieces (revision_id, seq, data) VALUES ($1, $2, $3)")
+                .bind(revision_id)
+                .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+                .bind(piece)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
         sqlx::query("UPDATE revisions SET updated_at = $2 WHERE id = $1")
             .bind(revision_id)
             .bind(file.created_at)
@@ -163,8 +180,45 @@ where
     }
 
     async fn file_bytes(&self, revision_id: &str) -> StoreResult<Option<Vec<u8>>> {
-        sqlx::query_scalar("SELECT data FROM files WHERE revision_id = $1")
+        let data: Option<Vec<u8>> = sqlx::query_scalar("SELECT data FROM files WHERE revision_id = $1")
             .bind(revision_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_error)?;
+        match data {
+            Some(data) if data.is_empty() => {
+                let pieces: Vec<Vec<u8>> =
+                    sqlx::query_scalar("SELECT data FROM file_pieces WHERE revision_id = $1 ORDER BY seq")
+                        .bind(revision_id)
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(map_error)?;
+                Ok(Some(pieces.concat()))
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn file_piece(&self, revision_id: &str, index: u32) -> StoreResult<Option<Vec<u8>>> {
+        let seq = i32::try_from(index).unwrap_or(i32::MAX);
+        let piece: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT data FROM file_pieces WHERE revision_id = $1 AND seq = $2")
+                .bind(revision_id)
+                .bind(seq)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(map_error)?;
+        if piece.is_some() {
+            return Ok(piece);
+        }
+        // A file attached before the pieces (migration 0010) is whole in files.data; a file
+        // in pieces has an empty one, so past its end this gives an empty piece. substr
+        // counts bytes from 1, on a BLOB (SQLite) as on a bytea (PostgreSQL).
+        let start = (u64::from(index) * FILE_PIECE_BYTES as u64).saturating_add(1);
+        sqlx::query_scalar("SELECT substr(data, $2, $3) FROM files WHERE revision_id = $1")
+            .bind(revision_id)
+            .bind(i32::try_from(start).unwrap_or(i32::MAX))
+            .bind(FILE_PIECE_BYTES as i32)
             .fetch_optional(&self.read)
             .await
             .map_err(map_error)
@@ -311,38 +365,102 @@ where
         &self,
         code_commune: &str,
         filter: RevisionFilter,
-    ) -> StoreResult<Vec<Revision>> {
+        viewer: Viewer<'_>,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>> {
         let status = match filter {
             RevisionFilter::Published => " AND status = 'published'",
             RevisionFilter::Pending => " AND status = 'pending'",
             RevisionFilter::All => "",
         };
-        let sql =
-            format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE code_commune = $1{status} ORDER BY created_at, id");
-        sqlx::query_as(&sql).bind(code_commune).fetch_all(&self.read).await.map_err(map_error)
+        // Drafts are the viewer's own only ($2: its client id), or everyone's for an admin.
+        let (visible, client) = match viewer {
+            Viewer::Anyone => (" AND status = 'published'", None),
+            Viewer::Client(id) => (" AND (status = 'published' OR client_id = $2)", Some(id)),
+            Viewer::Admin => ("", None),
+        };
+        let filter = format!("FROM revisions WHERE code_commune = $1{status}{visible}");
+        let next = if client.is_some() { 3 } else { 2 };
+        let count = format!("SELECT COUNT(*) {filter}");
+        let mut total = sqlx::query_scalar(&count).bind(code_commune);
+        let list = format!(
+            "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY created_at, id LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let mut items = sqlx::query_as(&list).bind(code_commune);
+        if let Some(client) = client {
+            total = total.bind(client);
+            items = items.bind(client);
+        }
+        let total: i64 = total.fetch_one(&self.read).await.map_err(map_error)?;
+        let items = items
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_error)?;
+        Ok(Page { items, total: total as u64 })
     }
 
     async fn current_revisions(
         &self,
         published_since: Option<DateTime<Utc>>,
         communes: Option<&[String]>,
-    ) -> StoreResult<Vec<Revision>> {
-        let sql = format!(
-            "SELECT {REVISION_COLUMNS} FROM revisions WHERE is_current \
-             AND ($1 IS NULL OR published_at >= $1) ORDER BY code_commune"
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>> {
+        let communes = communes.unwrap_or_default();
+        // Numbered placeholders throughout: SQLite cannot mix `$1` with `?` (the depot
+        // bounds the list of communes, so numbering them costs little).
+        let numbered = |first: usize, count: usize| {
+            (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+        };
+        let among = if communes.is_empty() {
+            String::new()
+        } else {
+            format!(" AND code_commune IN ({})", numbered(2, communes.len()))
+        };
+        let filter = format!("FROM revisions WHERE is_current AND ($1 IS NULL OR published_at >= $1){among}");
+        let count = format!("SELECT COUNT(*) {filter}");
+        let mut total = sqlx::query_scalar(&count).bind(published_since);
+        let (limit, offset_at) = (communes.len() + 2, communes.len() + 3);
+        let list = format!(
+            "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY code_commune LIMIT ${limit} OFFSET ${offset_at}"
         );
-        let mut revisions: Vec<Revision> =
-            sqlx::query_as(&sql).bind(published_since).fetch_all(&self.read).await.map_err(map_error)?;
-        if let Some(communes) = communes {
-            revisions.retain(|r| communes.contains(&r.code_commune));
+        let mut items = sqlx::query_as(&list).bind(published_since);
+        for code in communes {
+            total = total.bind(code.as_str());
+            items = items.bind(code.as_str());
         }
-        Ok(revisions)
+        let total: i64 = total.fetch_one(&self.read).await.map_err(map_error)?;
+        let items = items
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_error)?;
+        Ok(Page { items, total: total as u64 })
     }
 
-    async fn client_revisions(&self, client_id: &str) -> StoreResult<Vec<Revision>> {
-        let sql =
-            format!("SELECT {REVISION_COLUMNS} FROM revisions WHERE client_id = $1 ORDER BY created_at, id");
-        sqlx::query_as(&sql).bind(client_id).fetch_all(&self.read).await.map_err(map_error)
+    async fn client_revisions(
+        &self,
+        client_id: &str,
+        viewer: Viewer<'_>,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevisionSummary>> {
+        let visible = if viewer.sees_all_of(client_id) { "" } else { " AND status = 'published'" };
+        let filter = format!("FROM revisions WHERE client_id = $1{visible}");
+        let count = format!("SELECT COUNT(*) {filter}");
+        let total: i64 =
+            sqlx::query_scalar(&count).bind(client_id).fetch_one(&self.read).await.map_err(map_error)?;
+        let list = format!("SELECT {SUMMARY_COLUMNS} {filter} ORDER BY created_at, id LIMIT $2 OFFSET $3");
+        let items = sqlx::query_as(&list)
+            .bind(client_id)
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_error)?;
+        Ok(Page { items, total: total as u64 })
     }
 
     async fn create_habilitation(&self, h: Habilitation) -> StoreResult<Habilitation> {
@@ -407,6 +525,11 @@ where
             StoreError::Conflict("L’habilitation a été modifiée entre-temps : réessayez.".into())
         })
     }
+}
+
+/// A page's offset as SQL binds it (an offset beyond `i64` finds nothing either way).
+fn offset(page: PageRequest) -> i64 {
+    i64::try_from(page.offset).unwrap_or(i64::MAX)
 }
 
 /// The id of the commune's current revision, read in `tx`.
