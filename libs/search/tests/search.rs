@@ -183,3 +183,47 @@ fn reverse_finds_the_closest_number_and_a_commune_replaced_leaves_no_trace() {
     let hit = &index.reverse(&near)[0];
     assert_eq!(index.doc(hit.doc).unwrap().id.as_ref(), "54084");
 }
+
+/// Pieces of messy address queries: numbers, suffixes, street types, names, postcodes,
+/// punctuation, accents, and noise.
+fn query_piece() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        "[0-9]{1,6}",
+        Just("bis".to_owned()),
+        Just("ter".to_owned()),
+        Just("rue".to_owned()),
+        Just("allée".to_owned()),
+        Just("des".to_owned()),
+        Just("Acacias".to_owned()),
+        Just("Jeanne d'Arc".to_owned()),
+        Just("Mont-Bonvillers".to_owned()),
+        Just("54111".to_owned()),
+        Just(",".to_owned()),
+        Just("-".to_owned()),
+        Just("'".to_owned()),
+        Just("   ".to_owned()),
+        "\\PC{1,8}",
+    ]
+}
+
+proptest::proptest! {
+    /// Any text the API accepts is searched without a panic: at most `limit` hits, scores
+    /// within [0, 1], best first.
+    #[test]
+    fn any_accepted_text_is_searched(
+        pieces in proptest::collection::vec(query_piece(), 1..12),
+        autocomplete: bool,
+        limit in 1usize..20,
+    ) {
+        static INDEX: std::sync::LazyLock<Index> = std::sync::LazyLock::new(index);
+        let q = pieces.join(" ");
+        if SearchQuery::accepts_q(&q) {
+            let query = SearchQuery { q: q.trim().to_owned(), limit, autocomplete, center: None, filters: Filters::default() };
+            let hits = INDEX.search(&query);
+            proptest::prop_assert!(hits.len() <= limit);
+            proptest::prop_assert!(hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
+            proptest::prop_assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+        }
+    }
+}

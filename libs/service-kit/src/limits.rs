@@ -68,6 +68,11 @@ impl RateLimits {
         }
     }
 
+    /// Whether both limits are off (then no middleware is needed).
+    pub fn is_off(&self) -> bool {
+        self.inner.per_ip.is_none() && self.inner.per_token.is_none()
+    }
+
     /// No limit at all (for tests that drive a router without a socket).
     pub fn none() -> Self {
         RateLimits::new(RateLimitArgs { per_ip: 0, per_token: 0, trust_forwarded_for: false })

@@ -172,7 +172,12 @@ impl From<StoreError> for ApiError {
 /// the framework: malformed query, wrong method…) becomes one, keeping its status and text
 /// (the text of a 5xx goes to the log only).
 pub async fn problem_for_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    as_problem(next.run(request).await).await
+}
+
+/// An error answer that is not problem+json yet (axum's rejections, a bare status) made one,
+/// its text kept as the detail; other answers as they are.
+pub async fn as_problem(response: Response) -> Response {
     let status = response.status();
     let is_problem = response
         .headers()

@@ -169,4 +169,20 @@ mod tests {
         assert!(reverse("lon=2.35").is_err());
         assert!(reverse("lat=48&lon=200").is_err());
     }
+
+    proptest::proptest! {
+        /// Any query string is read into a query or refused with a 400 that says why: never
+        /// a panic, never another status.
+        #[test]
+        fn any_query_string_is_parsed_or_refused_with_a_400(
+            raw in "([a-z]{1,12}=[a-zA-Z0-9%+.,;_ -]{0,30}&?){0,8}|\\PC{0,60}",
+        ) {
+            for parsed in [search(&raw).map(|_| ()), reverse(&raw).map(|_| ())] {
+                if let Err(error) = parsed {
+                    proptest::prop_assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST);
+                    proptest::prop_assert!(!error.message.is_empty());
+                }
+            }
+        }
+    }
 }
