@@ -89,6 +89,9 @@ pub async fn clients(store: Arc<dyn Store>) {
     assert_eq!(client.perimeters, vec![Perimeter::parse("departement:54").unwrap()]);
     let by_token = store.client_by_token(client.token.expose()).await.unwrap().unwrap();
     assert_eq!(by_token.id, client.id);
+    // The store keeps a digest of the token, never the token.
+    assert_ne!(by_token.token.expose(), client.token.expose());
+    assert!(by_token.token.expose().starts_with(ban_store::ids::TOKEN_DIGEST_PREFIX));
     assert_eq!(store.client(&client.id).await.unwrap().unwrap().nom, "Éditeur de test");
     assert!(store.client_by_token("unknown").await.unwrap().is_none());
     let twin = NewClient {

@@ -37,7 +37,9 @@ pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError
         .map_err(StoreError::database)?;
     sqlx::migrate!("../../migrations/postgres").run(&pool).await.map_err(StoreError::database)?;
     tracing::info!("PostgreSQL store open");
-    Ok(SqlStore::new(pool.clone(), pool, &DIALECT))
+    let store = SqlStore::new(pool.clone(), pool, &DIALECT);
+    store.digest_clear_tokens().await?;
+    Ok(store)
 }
 
 /// Creates an empty schema `name` (dropping any previous one) and returns `url` set to use

@@ -58,7 +58,9 @@ pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
         .await
         .map_err(StoreError::database)?;
     tracing::info!(url, "SQLite store open");
-    Ok(SqlStore::new(readers, writer, &DIALECT))
+    let store = SqlStore::new(readers, writer, &DIALECT);
+    store.digest_clear_tokens().await?;
+    Ok(store)
 }
 
 /// Writes a consistent copy of the database at `url` to the new file `destination`, while

@@ -18,6 +18,18 @@ pub fn is_object_id(text: &str) -> bool {
     text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// What the store keeps of a client token: `sha256:` and the token's SHA-256 in hexadecimal.
+/// A copy of the database gives no token that works; a token has 190 bits of randomness, so
+/// an unsalted fast hash is enough (no dictionary to try).
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{TOKEN_DIGEST_PREFIX}{}", hex::encode(Sha256::digest(token.as_bytes())))
+}
+
+/// The prefix of a stored [`token_digest`] (rows without it hold a token in clear, as an
+/// earlier version stored them: replaced by their digest when the store opens).
+pub const TOKEN_DIGEST_PREFIX: &str = "sha256:";
+
 /// A client token: 32 characters from `[a-zA-Z0-9]`.
 pub fn token() -> Secret {
     Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 32))

@@ -8,6 +8,7 @@ use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{json, lock, map_error, SqlStore};
+use crate::ids::{token_digest, TOKEN_DIGEST_PREFIX};
 use crate::{
     Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Page, PageRequest,
     Publication, Revision, RevisionFilter, RevisionStatus, RevisionSummary, Secret, StoreError, StoreResult,
@@ -26,6 +27,39 @@ const FILE_COLUMNS: &str = "id, revision_id, size, hash, type, created_at";
 const HABILITATION_COLUMNS: &str = "id, client_id, code_commune, email_commune, status, strategy, \
      pin_code, pin_code_expiration, pin_sent_at, remaining_attempts, accepted_at, rejected_at, \
      created_at, updated_at";
+
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'r> (String, String): FromRow<'r, DB::Row>,
+{
+    /// Replaces the tokens an earlier version stored in clear by their digest; run by the
+    /// backends when they open. Returns how many were replaced.
+    pub async fn digest_clear_tokens(&self) -> StoreResult<usize> {
+        let clear: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, token FROM clients WHERE token NOT LIKE '{TOKEN_DIGEST_PREFIX}%'"
+        ))
+        .fetch_all(&self.write)
+        .await
+        .map_err(map_error)?;
+        for (id, token) in &clear {
+            let digest = token_digest(token);
+            sqlx::query("UPDATE clients SET token = $1 WHERE id = $2")
+                .bind(digest.as_str())
+                .bind(id.as_str())
+                .execute(&self.write)
+                .await
+                .map_err(map_error)?;
+        }
+        if !clear.is_empty() {
+            tracing::info!(clients = clear.len(), "client tokens stored in clear replaced by their digest");
+        }
+        Ok(clear.len())
+    }
+}
 
 #[async_trait]
 impl<DB> DepotStore for SqlStore<DB>
@@ -56,6 +90,7 @@ where
 {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
         let perimeters = json(&client.perimeters)?;
+        let digest = token_digest(client.token.expose());
         let sql = format!(
             "INSERT INTO clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) \
              RETURNING {CLIENT_COLUMNS}"
@@ -67,11 +102,13 @@ where
             .bind(client.email.as_deref())
             .bind(client.authorization_strategy.as_str())
             .bind(Json(&*perimeters))
-            .bind(client.token.expose())
+            .bind(digest.as_str())
             .bind(Utc::now())
             .fetch_one(&self.write)
             .await
             .map_err(map_error)
+            // The token in clear, this once, for whoever created the client to hand it over.
+            .map(|created: Client| Client { token: client.token, ..created })
     }
 
     async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
@@ -81,7 +118,8 @@ where
 
     async fn client_by_token(&self, token: &str) -> StoreResult<Option<Client>> {
         let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE token = $1");
-        sqlx::query_as(&sql).bind(token).fetch_optional(&self.read).await.map_err(map_error)
+        let digest = token_digest(token);
+        sqlx::query_as(&sql).bind(digest.as_str()).fetch_optional(&self.read).await.map_err(map_error)
     }
 
     async fn clients(&self) -> StoreResult<Vec<Client>> {
