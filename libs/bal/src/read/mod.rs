@@ -170,14 +170,31 @@ fn open_text<'a>(source: &'a (impl Source + ?Sized), encoding: Encoding) -> io::
     Ok(Box::new(io::Cursor::new(rest).chain(reader)))
 }
 
+/// The executables `sniff::sniff_binary` (the reference's list) does not know: ELF (Linux)
+/// and Mach-O (macOS), by their magic numbers.
+fn executable_kind(head: &[u8]) -> Option<&'static str> {
+    const MACH_O: [[u8; 4]; 4] = [
+        [0xFE, 0xED, 0xFA, 0xCE],
+        [0xFE, 0xED, 0xFA, 0xCF],
+        [0xCE, 0xFA, 0xED, 0xFE],
+        [0xCF, 0xFA, 0xED, 0xFE],
+    ];
+    if head.starts_with(b"\x7fELF") {
+        Some("elf")
+    } else if MACH_O.iter().any(|magic| head.starts_with(magic)) {
+        Some("mach-o")
+    } else {
+        None
+    }
+}
+
 /// Looks at the whole file once: binary sniffing, encoding, line break and delimiter.
 pub fn detect(source: &(impl Source + ?Sized)) -> Result<Dialect, Refusal> {
     let mut reader = source.open()?;
     let mut chunk = vec![0u8; 256 * 1024];
     let mut score = encoding::Utf8Score::new();
     let mut first = true;
-    let mut executable = false;
-    let mut nul_byte = false;
+    let mut executable = None;
     loop {
         let n = match reader.read(&mut chunk) {
             Ok(0) => break,
@@ -191,18 +208,17 @@ pub fn detect(source: &(impl Source + ?Sized)) -> Result<Dialect, Refusal> {
             if let Some(kind) = sniff::sniff_binary(&chunk[..n]) {
                 return Err(Refusal::Binary(kind));
             }
-            executable = chunk[..n].starts_with(b"\x7fELF");
+            executable = executable_kind(&chunk[..n]);
         }
-        nul_byte = nul_byte || memchr::memchr(0, &chunk[..n]).is_some();
         score.feed(&chunk[..n]);
     }
-    let encoding = score.verdict().map_err(Refusal::UnsupportedEncoding)?;
-    // Beyond the reference's sniffer (which knows no executables and reads them as Latin-1
-    // text full of errors): a text in a supported encoding never holds a NUL byte, and UTF-16
-    // or UTF-32 files, which do, were refused above with their encoding's name.
-    if nul_byte {
-        return Err(Refusal::Binary(if executable { "elf" } else { "binary" }));
+    // Beyond the reference's sniffer, which knows no executables (it reads them as Latin-1
+    // text full of errors): refused as binary. Nothing else is: a UTF-16 file without its
+    // byte-order mark, NUL bytes and all, is read as the reference reads it.
+    if let Some(kind) = executable {
+        return Err(Refusal::Binary(kind));
     }
+    let encoding = score.verdict().map_err(Refusal::UnsupportedEncoding)?;
     let linebreak = guess_linebreak(open_text(source, encoding)?, encoding)?;
     let mut best: Option<(u8, usize, f64)> = None;
     for delimiter in [b',', b'\t', b';'] {
@@ -401,9 +417,12 @@ mod tests {
     }
 
     #[test]
-    fn refuses_executables_and_other_files_with_nul_bytes() {
+    fn refuses_executables_the_reference_does_not_know() {
         let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0";
         assert!(matches!(detect(&elf[..]), Err(Refusal::Binary("elf"))));
-        assert!(matches!(detect(&b"cle_interop;numero\n\0\0;1\n"[..]), Err(Refusal::Binary("binary"))));
+        let mach_o = b"\xCF\xFA\xED\xFE\x07\0\0\x01\x03\0\0\0";
+        assert!(matches!(detect(&mach_o[..]), Err(Refusal::Binary("mach-o"))));
+        // NUL bytes alone (a UTF-16 file without its mark) are read as the reference reads them.
+        assert!(detect(&b"cle_interop;numero\n\0\0;1\n"[..]).is_ok());
     }
 }
