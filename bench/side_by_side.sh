@@ -13,6 +13,7 @@
 # Prints, per workload and binary, the median wall time of RUNS [5] runs (or requests/s for
 # search) and the peak RSS, then the ratio new/old.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+command -v wrk >/dev/null || { echo "side_by_side: the search workload needs wrk (apt-get install wrk)" >&2; exit 2; }
 OLD="$(realpath "$1")"; NEW="$(realpath "$2")"; RUNS="${3:-5}"
 COPIES="${COPIES:-30}"; DURATION="${DURATION:-10}"; PORT="${PORT:-18791}"
 WORK="$(mktemp -d /tmp/side-by-side.XXXXXX)"
