@@ -327,8 +327,7 @@ async fn run_csv(live: LiveIndex, form: Multipart, geocode: csv::CsvGeocoding) -
     request_body(content = openapi::CsvForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
-        (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
+        openapi::CsvProblems,
         openapi::IndexBuilding,
     )
 )]
@@ -344,8 +343,7 @@ async fn search_csv(State(live): State<LiveIndex>, form: Multipart) -> Result<Re
     request_body(content = openapi::CsvForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "Le fichier, avec les colonnes de résultat ajoutées (géocodé au fil de l’envoi)", content_type = "text/csv", body = String, headers(("content-disposition" = String, description = "attachment; filename=\"geocoded.csv\""))),
-        (status = 400, description = "Formulaire ou fichier invalide, colonne inconnue", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Fichier trop gros (50 Mio au plus)", body = Problem, content_type = "application/problem+json"),
+        openapi::CsvProblems,
         openapi::IndexBuilding,
     )
 )]

@@ -43,6 +43,24 @@ ban_service_kit::openapi_document!(
 )]
 pub struct IndexBuilding(pub Problem<'static>);
 
+/// The problem answers of both CSV routes (`/search/csv/`, `/reverse/csv/`), beside their
+/// file and [`IndexBuilding`].
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum CsvProblems {
+    #[response(
+        status = 400,
+        description = "Formulaire ou fichier invalide, colonne inconnue",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem<'static>),
+    #[response(
+        status = 413,
+        description = "Fichier trop gros (50 Mio au plus)",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem<'static>),
+}
+
 /// A route also answered without its final slash (`/search` as `/search/`, as addok does):
 /// the same handler on both paths, the alias described as a copy of the path.
 pub fn also_without_slash<S>(route: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S>
