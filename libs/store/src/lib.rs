@@ -1,6 +1,7 @@
 //! The store of BAN Sync, one trait per aggregate:
 //! - [`DepotStore`] (`depot`): clients, revisions and their files, habilitations;
-//! - [`JobStore`] (`jobs`): the consolidation queue;
+//! - [`JobStore`] (`jobs`): the consolidation queue and what each consolidation gave;
+//! - [`NoticeStore`] (`notices`): the e-mails owed about refused publications;
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
 //! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes.
 //!
@@ -21,6 +22,7 @@ pub mod depot;
 pub mod feed;
 pub mod ids;
 pub mod jobs;
+pub mod notices;
 pub mod sql;
 
 pub use ban_domain::base::{
@@ -31,10 +33,11 @@ pub use base::*;
 pub use depot::*;
 pub use feed::*;
 pub use jobs::*;
+pub use notices::*;
 
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
-    pub use crate::{BaseStore, DepotStore, FeedStore, JobStore, Store};
+    pub use crate::{BaseStore, DepotStore, FeedStore, JobStore, NoticeStore, Store};
 }
 
 /// A secret (a client's token, a PIN code): compared and stored like a text, but never
@@ -103,7 +106,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The whole store. Services hold an `Arc<dyn Store>`; the backend is chosen by the URL scheme.
 #[async_trait]
-pub trait Store: DepotStore + JobStore + BaseStore + FeedStore + std::fmt::Debug + Send + Sync {
+pub trait Store:
+    DepotStore + JobStore + NoticeStore + BaseStore + FeedStore + std::fmt::Debug + Send + Sync
+{
     /// The backend's name (`sqlite`, `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 

@@ -14,7 +14,7 @@
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
-//! One module per aggregate: [`depot`], [`jobs`], [`base`], [`feed`].
+//! One module per aggregate: [`depot`], [`jobs`], [`notices`], [`base`], [`feed`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
@@ -24,6 +24,7 @@ mod base;
 mod depot;
 mod feed;
 mod jobs;
+mod notices;
 
 /// Rows per multi-row statement (well under both backends' parameter limits).
 const CHUNK: usize = 500;
@@ -180,7 +181,7 @@ fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::Raw
 impl<DB> Store for SqlStore<DB>
 where
     DB: Database,
-    Self: crate::DepotStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
+    Self: crate::DepotStore + crate::JobStore + crate::NoticeStore + crate::BaseStore + crate::FeedStore,
 {
     fn backend(&self) -> &'static str {
         self.dialect.name
