@@ -29,7 +29,7 @@ pub mod validation;
 
 pub use auth::{Admin, Authenticated, Reader};
 pub use config::DepotArgs;
-pub use mailer::{LogMailer, Mailer, SmtpMailer};
+pub use mailer::{LogMailer, MailError, Mailer, RefusalNotice, SmtpMailer, SmtpSettings};
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
 pub const MAX_FILE_BYTES: usize = 50_000_000;
