@@ -6,7 +6,9 @@
 //! ```
 //! Issues in a file are data: `compute` answers 200 with `validation.valid = false`. Only a
 //! valid (ready) revision can be published, which makes it the commune's current revision
-//! and queues its consolidation in the same transaction.
+//! and queues its consolidation in the same transaction. What became of it is on the
+//! revision's answer and per commune ([`consolidation`]); a refusal is mailed to the producer
+//! and the town hall ([`notices`]).
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -20,8 +22,10 @@ use utoipa_axum::routes;
 
 mod auth;
 pub mod config;
+pub mod consolidation;
 mod habilitations;
 pub mod mailer;
+pub mod notices;
 pub mod openapi;
 pub mod pages;
 mod revisions;
@@ -30,6 +34,7 @@ pub mod validation;
 pub use auth::{Admin, Authenticated, Reader};
 pub use config::DepotArgs;
 pub use mailer::{LogMailer, MailError, Mailer, RefusalNotice, SmtpMailer, SmtpSettings};
+pub use notices::Notifier;
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
 pub const MAX_FILE_BYTES: usize = 50_000_000;
@@ -99,6 +104,8 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(habilitations::send_pin_code))
         .routes(routes!(habilitations::validate_pin_code))
         .routes(routes!(habilitations::force_accept))
+        .routes(routes!(consolidation::commune))
+        .routes(routes!(consolidation::force_route))
         .routes(routes!(openapi::document))
         .routes(routes!(openapi::docs_page))
 }

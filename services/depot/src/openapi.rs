@@ -33,6 +33,7 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN"),
+        (name = "consolidation", description = "Ce que sont devenues les publications : intégrées à la Base Adresse Nationale, ou refusées avec leur motif"),
         (name = "documentation", description = "Cette description")
     )
 )]

@@ -552,7 +552,8 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 19] = [
+const OPERATIONS: [&str; 21] = [
+    "GET /communes/{code}/consolidations",
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
     "GET /communes/{code}/revisions",
@@ -568,6 +569,7 @@ const OPERATIONS: [&str; 19] = [
     "POST /habilitations/are-valid",
     "POST /habilitations/{id}/authentication/email/send-pin-code",
     "POST /habilitations/{id}/authentication/email/validate-pin-code",
+    "POST /jobs/{id}/force",
     "POST /revisions/{id}/compute",
     "POST /revisions/{id}/publish",
     "PUT /habilitations/{id}/validate",
@@ -600,6 +602,7 @@ async fn openapi_describes_every_route() {
     let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
     assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
     assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
+    assert_eq!(security("post", "/jobs/{id}/force"), json!({"adminToken": []}));
     // Reads are open, a token (a client's, or the administrators') shows more.
     assert_eq!(security("get", "/revisions/{id}"), json!({}));
     let read = &spec["paths"]["/revisions/{id}"]["get"]["security"];
@@ -633,10 +636,115 @@ async fn openapi_describes_every_route() {
         "HabilitationAnswer",
         "CurrentRevision",
         "Client",
+        "RevisionAnswer",
+        "Consolidation",
+        "CommuneConsolidations",
+        "Refusal",
+        "ChangeCounts",
     ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
 }
+
+// What became of a publication, on the revision's answer and the commune's route; an
+// administrator forces a refused plan (the consolidator, another service, is not run here:
+// the job is ended by hand as it would end it).
+on_every_backend!(consolidation_outcomes, |h: Harness| async move {
+    use ban_depot::consolidation::{CommuneConsolidations, Consolidation};
+    use ban_store::{JobEnd, Refusal};
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let draft = h.create(&token, "54084").await;
+    let (status, answer) = h.get_as(&format!("/revisions/{draft}"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(answer.get("consolidation").is_none(), "a draft is not consolidated: {answer}");
+    let (status, empty) = h.get("/communes/54084/consolidations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(empty["consolidations"], json!([]));
+    assert_eq!(
+        (empty["nomCommune"].as_str(), empty["currentRevisionId"].as_str()),
+        (Some("Mont-Bonvillers"), None)
+    );
+
+    let id = h.published(&token, "54084").await;
+    let (_, answer) = h.get(&format!("/revisions/{id}")).await;
+    assert_eq!(answer["status"], "published");
+    let pending = &answer["consolidation"];
+    assert_eq!(
+        (pending["status"].as_str(), pending["revisionId"].as_str()),
+        (Some("pending"), Some(id.as_str()))
+    );
+    assert!(pending["label"].as_str().unwrap().starts_with("En attente"), "{pending}");
+    described_by::<Consolidation>(pending);
+    let job = pending["jobId"].as_i64().unwrap();
+
+    let now = chrono::Utc::now();
+    let claimed = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, job);
+    let (_, running) = h.get(&format!("/revisions/{id}")).await;
+    assert_eq!(running["consolidation"]["status"], "running");
+    let refusal = Refusal::MassDeletion { disabled: 9, active: 10, percent: 90.0, limit: 80.0 };
+    h.store.finish_job(job, JobEnd::Refused { refusal }, now).await.unwrap();
+    let (_, answer) = h.get(&format!("/revisions/{id}")).await;
+    let refused = &answer["consolidation"];
+    described_by::<Consolidation>(refused);
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(
+        refused["refusal"],
+        json!({
+            "code": "mass_deletion", "disabled": 9, "active": 10, "percent": 90.0, "limit": 80.0,
+            "message": "Plus de 80 % des adresses supprimées : la publication supprimerait 9 des 10 adresses de la commune (90 %).",
+            "advice": refused["refusal"]["advice"],
+        })
+    );
+    assert!(refused.get("changes").is_none());
+    let (_, commune) = h.get("/communes/54084/consolidations").await;
+    described_by::<CommuneConsolidations>(&commune);
+    assert_eq!(commune["currentRevisionId"].as_str(), Some(id.as_str()));
+    assert_eq!(commune["baseRevisionId"], Value::Null, "the base holds no revision of the commune");
+    assert_eq!(&commune["consolidations"][0], refused);
+    for query in ["limit=0", "limit=101", "limit=x"] {
+        let (status, problem) = h.get(&format!("/communes/54084/consolidations?{query}")).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_limit")),
+            "{query}"
+        );
+    }
+    assert_eq!(h.get("/communes/00000/consolidations").await.0, StatusCode::NOT_FOUND);
+
+    // Only administrators force, only a refused plan.
+    let force = format!("/jobs/{job}/force");
+    let (status, problem) = h.json(Method::POST, &force, None, json!({})).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert_eq!(h.json(Method::POST, &force, Some(&token), json!({})).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.json(Method::POST, "/jobs/123456789/force", Some(ADMIN), json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.json(Method::POST, "/jobs/not-a-job/force", Some(ADMIN), json!({})).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, forced) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{forced}");
+    described_by::<Consolidation>(&forced);
+    assert_eq!(forced["status"], "pending");
+    assert!(forced["forcedAt"].is_string() && forced["refusal"]["code"] == "mass_deletion", "{forced}");
+    let (status, problem) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::CONFLICT, Some("job_not_refused")));
+
+    // A refused plan of a revision replaced since cannot be forced.
+    let claimed = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    let refusal = Refusal::ForeignId { line: 2, id: "x".into(), owner: "54085".into() };
+    h.store.finish_job(claimed.id, JobEnd::Refused { refusal }, now).await.unwrap();
+    h.published(&token, "54084").await;
+    let (status, problem) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("revision_not_current")),
+        "{problem}"
+    );
+});
 
 /// An answer has exactly the shape of the type that describes it: read into it and written
 /// back, it is unchanged.

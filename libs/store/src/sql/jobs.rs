@@ -144,10 +144,7 @@ where
                     job.revision_id, job.code_commune
                 )
             } else {
-                format!(
-                    "job {job_id} is {}, not refused",
-                    job.outcome.as_deref().unwrap_or(job.status.as_str())
-                )
+                format!("job {job_id} is {}, not refused", job.status)
             },
         ))
     }
