@@ -746,6 +746,48 @@ on_every_backend!(consolidation_outcomes, |h: Harness| async move {
     );
 });
 
+// Whom the notices of a refusal go to: the producer's contact, the town hall's address of the
+// revision's habilitation, else of the commune's habilitation last confirmed by e-mail; a
+// notice with nobody to send to ends unsendable, once.
+on_every_backend!(refusal_notices_recipients, |h: Harness| async move {
+    use ban_depot::notices::{town_hall_emails, Notifier};
+    use ban_store::{Habilitation, HabilitationStatus, JobEnd, NoticeStatus, Refusal};
+    let internal = h.client(AuthorizationStrategy::Internal, &[]).await; // no contact e-mail
+    let id = h.published(&internal, "54084").await;
+    let revision = h.store.revision(&id).await.unwrap().unwrap();
+    assert!(town_hall_emails(&*h.store, &revision).await.unwrap().is_empty(), "no address known");
+    // Another client's habilitation, confirmed by the town hall: its address is the last known.
+    let partner = h.store.client_by_token(&h.client(AuthorizationStrategy::Habilitation, &[]).await).await;
+    let now = chrono::Utc::now();
+    let pending =
+        Habilitation::pending(object_id(now), partner.unwrap().unwrap().id, "54084".into(), 10, now);
+    let pending = h.store.create_habilitation(pending).await.unwrap();
+    let confirmed = Habilitation {
+        status: HabilitationStatus::Accepted,
+        strategy: Some("email".into()),
+        email_commune: Some("mairie@mont-bonvillers.fr".into()),
+        accepted_at: Some(now),
+        updated_at: now + chrono::Duration::milliseconds(1),
+        ..pending.clone()
+    };
+    h.store.update_habilitation(&confirmed, pending.updated_at).await.unwrap();
+    assert_eq!(town_hall_emails(&*h.store, &revision).await.unwrap(), ["mairie@mont-bonvillers.fr"]);
+
+    let job = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    let refusal = Refusal::MassDeletion { disabled: 9, active: 10, percent: 90.0, limit: 80.0 };
+    h.store.finish_job(job.id, JobEnd::Refused { refusal }, now).await.unwrap();
+    let notifier = Notifier::new(h.store.clone(), Arc::new(LogMailer));
+    assert_eq!(notifier.send_pending().await.unwrap(), 2);
+    assert_eq!(notifier.send_pending().await.unwrap(), 0, "each once");
+    let notices = h.store.notices(&id).await.unwrap();
+    assert_eq!(notices[0].status, NoticeStatus::Unsendable, "{notices:?}");
+    assert!(notices[0].message.as_deref().unwrap().contains("has no contact e-mail"), "{notices:?}");
+    assert_eq!(
+        (notices[1].status, notices[1].recipients.as_deref()),
+        (NoticeStatus::Sent, Some("mairie@mont-bonvillers.fr"))
+    );
+});
+
 /// An answer has exactly the shape of the type that describes it: read into it and written
 /// back, it is unchanged.
 fn described_by<T: serde::de::DeserializeOwned + serde::Serialize>(answer: &Value) {
