@@ -90,6 +90,7 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(revisions::get))
         .routes(routes!(revisions::upload))
         .routes(routes!(revisions::file))
+        .routes(routes!(revisions::findings))
         .routes(routes!(revisions::compute))
         .routes(routes!(revisions::publish))
         .routes(routes!(revisions::client_revisions))

@@ -552,7 +552,7 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 19] = [
+const OPERATIONS: [&str; 20] = [
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
     "GET /communes/{code}/revisions",
@@ -563,6 +563,7 @@ const OPERATIONS: [&str; 19] = [
     "GET /revisions/client/{client_id}",
     "GET /revisions/{id}",
     "GET /revisions/{id}/files/bal/download",
+    "GET /revisions/{id}/files/bal/findings",
     "POST /communes/{code}/habilitations",
     "POST /communes/{code}/revisions",
     "POST /habilitations/are-valid",
@@ -849,6 +850,27 @@ on_every_backend!(a_hostile_file_gets_a_bounded_stored_validation, |h: Harness| 
     let issues = validation["issues"].as_array().unwrap();
     let codes = validation["issueCounts"].as_object().unwrap().len();
     assert!(issues.len() <= codes * 100, "{} findings stored", issues.len());
+
+    // The whole detail, on demand: every finding, recomputed and streamed, to the draft's client.
+    let path = format!("/revisions/{id}/files/bal/findings");
+    let (status, headers, csv) = h.fetch(&path, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("line;row;field;code;level;value;label"));
+    let total: u64 =
+        validation["issueCounts"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(lines.count() as u64, total);
+    assert_eq!(csv.matches(";numero.valeur_manquante;E;").count(), 20_000);
+    let (status, _, ndjson) = h.fetch(&format!("{path}?format=ndjson"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: Value = serde_json::from_slice(ndjson.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!((first["line"].as_u64(), first["level"].as_str()), (Some(2), Some("E")), "{first}");
+    // A draft's findings are its client's; a bad format is told.
+    assert_eq!(h.fetch(&path, None).await.0, StatusCode::FORBIDDEN);
+    let (status, problem) = h.get_as(&format!("{path}?format=xml"), Some(&token)).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_format")));
 });
 
 on_every_backend!(a_busy_depot_answers_503_with_retry_after, |h: Harness| async move {
