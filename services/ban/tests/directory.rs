@@ -1,7 +1,8 @@
 //! `ban directory import` as operators run it, on SQLite (and on PostgreSQL in the schema
 //! `dir_cli` when `TEST_DATABASE_URL` is set): the fixture of `data/directory/` imported,
 //! imported again changed (what changed is reported), a malformed file refused with its
-//! position and nothing replaced; `ban directory show` and `ban audit` read the result.
+//! position and nothing replaced; `ban directory show` and `ban audit` read the result, which
+//! holds the imports and the other administration commands (`ban client create`).
 #![allow(clippy::unwrap_used)]
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,6 +91,15 @@ fn imports(url: &str, dir: &Path) {
     assert_eq!(entries.len(), 2, "{out}");
     assert!(entries.iter().all(|e| e["actor"] == "admin"));
     assert!(entries[0]["detail"].as_str().unwrap().contains("1 retirées, 1 aux adresses changées"), "{out}");
+    // Other administration commands are logged as well.
+    let (status, token, _) = ban(url, &["client", "create", "--name", "Éditeur"]);
+    assert_eq!(status, 0);
+    assert!(!token.trim().is_empty());
+    let (_, out, _) = ban(url, &["audit", "--action", "client.created"]);
+    let columns: Vec<&str> = out.trim_end().split('\t').collect();
+    assert_eq!(columns[1..3], ["admin", "client.created"], "{out}");
+    assert!(columns[7].starts_with("Éditeur (Éditeur), stratégie habilitation"), "{out}");
+    assert!(!out.contains(token.trim()), "never the token: {out}");
     let (status, _, err) = ban(url, &["audit", "--action", "nothing"]);
     assert_ne!(status, 0);
     assert!(err.contains("directory.imported"), "{err}");
