@@ -14,8 +14,8 @@ use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
-    AuthorizationStrategy, HabilitationStatus, NewRevision, Publication, Revision, RevisionFilter,
-    RevisionSummary, StoreError, StoredFile,
+    AuditAction, AuthorizationStrategy, HabilitationStatus, NewAuditEntry, NewRevision, Publication,
+    Revision, RevisionFilter, RevisionSummary, StoreError, StoredFile,
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -29,7 +29,7 @@ use tracing::Instrument as _;
 
 use crate::openapi::{ClientProblems, CurrentRevision, ReaderProblems};
 use crate::pages::PageQuery;
-use crate::{json_body, Authenticated, DepotState, Reader, MAX_FILE_BYTES};
+use crate::{json_body, Authenticated, ClientIp, DepotState, Reader, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
@@ -275,6 +275,7 @@ pub async fn publish(
     State(state): AppState,
     Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
+    ClientIp(ip): ClientIp,
     body: Option<Json<PublishBody>>,
 ) -> Result<Json<Revision>, ApiError> {
     let body = body.map(|Json(b)| b).unwrap_or_default();
@@ -329,6 +330,19 @@ pub async fn publish(
             },
         )?;
     tracing::info!(revision = %published.id, commune = %published.code_commune, "revision published");
+    let habilitation = published.habilitation.as_ref().and_then(|h| h["id"].as_str());
+    let detail = match (habilitation, published.rows_count) {
+        (Some(h), Some(rows)) => format!("{rows} lignes, habilitation {h}"),
+        (Some(h), None) => format!("habilitation {h}"),
+        (None, Some(rows)) => format!("{rows} lignes"),
+        (None, None) => String::new(),
+    };
+    let entry = NewAuditEntry::by_client(&caller.0.id, AuditAction::RevisionPublished)
+        .object(&published.id)
+        .commune(&published.code_commune)
+        .ip(ip)
+        .detail(detail);
+    crate::audit::record(&state, entry).await;
     Ok(Json(published))
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use ban_depot::{router, DepotState, LogMailer};
+use ban_depot::{router, DepotArgs, DepotState, LogMailer};
 use ban_store::ids::{object_id, token};
 use ban_store::{
     AuthorizationStrategy, ComputedValidation, NewClient, NewRevision, Perimeter, Publication, Store,
@@ -45,14 +45,24 @@ async fn postgres(test: &str) -> Option<Harness> {
 }
 
 fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let computes = Arc::new(tokio::sync::Semaphore::new(2));
-    let state = DepotState {
-        store: store.clone(),
-        mailer: Arc::new(LogMailer),
-        admin_token: Some(ADMIN.into()),
-        computes: computes.clone(),
-    };
+    let args = DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() };
+    let mut state = DepotState::new(store.clone(), &args).unwrap();
+    state.mailer = Arc::new(LogMailer);
+    let computes = state.computes.clone();
     Harness { app: router(state), store, computes, _dir: dir }
+}
+
+/// The directory of town halls of `data/directory/` (where PIN codes may be sent), imported.
+async fn with_directory(store: &dyn Store) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/directory/api-lannuaire-administration.json");
+    let export = ban_directory::read_export(std::fs::File::open(path).unwrap()).unwrap();
+    let import = ban_store::NewDirectoryImport {
+        source: "fixture".into(),
+        sha256: String::new(),
+        at: chrono::Utc::now(),
+    };
+    store.replace_directory(import, &export.town_halls).await.unwrap();
 }
 
 /// Runs a test body on every available backend.
@@ -440,6 +450,7 @@ on_every_backend!(concurrent_publications, |h: Harness| async move {
 });
 
 on_every_backend!(habilitation_flow, |h: Harness| async move {
+    with_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let other = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let computed = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
@@ -465,10 +476,10 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
     let (status, _) = h.json(Method::POST, &send, Some(&token), json!({"email": "not an email"})).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     let (status, _) =
-        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.invalid"})).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) =
-        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.invalid"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a new code only after 5 minutes");
     let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
     let wrong = if pin == "000000" { "111111" } else { "000000" };
@@ -508,6 +519,7 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
 });
 
 on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
+    with_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let (_, habilitation) =
         h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
@@ -516,7 +528,7 @@ on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
         Method::POST,
         &format!("/habilitations/{hid}/authentication/email/send-pin-code"),
         Some(&token),
-        json!({"email": "mairie@example.fr"}),
+        json!({"email": "secretariat@mont-bonvillers.invalid"}),
     )
     .await;
     let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
@@ -552,9 +564,11 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 20] = [
+const OPERATIONS: [&str; 22] = [
+    "GET /admin/audit",
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
+    "GET /communes/{code}/emails",
     "GET /communes/{code}/revisions",
     "GET /current-revisions",
     "GET /docs",
@@ -601,6 +615,13 @@ async fn openapi_describes_every_route() {
     let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
     assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
     assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
+    assert_eq!(security("get", "/admin/audit"), json!({"adminToken": []}));
+    assert!(spec["paths"]["/communes/{code}/emails"]["get"]["security"].is_null(), "the emails are public");
+    let check = &spec["paths"]["/habilitations/{id}/authentication/email/validate-pin-code"]["post"];
+    let too_many = check["responses"]["429"]["description"].as_str().unwrap();
+    assert!(too_many.contains("PIN_CHECKS_PER_CLIENT"), "the route's own 429: {too_many}");
+    let create = &spec["paths"]["/communes/{code}/habilitations"]["post"]["responses"];
+    assert!(create["409"].is_object() && create["429"].is_object(), "{create}");
     // Reads are open, a token (a client's, or the administrators') shows more.
     assert_eq!(security("get", "/revisions/{id}"), json!({}));
     let read = &spec["paths"]["/revisions/{id}"]["get"]["security"];
@@ -634,6 +655,8 @@ async fn openapi_describes_every_route() {
         "HabilitationAnswer",
         "CurrentRevision",
         "Client",
+        "AuditEntry",
+        "AuditAction",
     ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
