@@ -22,7 +22,8 @@ use smtp_server::{Mode, Received, SmtpServer};
 use support::JsonAnswer;
 
 const ADMIN: &str = "admin-secret";
-const TOWN_HALL: &str = "mairie@mont-bonvillers.fr";
+/// The town hall's address in the directory fixture (`data/directory/`).
+const TOWN_HALL: &str = "mairie@mont-bonvillers.invalid";
 const PRODUCER: &str = "contact@editeur.example";
 const ARCHIVE: &str = "archives@ban-sync.example";
 
@@ -196,6 +197,16 @@ fn refusal_mails(received: &[Received]) -> Vec<&Received> {
 async fn refusals_reach_the_producer_and_the_town_hall_once(url: &str) {
     let smtp = SmtpServer::start(Mode::StartTls, Some(("ban-sync", "mot de passé")));
     let store: Arc<dyn Store> = ban_service_kit::open_store(url).await.unwrap();
+    // The directory of town halls: PIN codes go only to its addresses.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/directory/api-lannuaire-administration.json");
+    let export = ban_directory::read_export(std::fs::File::open(fixture).unwrap()).unwrap();
+    let import = ban_store::NewDirectoryImport {
+        source: "fixture".into(),
+        sha256: String::new(),
+        at: chrono::Utc::now(),
+    };
+    store.replace_directory(import, &export.town_halls).await.unwrap();
     let producer = store
         .create_client(NewClient {
             id: object_id(chrono::Utc::now()),

@@ -78,6 +78,11 @@ async fn a_refused_plan_is_listed_then_forced() {
     assert!(stderr.contains(&format!("job {job} is pending: only a refused plan can be forced")), "{stderr}");
     let unknown = run(&database, &["jobs", "force", "999999"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("job 999999 not found"));
+    let audit = ban(&database, &["audit", "--action", "job.forced", "--json"]);
+    let entries: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(entries.len(), 1, "the force, once: {audit}");
+    assert_eq!((entries[0]["actor"].as_str(), entries[0]["objectId"].as_str()), (Some("admin"), Some(job)));
+    assert!(entries[0]["detail"].as_str().unwrap().contains("Plus de 80 %"), "{audit}");
 
     // A worker applies it.
     let store = ban_service_kit::open_store(&database).await.unwrap();

@@ -10,11 +10,13 @@ use axum::Json;
 use ban_bal::Cog;
 use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::{ApiError, Problem};
-use ban_store::{ChangeCounts, Job, JobStatus, Refusal, Revision, Store, StoreError, REFUSED};
+use ban_store::{
+    AuditAction, ChangeCounts, Job, JobStatus, NewAuditEntry, Refusal, Revision, Store, StoreError, REFUSED,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Admin, DepotState};
+use crate::{Admin, ClientIp, DepotState};
 
 type AppState = State<Arc<DepotState>>;
 
@@ -249,11 +251,12 @@ pub enum ForceError {
     Store(#[from] StoreError),
 }
 
-/// Forces a refused plan (an administrator's decision, `by` names them in the log): its job
-/// goes back to the queue and the consolidation applies the plan despite the rule that
-/// refused it (a mass deletion is let through; ids of other communes are left out, those
-/// communes keeping them). The route and `ban jobs force` call this.
-pub async fn force(store: &dyn Store, job_id: i64, by: &str) -> Result<Job, ForceError> {
+/// Forces a refused plan (an administrator's decision, written to the audit log with the
+/// address it came from, `None` from the command line): its job goes back to the queue and
+/// the consolidation applies the plan despite the rule that refused it (a mass deletion is
+/// let through; ids of other communes are left out, those communes keeping them). The route
+/// and `ban jobs force` call this.
+pub async fn force(store: &dyn Store, job_id: i64, ip: Option<std::net::IpAddr>) -> Result<Job, ForceError> {
     let job = store.job(job_id).await?.ok_or(ForceError::NotFound(job_id))?;
     if job.status != JobStatus::Failed || job.outcome.as_deref() != Some(REFUSED) {
         // A job queued again keeps the outcome of its last end: its status says where it is.
@@ -285,9 +288,19 @@ pub async fn force(store: &dyn Store, job_id: i64, by: &str) -> Result<Job, Forc
         commune = %forced.code_commune,
         revision = %forced.revision_id,
         refusal = forced.refusal.as_ref().map(Refusal::code),
-        by,
         "refused plan forced by an administrator"
     );
+    let client = store.revision(&forced.revision_id).await?.map(|r| r.client_id);
+    let rule = forced.refusal.as_ref().map(Refusal::message).unwrap_or_default();
+    let mut entry = NewAuditEntry::by_admin(AuditAction::JobForced)
+        .object(forced.id.to_string())
+        .commune(&forced.code_commune)
+        .ip(ip)
+        .detail(format!("révision {}, malgré : {rule}", forced.revision_id));
+    if let Some(client) = client {
+        entry = entry.client(client);
+    }
+    crate::audit::record_in(store, entry).await;
     Ok(forced)
 }
 
@@ -321,12 +334,13 @@ pub struct JobPath {
 pub async fn force_route(
     State(state): AppState,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     path: Result<Path<JobPath>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<Consolidation>, ApiError> {
     let Path(JobPath { id }) = path.map_err(|e| {
         ApiError::bad_request("invalid_id", format!("Identifiant de job invalide : {}", e.body_text()))
     })?;
-    let forced = force(&*state.store, id, "admin-token").await.map_err(|error| match error {
+    let forced = force(&*state.store, id, ip).await.map_err(|error| match error {
         ForceError::NotFound(id) => ApiError::not_found("job_not_found", format!("Job {id} introuvable.")),
         ForceError::NotRefused { job, state } => ApiError::new(
             StatusCode::CONFLICT,

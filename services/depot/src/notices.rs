@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ban_bal::Cog;
+use ban_directory::commune_emails;
 use ban_store::{Notice, NoticeEnd, NoticeKind, Revision, Store, StoreError};
 use chrono::Utc;
 
@@ -26,10 +27,11 @@ pub const MAX_NOTICE_ATTEMPTS: i32 = 8;
 const NOTICE_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The town hall's addresses for a publication of `revision`. The one place that says where
-/// they come from: the address the habilitation the revision was published with was
-/// confirmed with, else the one of the commune's habilitation last confirmed by e-mail
-/// (a client that publishes without habilitation). To switch to the official directory of
-/// town halls once the store holds it.
+/// they come from, in order: the address the habilitation the revision was published with
+/// was confirmed with (one of the directory's, when it was sent); else the one of the
+/// commune's habilitation last confirmed by e-mail (a client that publishes without
+/// habilitation); else the main town hall's addresses in the directory of town halls (its
+/// offices not delegated, or all of them when every office is).
 pub async fn town_hall_emails(store: &dyn Store, revision: &Revision) -> Result<Vec<String>, StoreError> {
     let of_revision = revision
         .habilitation
@@ -41,7 +43,12 @@ pub async fn town_hall_emails(store: &dyn Store, revision: &Revision) -> Result<
         return Ok(vec![email.to_owned()]);
     }
     let confirmed = store.last_confirmed_habilitation(&revision.code_commune).await?;
-    Ok(confirmed.and_then(|h| h.email_commune).into_iter().collect())
+    if let Some(email) = confirmed.and_then(|h| h.email_commune) {
+        return Ok(vec![email]);
+    }
+    let offices = store.town_halls(&revision.code_commune).await?;
+    let main: Vec<_> = offices.iter().filter(|office| !office.delegated).collect();
+    Ok(if main.is_empty() { commune_emails(&offices) } else { commune_emails(main) })
 }
 
 /// Sends the notices owed, one at a time.

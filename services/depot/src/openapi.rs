@@ -32,8 +32,9 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     modifiers(&Security),
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
-        (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN"),
+        (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN envoyé à une adresse de sa mairie dans l’annuaire des services publics"),
         (name = "consolidation", description = "Ce que sont devenues les publications : intégrées à la Base Adresse Nationale, ou refusées avec leur motif"),
+        (name = "administration", description = "Administration (ADMIN_TOKEN) : le journal d’audit"),
         (name = "documentation", description = "Cette description")
     )
 )]
@@ -71,6 +72,9 @@ pub enum ClientProblems {
     /// Client désactivé, ou ressource d’un autre client
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
 }
 
 /// The answers of the read routes to a token that is given but wrong ([`crate::Reader`]:
@@ -83,6 +87,9 @@ pub enum ReaderProblems {
     /// Client désactivé, ou brouillon (révision non publiée) d’un autre client
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
 }
 
 /// An item of `GET /current-revisions`.
