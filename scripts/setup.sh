@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Installs what the build needs on a Debian/Ubuntu machine, once (idempotent):
-# the PROJ library (projections) and libclang (its Rust bindings are generated at build time).
+# Installs what the build and the tests need on a Debian/Ubuntu machine, once (idempotent):
+# the PROJ library (projections), libclang (its Rust bindings are generated at build time), and
+# Chromium with its WebDriver (the web pages' tests drive a real browser).
 set -euo pipefail
 
 have_libclang() {
   ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1
 }
 
-if pkg-config --exists proj 2>/dev/null && have_libclang; then
+PACKAGES=()
+if ! pkg-config --exists proj 2>/dev/null || ! have_libclang; then
+  PACKAGES+=(libproj-dev libclang-dev pkg-config)
+fi
+if [ ! -x /usr/bin/chromedriver ]; then
+  PACKAGES+=(chromium chromium-driver)
+fi
+if [ ${#PACKAGES[@]} -eq 0 ]; then
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PACKAGES=(libproj-dev libclang-dev pkg-config)
 echo "setup: installing ${PACKAGES[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 if ! $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null; then
