@@ -185,6 +185,8 @@ async fn the_validator_page_renders_the_report_without_javascript() {
     let html = String::from_utf8(body).unwrap();
     assert!(html.contains("Fichier non valide"), "{html}");
     assert!(html.contains("Rapport de validation de bal.csv"));
+    // UTF-8 is the standard's encoding: no warning on it.
+    assert!(html.contains("<p class=\"fr-badge\">Encodage : utf-8</p>"), "{html}");
     for code in expected.codes_at(Level::Error) {
         assert!(html.contains(&format!("data-code=\"{code}\" data-level=\"E\"")), "{code}");
         let label = ban_bal::labels::label(code);
