@@ -1,8 +1,8 @@
 //! The web pages in a real browser: `ban serve` on a SQLite store with the sample commune
 //! published, headless Chromium driven through chromedriver (WebDriver, `fantoccini`). The home
 //! page's search box shows an address of the sample; the validator page, given the sample with
-//! defects, shows the error codes and first lines `ban validate` finds, with JavaScript and
-//! without. Screenshots of each page, desktop (1280×900) and mobile (375×812), go to
+//! defects, shows the error codes and first lines `ban validate` finds, with JavaScript (the
+//! form sent in the background, the file kept for the downloads) and without. Screenshots of each page, desktop (1280×900) and mobile (375×812), go to
 //! `target/screenshots/`.
 //!
 //! Chromium and chromedriver are Debian's (`chromium`, `chromium-driver`), installed by
@@ -189,6 +189,21 @@ async fn the_pages_in_a_real_browser() {
     screenshots(&browser, "validateur", None).await;
     let shown = validate_in_page(&browser, &base, &defects).await;
     assert_eq!(shown, expected);
+    // The script sent the form in the background: the file is still chosen, and what the
+    // download buttons post (the form, to ?format=csv) answers every finding.
+    let chosen = browser.find(Locator::Id("fichier")).await.unwrap().prop("value").await.unwrap();
+    assert!(chosen.unwrap_or_default().ends_with("67482_strasbourg_with-defects.csv"));
+    let lines = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/api/validate?format=csv', {method: 'POST', body: new FormData(document.getElementById('validateur'))})
+               .then(r => r.text()).then(t => done(t.trim().split('\\n').length));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let findings = report.counts.per_code.values().sum::<usize>() + report.counts.parse_errors;
+    assert_eq!(lines, json!(1 + findings));
     screenshots(&browser, "validateur-rapport", Some("#rapport")).await;
     browser.close().await.unwrap();
 
