@@ -205,3 +205,18 @@ async fn every_route_is_described() {
     let expected = ["GET /api/validate/openapi.json", "POST /api/validate"];
     assert_eq!(operations, expected.iter().map(|o| o.to_string()).collect());
 }
+
+#[tokio::test]
+async fn validations_past_the_cap_are_told_when_to_come_back() {
+    let state = WebState::new(&WebArgs { max_concurrent_validations: 1 });
+    let held = state.validation_permit().unwrap();
+    let response = router(state.clone()).oneshot(post("/api/validate", sample(), false)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["code"], "validation_busy");
+    drop(held);
+    let response = router(state).oneshot(post("/api/validate", sample(), false)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
