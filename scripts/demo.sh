@@ -122,6 +122,7 @@ echo
 curl -sf "$BASE/communes/54084/current-revision" | json '"GET /api-depot/communes/54084/current-revision → %s (%s)" % (d["id"], d["status"])'
 echo
 echo "BAN Sync is serving on http://$LISTEN (store: $DATABASE_URL)"
+echo "  in a browser: http://$LISTEN/ (address search) · http://$LISTEN/outils/validateur (BAL validator)"
 echo "  API description: http://$LISTEN/api-depot/docs and /api/openapi.json · health: /healthz · metrics: /metrics"
 echo "  client tokens of this demo: $TOKEN (internal), $TOKEN_HAB (habilitation $HABILITATION)"
 echo "  audit log: ban audit, or GET /api-depot/admin/audit with ADMIN_TOKEN"

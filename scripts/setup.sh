@@ -2,7 +2,8 @@
 # Installs what the build and the tests need on a Debian/Ubuntu machine, once (idempotent):
 # the PROJ library (projections) and libclang (its Rust bindings are generated at build time);
 # for the tests, a real SMTP server (Debian's python3-aiosmtpd, run by tests/smtp_server.py
-# with the system's /usr/bin/python3) and openssl (its self-signed certificates).
+# with the system's /usr/bin/python3), openssl (its self-signed certificates), and Chromium
+# with its WebDriver (the web pages' tests drive a real browser).
 set -euo pipefail
 
 have_libclang() {
@@ -13,13 +14,22 @@ have_aiosmtpd() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1
 }
 
-if pkg-config --exists proj 2>/dev/null && have_libclang && have_aiosmtpd && command -v openssl >/dev/null; then
+PACKAGES=()
+if ! pkg-config --exists proj 2>/dev/null || ! have_libclang; then
+  PACKAGES+=(libproj-dev libclang-dev pkg-config)
+fi
+if ! have_aiosmtpd || ! command -v openssl >/dev/null; then
+  PACKAGES+=(python3-aiosmtpd openssl)
+fi
+if [ ! -x /usr/bin/chromedriver ]; then
+  PACKAGES+=(chromium chromium-driver)
+fi
+if [ ${#PACKAGES[@]} -eq 0 ]; then
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PACKAGES=(libproj-dev libclang-dev pkg-config python3-aiosmtpd openssl)
 echo "setup: installing ${PACKAGES[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 if ! $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null; then

@@ -28,8 +28,8 @@ enum Command {
     /// Check a BAL file against the standard, as the reference validator does.
     Validate(validate::Args),
     /// Run every service in one process (the depot under /api-depot, the consolidator, the
-    /// geocoder at /search/ and /reverse/, the downloads under /data and /api, health and
-    /// metrics).
+    /// geocoder at /search/ and /reverse/, the downloads under /data and /api, the web pages
+    /// at / and /outils/validateur with POST /api/validate, health and metrics).
     Serve(serve::ServeConfig),
     /// Run the submission service alone.
     Depot(AloneArgs<ban_depot::DepotArgs>),
@@ -41,6 +41,8 @@ enum Command {
     Geocode(geocode::GeocodeArgs),
     /// Run the downloads service alone (exports, lookup, change feed).
     Downloads(AloneArgs<ban_downloads::DownloadsArgs>),
+    /// Run the web pages alone (home, validator page, POST /api/validate, assets under /static).
+    Web(AloneArgs<ban_web::WebArgs>),
     /// Write an export of the national base to a file (France, a département or a commune).
     Export(export::ExportArgs),
     /// Keep a local store in sync with a remote BAN Sync through its change feed.
@@ -103,6 +105,9 @@ fn main() -> ExitCode {
         }
         Command::Downloads(alone) => {
             run_server(&alone.server, Services { downloads: Some(alone.service), ..Services::default() })
+        }
+        Command::Web(alone) => {
+            run_server(&alone.server, Services { web: Some(alone.service), ..Services::default() })
         }
         Command::Geocode(args) => runtime().and_then(|rt| rt.block_on(geocode::geocode(&args))),
         Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),

@@ -1,4 +1,4 @@
-//! `ban serve` (every service in one process) and `ban depot|consolidator|geocoder|downloads`
+//! `ban serve` (every service in one process) and `ban depot|consolidator|geocoder|downloads|web`
 //! (one service alone): the services a process runs, each with its configuration, behind the
 //! layers every service shares (request ids, problem+json, metrics).
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use ban_downloads::DownloadsArgs;
 use ban_geocoder::GeocoderArgs;
 use ban_service_kit::{health_routes, shutdown_signal, ConnectionLimits, ListenArgs, RateLimits, ServerArgs};
 use ban_store::Store;
+use ban_web::WebArgs;
 
 /// `ban serve`: every service, with the options of each.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,6 +26,8 @@ pub struct ServeConfig {
     pub geocoder: GeocoderArgs,
     #[command(flatten)]
     pub downloads: DownloadsArgs,
+    #[command(flatten)]
+    pub web: WebArgs,
 }
 
 /// The services a process runs, each with its options (`None`: not run).
@@ -34,6 +37,7 @@ pub struct Services {
     pub consolidator: Option<ConsolidatorArgs>,
     pub geocoder: Option<GeocoderArgs>,
     pub downloads: Option<DownloadsArgs>,
+    pub web: Option<WebArgs>,
 }
 
 impl Services {
@@ -44,6 +48,7 @@ impl Services {
             consolidator: Some(ConsolidatorArgs::default()),
             geocoder: Some(GeocoderArgs::default()),
             downloads: Some(DownloadsArgs::default()),
+            web: Some(WebArgs::default()),
         }
     }
 
@@ -54,6 +59,7 @@ impl Services {
             ("consolidator", self.consolidator.is_some()),
             ("geocoder", self.geocoder.is_some()),
             ("downloads", self.downloads.is_some()),
+            ("web", self.web.is_some()),
         ];
         names.iter().filter(|(_, run)| *run).map(|(name, _)| *name).collect::<Vec<_>>().join("+")
     }
@@ -67,6 +73,7 @@ impl ServeConfig {
             consolidator: Some(self.consolidator),
             geocoder: Some(self.geocoder),
             downloads: Some(self.downloads.clone()),
+            web: Some(self.web),
         }
     }
 }
@@ -110,6 +117,9 @@ fn app_until(
     if let Some(downloads) = &services.downloads {
         let state = ban_downloads::DownloadsState::new(store.clone(), downloads);
         router = router.merge(ban_downloads::router(state));
+    }
+    if let Some(web) = &services.web {
+        router = router.merge(ban_web::router(ban_web::WebState::new(web)));
     }
     let mut readiness = Vec::new();
     if let Some(geocoder) = services.geocoder {

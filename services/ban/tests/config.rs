@@ -96,6 +96,7 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert_eq!(config.geocoder.poll, Duration::from_millis(100));
     assert!(config.geocoder.empty_communes);
     assert_eq!(config.downloads.export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
+    assert_eq!(config.web.max_concurrent_validations, 2);
     let shown = format!("{config:?}");
     assert!(shown.contains("postgres://ban:***@postgres:5432/ban"), "{shown}");
     assert!(!shown.contains("ban:ban@"), "{shown}");

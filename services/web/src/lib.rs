@@ -1,0 +1,76 @@
+//! The web pages of BAN Sync, in French, server-rendered (askama templates, checked at compile
+//! time) with the French State design system (DSFR, vendored under `assets/vendor/dsfr`):
+//!
+//! - `/`: the home page, an address search over the geocoder (`/search/`), links to the tools;
+//! - `/outils/validateur`: the BAL validator, a form that works without JavaScript (multipart
+//!   POST to the page, report rendered by the server);
+//! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
+//!   NDJSON), described at `/api/validate/openapi.json`;
+//! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
+//!   changes with their bytes).
+pub mod assets;
+pub mod config;
+pub mod openapi;
+pub mod pages;
+pub mod validate;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use ban_service_kit::ApiError;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use crate::config::WebArgs;
+
+/// What the pages and the API share.
+#[derive(Debug, Clone)]
+pub struct WebState {
+    /// Permits of the validations that may run at once (each holds its file in memory).
+    pub validations: Arc<tokio::sync::Semaphore>,
+}
+
+/// Seconds a client is told to wait when every validation permit is taken.
+const VALIDATION_RETRY_AFTER_S: u64 = 5;
+
+impl WebState {
+    pub fn new(args: &WebArgs) -> Self {
+        WebState {
+            validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
+        }
+    }
+
+    /// A permit to validate a file now, or a 503 telling the client when to come back.
+    pub fn validation_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.validations.clone().try_acquire_owned().map_err(|_| {
+            metrics::counter!("validation_refused_busy_total").increment(1);
+            ApiError::unavailable(
+                "validation_busy",
+                format!("Trop de validations en cours : réessayez dans {VALIDATION_RETRY_AFTER_S} s."),
+            )
+            .retry_after(VALIDATION_RETRY_AFTER_S)
+        })
+    }
+}
+
+/// The API's routes with their description (see [`openapi`]).
+fn routes() -> OpenApiRouter<WebState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(validate::validate))
+        .routes(routes!(openapi::document))
+}
+
+/// The pages, the assets and the API, at the root of the server.
+pub fn router(state: WebState) -> Router {
+    let (api, _) = routes().split_for_parts();
+    Router::new()
+        .route("/", axum::routing::get(pages::home))
+        .route("/outils/validateur", axum::routing::get(pages::validator).post(pages::validator_report))
+        .merge(api)
+        // The file limit is checked while reading (413); this only lets a whole file through.
+        .layer(DefaultBodyLimit::max(validate::MAX_FILE_BYTES + validate::FORM_OVERHEAD_BYTES))
+        .with_state(state)
+        .route("/static/{version}/{*path}", axum::routing::get(assets::asset))
+}
