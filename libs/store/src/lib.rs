@@ -1,5 +1,6 @@
 //! The store of BAN Sync, one trait per aggregate:
 //! - [`DepotStore`] (`depot`): clients, revisions and their files, habilitations;
+//! - [`AdminStore`] (`admin`): mandataires, chefs de file, changes of clients, statistics;
 //! - [`JobStore`] (`jobs`): the consolidation queue;
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
 //! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes.
@@ -16,6 +17,7 @@
 //! checked inside that transaction, so two concurrent requests cannot both pass them.
 use async_trait::async_trait;
 
+pub mod admin;
 pub mod base;
 pub mod depot;
 pub mod feed;
@@ -23,6 +25,7 @@ pub mod ids;
 pub mod jobs;
 pub mod sql;
 
+pub use admin::*;
 pub use ban_domain::base::{
     Address, AddressPosition, Change, ChangeOp, Commune, CommuneSource, ObjectKind, Toponym,
 };
@@ -34,7 +37,7 @@ pub use jobs::*;
 
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
-    pub use crate::{BaseStore, DepotStore, FeedStore, JobStore, Store};
+    pub use crate::{AdminStore, BaseStore, DepotStore, FeedStore, JobStore, Store};
 }
 
 /// A secret (a client's token, a PIN code): compared and stored like a text, but never
@@ -103,7 +106,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The whole store. Services hold an `Arc<dyn Store>`; the backend is chosen by the URL scheme.
 #[async_trait]
-pub trait Store: DepotStore + JobStore + BaseStore + FeedStore + std::fmt::Debug + Send + Sync {
+pub trait Store:
+    DepotStore + AdminStore + JobStore + BaseStore + FeedStore + std::fmt::Debug + Send + Sync
+{
     /// The backend's name (`sqlite`, `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 

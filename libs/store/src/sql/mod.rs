@@ -14,12 +14,13 @@
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
-//! One module per aggregate: [`depot`], [`jobs`], [`base`], [`feed`].
+//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`base`], [`feed`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
 use crate::{Store, StoreError, StoreResult};
 
+mod admin;
 mod base;
 mod depot;
 mod feed;
@@ -52,6 +53,9 @@ pub struct Dialect {
     /// read first fails with `SQLITE_BUSY` when another connection wrote meanwhile, without
     /// waiting for the busy timeout).
     pub begin_write: Option<&'static str>,
+    /// The day (UTC, `YYYY-MM-DD` text) of a timestamp column named `{column}` (SQLite keeps
+    /// RFC 3339 text in UTC: its first ten characters).
+    pub utc_day: &'static str,
 }
 
 /// How many times beginning a write transaction is tried when the database stays busy.
@@ -139,6 +143,11 @@ impl Dialect {
         (first..first + count).map(one).collect::<Vec<_>>().join(", ")
     }
 
+    /// [`Dialect::utc_day`] of `column`.
+    fn utc_day_of(&self, column: &str) -> String {
+        self.utc_day.replace("{column}", column)
+    }
+
     /// The `VALUES` of a multi-row insert: `rows` tuples of `columns` placeholders.
     fn values(&self, rows: usize, columns: usize) -> String {
         let tuple = |row: usize| format!("({})", self.placeholders(row * columns + 1, columns));
@@ -180,7 +189,7 @@ fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::Raw
 impl<DB> Store for SqlStore<DB>
 where
     DB: Database,
-    Self: crate::DepotStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
+    Self: crate::DepotStore + crate::AdminStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
 {
     fn backend(&self) -> &'static str {
         self.dialect.name
