@@ -38,20 +38,35 @@ impl FromRequestParts<Arc<DepotState>> for Authenticated {
     }
 }
 
-/// An administrator, from `Authorization: Token|Bearer <ADMIN_TOKEN>`.
+/// An administrator, from `Authorization: Token|Bearer <ADMIN_TOKEN>`: 401 without it (or
+/// when the depot has none), 403 for a client's token (the caller is known, the route is not
+/// for it).
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;
+
+fn is_admin(parts: &Parts, state: &DepotState) -> bool {
+    matches!(
+        (bearer(parts), &state.admin_token),
+        (Some(given), Some(expected)) if given == expected.expose_secret()
+    )
+}
 
 impl FromRequestParts<Arc<DepotState>> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
-        match (bearer(parts), &state.admin_token) {
-            (Some(given), Some(expected)) if given == expected.expose_secret() => Ok(Admin),
-            _ => {
-                Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Jeton d’administration requis."))
+        if is_admin(parts, state) {
+            return Ok(Admin);
+        }
+        if let Some(token) = bearer(parts) {
+            if state.store.client_by_token(token).await?.is_some() {
+                return Err(ApiError::forbidden(
+                    "admin_required",
+                    "Route réservée aux administrateurs : ce jeton est celui d’un client.",
+                ));
             }
         }
+        Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Jeton d’administration requis."))
     }
 }
 
@@ -85,11 +100,7 @@ impl FromRequestParts<Arc<DepotState>> for Reader {
         if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(Reader::Anyone);
         }
-        let is_admin = matches!(
-            (bearer(parts), &state.admin_token),
-            (Some(given), Some(expected)) if given == expected.expose_secret()
-        );
-        if is_admin {
+        if is_admin(parts, state) {
             return Ok(Reader::Admin);
         }
         Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(caller.0))

@@ -33,6 +33,8 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN"),
+        (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres"),
+        (name = "statistiques", description = "Statistiques des publications (jeton ADMIN_TOKEN)"),
         (name = "documentation", description = "Cette description")
     )
 )]
@@ -68,6 +70,17 @@ pub enum ClientProblems {
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem<'static>),
     /// Client désactivé, ou ressource d’un autre client
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'static>),
+}
+
+/// The answers of every route that the administrators' token opens ([`crate::Admin`]).
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum AdminProblems {
+    /// Jeton d’administration absent ou faux
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'static>),
+    /// Jeton d’un client : route réservée aux administrateurs
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
 }
