@@ -89,7 +89,8 @@ impl Authenticated {
 #[derive(Debug, Clone)]
 pub enum Reader {
     Anyone,
-    Client(Client),
+    /// Boxed: a client is large beside the other two.
+    Client(Box<Client>),
     Admin,
 }
 
@@ -103,7 +104,7 @@ impl FromRequestParts<Arc<DepotState>> for Reader {
         if is_admin(parts, state) {
             return Ok(Reader::Admin);
         }
-        Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(caller.0))
+        Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(Box::new(caller.0)))
     }
 }
 
