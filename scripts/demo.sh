@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: `ban serve` on a SQLite file under ./data/, then a
-# municipality's publication of a real BAL file through the submission API (create, upload,
-# compute, publish), its consolidation into the national base (change feed summed up), and a
-# file with defects refused with its line-numbered report. The
-# server keeps running afterwards (Ctrl-C stops it).
+# The main job on the embedded default: `ban serve` on a SQLite file under ./data/, the
+# directory of town halls imported (data/directory/: the DILA format, invented addresses),
+# then a municipality's publication of a real BAL file through the submission API with the
+# town hall's consent (habilitation: a PIN code sent to the directory's address, given back),
+# then create, upload, compute, publish; its consolidation into the national base (change feed
+# summed up), and a file with defects refused with its line-numbered report. The server keeps
+# running afterwards (Ctrl-C stops it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BAN="${CARGO_TARGET_DIR:-target}/release/ban"
@@ -19,9 +21,40 @@ curl -sf "http://$LISTEN/healthz" >/dev/null || { echo "ban serve did not start 
 
 TOKEN="$("$BAN" client create --name "Démo" --mandataire "BAN Sync" --internal)"
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# Where PIN codes may be sent: the town halls' addresses of the State's directory (the demo's
+# copy has invented addresses under .invalid; in production, the daily DILA export).
+echo "== directory of town halls → the addresses a commune's PIN code may be sent to"
+"$BAN" directory import data/directory/api-lannuaire-administration.json
+
+# A client without options publishes with a habilitation: the town hall's consent, given by
+# the code sent to one of its addresses (without SMTP_URL the code goes to the log, and
+# `ban habilitation pin` reads it, as the town hall's agent would read the e-mail).
+habilitate() { # commune → sets TOKEN_HAB and HABILITATION
+  local commune="$1" email pin
+  echo
+  echo "== habilitation of an editor for commune $commune"
+  TOKEN_HAB="$("$BAN" client create --name "Éditeur de démo" --mandataire "BAN Sync" 2>/dev/null)"
+  HABILITATION=$(curl -sf -X POST -H "Authorization: Token $TOKEN_HAB" "$BASE/communes/$commune/habilitations" | json 'd["id"]')
+  email=$(curl -sf "$BASE/communes/$commune/emails" | json 'd[0]')
+  echo "GET /communes/$commune/emails → $(curl -sf "$BASE/communes/$commune/emails")"
+  curl -s -X POST -H "Authorization: Token $TOKEN_HAB" -H 'Content-Type: application/json' \
+    -d '{"email":"someone@example.org"}' "$BASE/habilitations/$HABILITATION/authentication/email/send-pin-code" \
+    | json '"a code to another address: refused, HTTP %s: %s" % (d["status"], d["detail"])'
+  curl -sf -X POST -H "Authorization: Token $TOKEN_HAB" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\"}" "$BASE/habilitations/$HABILITATION/authentication/email/send-pin-code" \
+    | json '"code sent to %s (habilitation %s, %s tries)" % (d["emailCommune"], d["id"], d["remainingAttempts"])'
+  pin=$("$BAN" habilitation pin "$HABILITATION" | cut -f1)
+  curl -sf -X POST -H "Authorization: Token $TOKEN_HAB" -H 'Content-Type: application/json' \
+    -d "{\"code\":\"$pin\"}" "$BASE/habilitations/$HABILITATION/authentication/email/validate-pin-code" \
+    | json '"code given back: habilitation %s" % d["status"]'
+}
+
 PUBLISHED=""
-publish() { # commune file
+publish() { # commune file [token habilitation]
   local commune="$1" file="$2" id
+  local TOKEN="${3:-$TOKEN}" body="{}"
+  [ -n "${4:-}" ] && body="{\"habilitationId\":\"$4\"}"
   PUBLISHED=""
   echo
   echo "== $file → commune $commune"
@@ -33,7 +66,8 @@ publish() { # commune file
   curl -sf -X POST -H "Authorization: Token $TOKEN" "$BASE/revisions/$id/compute" | json '
 "computed: valid=%s, %s rows, errors %s, warnings %s" % (d["validation"]["valid"], d["validation"]["rowsCount"], d["validation"]["errors"], d["validation"]["warnings"])
 + "".join("\n  line %s: %s %s%s" % (i["line"], i["level"], i["code"], " (%s = %r)" % (i["field"], i["value"]) if i["field"] else "") for i in d["validation"]["issues"] if i["level"] == "E")'
-  curl -s -X POST -H "Authorization: Token $TOKEN" "$BASE/revisions/$id/publish" | json '
+  curl -s -X POST -H "Authorization: Token $TOKEN" -H 'Content-Type: application/json' -d "$body" \
+    "$BASE/revisions/$id/publish" | json '
 "published: current revision of %s since %s" % (d["codeCommune"], d["publishedAt"]) if "status" in d and d["status"] == "published" else "not published: %s (HTTP %s)" % (d["detail"], d["status"])'
   curl -sf "$BASE/communes/$commune/current-revision" 2>/dev/null | grep -q "\"id\":\"$id\"" && PUBLISHED="$id"
   return 0
@@ -46,7 +80,8 @@ if [ -f "$LEGACY" ]; then
   "$BAN" import-legacy "$LEGACY"
 fi
 
-publish 54084 data/samples/54084_mont-bonvillers.csv
+habilitate 54084
+publish 54084 data/samples/54084_mont-bonvillers.csv "$TOKEN_HAB" "$HABILITATION"
 if [ -n "$PUBLISHED" ]; then
   # The consolidator turns the publication into the commune's part of the base.
   for _ in $(seq 100); do
@@ -88,6 +123,7 @@ curl -sf "$BASE/communes/54084/current-revision" | json '"GET /api-depot/commune
 echo
 echo "BAN Sync is serving on http://$LISTEN (store: $DATABASE_URL)"
 echo "  API description: http://$LISTEN/api-depot/docs and /api/openapi.json · health: /healthz · metrics: /metrics"
-echo "  client token of this demo: $TOKEN"
+echo "  client tokens of this demo: $TOKEN (internal), $TOKEN_HAB (habilitation $HABILITATION)"
+echo "  audit log: ban audit, or GET /api-depot/admin/audit with ADMIN_TOKEN"
 echo "Ctrl-C to stop."
 wait $SERVER

@@ -60,25 +60,32 @@ pub fn apply_depot_checks(mut report: Report, context: &DepotContext) -> Report 
 /// [`Options::keep_positions`](crate::Options)); the verdict follows: a position far
 /// outside the commune is an error, the other findings are warnings.
 pub fn apply_spatial_checks(mut report: Report, commune: InseeCode, contours: &Contours) -> Report {
+    let findings = spatial_findings(&mut report, commune, contours);
+    report.add_issues(findings);
+    report
+}
+
+/// The spatial findings on the positions the report kept, as row findings, their codes added
+/// to the report's codes; the caller adds the findings ([`Report::add_issues`]).
+pub fn spatial_findings(report: &mut Report, commune: InseeCode, contours: &Contours) -> Vec<Issue> {
     let positions = std::mem::take(&mut report.positions);
     let findings = check_positions(commune, &positions, contours);
-    if findings.is_empty() {
-        return report;
-    }
     for f in &findings {
         if !report.file_issues.iter().any(|i| *i.code == *f.code) {
             report.file_issues.push(FileIssue { code: Arc::from(f.code), level: f.level });
         }
     }
-    report.add_issues(findings.into_iter().map(|f| Issue {
-        row: f.row,
-        line: f.line,
-        field: None,
-        code: Arc::from(f.code),
-        level: f.level,
-        value: f.value.map(String::into_boxed_str),
-    }));
-    report
+    findings
+        .into_iter()
+        .map(|f| Issue {
+            row: f.row,
+            line: f.line,
+            field: None,
+            code: Arc::from(f.code),
+            level: f.level,
+            value: f.value.map(String::into_boxed_str),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod check;
 pub mod cog;
 pub mod depot;
 pub mod fields;
+pub mod findings;
 pub mod labels;
 pub mod normalize;
 pub mod profile;
@@ -22,6 +23,7 @@ pub mod schema;
 pub mod validate;
 
 pub use cog::Cog;
+pub use findings::{Finding, FindingSink};
 pub use profile::Profile;
 pub use report::{FileIssue, FindingCounts, Issue, ParseError, Report};
 pub use validate::{validate, validate_file, Options, Refusal};

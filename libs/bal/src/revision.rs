@@ -73,6 +73,30 @@ pub fn compute(bytes: &[u8], context: &DepotContext, within_perimeter: bool) -> 
     }
 }
 
+/// Every finding of `bytes`, the file of a revision of `commune`, handed to `sink` as it is
+/// found, none kept: the row findings of the standard (row checks in file order, then the
+/// checks across rows), then the spatial ones; or the parse errors. What [`compute`] stores
+/// is bounded ([`MAX_STORED_FINDINGS_PER_CODE`] per code); this is the whole detail, with
+/// memory for the rows' keys and positions only. The depot's and the perimeter's checks are
+/// codes of the whole file, not of rows: they are not repeated here.
+pub fn each_finding(
+    bytes: &[u8],
+    commune: ban_domain::InseeCode,
+    sink: crate::FindingSink,
+) -> Result<(), crate::Refusal> {
+    let options = Options {
+        keep_positions: true,
+        max_findings_per_code: Some(0),
+        on_finding: Some(sink.clone()),
+        ..Options::default()
+    };
+    let mut report = crate::validate(bytes, &options)?;
+    for issue in crate::depot::spatial_findings(&mut report, commune, Contours::national()) {
+        sink.send(crate::Finding::Row(&issue));
+    }
+    Ok(())
+}
+
 fn raw(value: &impl Serialize) -> Box<RawValue> {
     // Serialising plain data to a string cannot fail; an empty object stands in if it did.
     serde_json::value::to_raw_value(value)

@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::check::{CheckedBatch, Checker, Columns, IdKey, RowMaterial, Span};
 use crate::fields::today_utc;
+use crate::findings::{Finding, FindingSink};
 use crate::profile::Profile;
 use crate::read::{self, Dialect, Encoding, FileSource, QuoteProblem, RawRow, Source};
 use crate::report::{Column, FileIssue, FindingCounts, Issue, ParseError, Report};
@@ -108,6 +109,10 @@ pub struct Options {
     /// broken rows then costs memory for its rows, not for millions of findings. `None` keeps
     /// every finding, as the reference does.
     pub max_findings_per_code: Option<usize>,
+    /// Called with every finding as it is found, kept in the report or not: the whole detail
+    /// of a file, streamed, while the report stays bounded by
+    /// [`Options::max_findings_per_code`].
+    pub on_finding: Option<FindingSink>,
 }
 
 /// Below this size a file is checked on the calling thread: handing batches to other threads,
@@ -162,6 +167,8 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     let parse_errors_cap = options.max_findings_per_code.unwrap_or(usize::MAX);
     let mut data_row = 0usize;
     let mut merger = Merger::new(&columns, profile, options.keep_positions, options.max_findings_per_code);
+    merger.sink = options.on_finding.clone();
+    let sink = options.on_finding.as_ref();
     // Rows are cut here, checked in batches on the shared rayon pool and merged back in file
     // order.
     let workers = match options.threads {
@@ -237,23 +244,27 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
             if raw.is_blank() {
                 continue;
             }
-            if raw.len() != names.len() && parse_errors_total >= parse_errors_cap {
+            if raw.len() != names.len() {
                 parse_errors_total += 1;
-            } else if raw.len() != names.len() {
-                parse_errors_total += 1;
-                let (code, word) =
-                    if raw.len() > names.len() { ("TooManyFields", "many") } else { ("TooFewFields", "few") };
-                parse_errors.push(ParseError {
-                    code,
-                    message: format!(
-                        "too {word} fields: the header has {} columns but line {} has {}",
-                        names.len(),
-                        raw.line,
-                        raw.len()
-                    ),
-                    row: Some(data_row),
-                    line: Some(raw.line),
-                });
+                if parse_errors.len() < parse_errors_cap || sink.is_some() {
+                    let (code, word) = if raw.len() > names.len() {
+                        ("TooManyFields", "many")
+                    } else {
+                        ("TooFewFields", "few")
+                    };
+                    let error = ParseError {
+                        code,
+                        message: format!(
+                            "too {word} fields: the header has {} columns but line {} has {}",
+                            names.len(),
+                            raw.line,
+                            raw.len()
+                        ),
+                        row: Some(data_row),
+                        line: Some(raw.line),
+                    };
+                    keep_parse_error(error, &mut parse_errors, parse_errors_cap, sink);
+                }
             } else if parse_errors_total == 0 {
                 batch.len += 1;
                 if batch.len == BATCH_ROWS {
@@ -273,15 +284,16 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
     for problem in &tokenizer.problems {
         if let QuoteProblem::Missing { line, .. } = problem {
             parse_errors_total += 1;
-            if parse_errors.len() >= parse_errors_cap {
+            if parse_errors.len() >= parse_errors_cap && sink.is_none() {
                 continue;
             }
-            parse_errors.push(ParseError {
+            let error = ParseError {
                 code: "MissingQuotes",
                 message: format!("a quoted value opened on line {line} is never closed"),
                 row: None,
                 line: Some(*line),
-            });
+            };
+            keep_parse_error(error, &mut parse_errors, parse_errors_cap, sink);
         }
     }
     if parse_errors_total > 0 {
@@ -290,6 +302,16 @@ pub fn validate(source: &(impl Source + ?Sized), options: &Options) -> Result<Re
         return Ok(report);
     }
     Ok(merger.finish(&dialect, &columns, data_row))
+}
+
+/// Hands a parse error to the sink, and keeps it in the report within the cap.
+fn keep_parse_error(error: ParseError, kept: &mut Vec<ParseError>, cap: usize, sink: Option<&FindingSink>) {
+    if let Some(sink) = sink {
+        sink.send(Finding::Parse(&error));
+    }
+    if kept.len() < cap {
+        kept.push(error);
+    }
 }
 
 fn unparsed(dialect: &Dialect, parse_errors: Vec<ParseError>, rows: usize) -> Report {
@@ -427,6 +449,8 @@ struct Merger<'c> {
     communes: BTreeSet<String>,
     /// Positions with their address keys, when asked for.
     positions: Option<Vec<Position>>,
+    /// Where every finding goes as well, when asked for.
+    sink: Option<FindingSink>,
 }
 
 impl<'c> Merger<'c> {
@@ -447,6 +471,7 @@ impl<'c> Merger<'c> {
             issues: Vec::new(),
             seen: BTreeSet::new(),
             communes: BTreeSet::new(),
+            sink: None,
         }
     }
 
@@ -561,6 +586,9 @@ impl<'c> Merger<'c> {
         *last_row = row;
         if issue.level == Level::Error {
             self.error_lines.push(line);
+        }
+        if let Some(sink) = &self.sink {
+            sink.send(Finding::Row(&issue));
         }
         if kept {
             self.issues.push(issue);

@@ -2,6 +2,10 @@
 //! API token (GCRA buckets of the `governor` crate, bursts of twice the rate). A request over
 //! a limit is answered 429 with `Retry-After`, counted in
 //! `http_requests_rate_limited_total{limit}`; the health and metrics routes are never limited.
+//!
+//! A service limits some of its own actions the same way with a [`KeyedLimit`] (the depot:
+//! PIN code checks per client and per address, failed authentications per address), keyed by
+//! what it chooses, the client's address given by [`client_address`].
 use std::hash::{BuildHasher, Hash};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -85,12 +89,27 @@ impl Default for RateLimits {
     }
 }
 
+impl RateLimits {
+    /// Whether the client's address is taken from `X-Forwarded-For` (see [`client_address`]).
+    pub fn trusts_forwarded_for(&self) -> bool {
+        self.inner.trust_forwarded_for
+    }
+}
+
 /// The client's address: the connection's, or the last `X-Forwarded-For` entry (the one the
-/// trusted proxy added) when told to trust it.
-fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+/// trusted proxy added) when told to trust it. `None` without either (a router called
+/// without a socket).
+pub fn client_address(parts: &axum::http::request::Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
+    address_of(&parts.headers, &parts.extensions, trust_forwarded_for)
+}
+
+fn address_of(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
     if trust_forwarded_for {
-        let forwarded = request
-            .headers()
+        let forwarded = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|value| value.to_str().ok())
@@ -101,7 +120,7 @@ fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr
             return forwarded;
         }
     }
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())
 }
 
 /// Middleware: the request within its address's and its token's rates, or a 429.
@@ -119,7 +138,7 @@ pub async fn rate_limit(State(limits): State<RateLimits>, request: Request, next
         }
     }
     if let (Some(limiter), Some(address)) =
-        (&limits.per_ip, client_address(&request, limits.trust_forwarded_for))
+        (&limits.per_ip, address_of(request.headers(), request.extensions(), limits.trust_forwarded_for))
     {
         if let Err(not_until) = limiter.check_key(&address) {
             return too_many("ip", not_until.wait_time_from(DefaultClock::default().now()));
@@ -135,7 +154,7 @@ pub async fn rate_limit(State(limits): State<RateLimits>, request: Request, next
 
 fn too_many(limit: &'static str, wait: std::time::Duration) -> Response {
     metrics::counter!("http_requests_rate_limited_total", "limit" => limit).increment(1);
-    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let seconds = retry_seconds(wait);
     let who = if limit == "ip" { "depuis cette adresse" } else { "avec ce jeton" };
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -144,4 +163,43 @@ fn too_many(limit: &'static str, wait: std::time::Duration) -> Response {
     )
     .retry_after(seconds)
     .into_response()
+}
+
+/// A limit on one kind of action, per key (a client, an address): `per_minute` actions, all
+/// of them at once at most (a GCRA bucket of `governor`, refilled one action every
+/// `60 / per_minute` seconds). Keys idle long enough to be full again are forgotten now and
+/// then, so that memory stays bounded by the recently active keys.
+pub struct KeyedLimit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    checks: AtomicU64,
+}
+
+impl<K: Hash + Eq + Clone> std::fmt::Debug for KeyedLimit<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedLimit").field("keys", &self.limiter.len()).finish()
+    }
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+    /// `per_minute` actions per key; `None` (no limit) for 0.
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        let rate = NonZeroU32::new(per_minute)?;
+        Some(KeyedLimit { limiter: RateLimiter::keyed(Quota::per_minute(rate)), checks: AtomicU64::new(0) })
+    }
+
+    /// Counts one action of `key`: `Err(wait)` when its bucket is empty (the action must not
+    /// happen; it can in `wait`).
+    pub fn check(&self, key: &K) -> Result<(), std::time::Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// Whole seconds to tell a client to wait (`Retry-After`), at least one.
+pub fn retry_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

@@ -18,6 +18,9 @@ use ban_store::{
     NewRevision, ObjectKind, PageRequest, Perimeter, Publication, PublicationCounts, RevisionFilter,
     RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
+use ban_store::{
+    AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, TownHall, ADMIN_ACTOR,
+};
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
     store
@@ -338,6 +341,185 @@ pub async fn habilitations(store: Arc<dyn Store>) {
     stale.status = HabilitationStatus::Accepted;
     stale.updated_at = Utc::now() + Duration::milliseconds(2);
     assert!(matches!(store.update_habilitation(&stale, read.updated_at).await, Err(StoreError::Conflict(_))));
+}
+
+/// A client may hold only so many pending habilitations of a commune; accepted and rejected
+/// ones do not count, nor other communes', nor other clients'. Concurrent openings cannot
+/// pass the cap together.
+pub async fn habilitation_cap(store: Arc<dyn Store>) {
+    let client = new_client(&*store, AuthorizationStrategy::Habilitation).await;
+    let other = new_client(&*store, AuthorizationStrategy::Habilitation).await;
+    let pending = |client: &ban_store::Client, commune: &str| {
+        let now = Utc::now();
+        Habilitation::pending(object_id(now), client.id.clone(), commune.into(), 10, now)
+    };
+    let mut opened = Vec::new();
+    for _ in 0..2 {
+        match store.open_habilitation(pending(&client, "54084"), 2).await.unwrap() {
+            HabilitationOpening::Created(h) => opened.push(h),
+            capped => panic!("under the cap: {capped:?}"),
+        }
+    }
+    let capped = store.open_habilitation(pending(&client, "54084"), 2).await.unwrap();
+    let ids: Vec<String> = opened.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(capped, HabilitationOpening::Capped { open: ids });
+    for (client, commune) in [(&client, "67482"), (&other, "54084")] {
+        let h = store.open_habilitation(pending(client, commune), 2).await.unwrap();
+        assert!(matches!(h, HabilitationOpening::Created(_)), "{commune}: {h:?}");
+    }
+    // A rejected habilitation frees its place.
+    let mut rejected = opened[0].clone();
+    rejected.status = HabilitationStatus::Rejected;
+    rejected.updated_at = Utc::now() + Duration::milliseconds(1);
+    store.update_habilitation(&rejected, opened[0].updated_at).await.unwrap();
+    // Concurrent openings: exactly one takes the freed place.
+    let attempts: Vec<_> = (0..4)
+        .map(|_| {
+            let (store, h) = (store.clone(), pending(&client, "54084"));
+            tokio::spawn(async move { store.open_habilitation(h, 2).await })
+        })
+        .collect();
+    let mut created = 0;
+    for attempt in attempts {
+        if let HabilitationOpening::Created(_) = attempt.await.unwrap().unwrap() {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1, "one place was free");
+}
+
+fn office(id: &str, commune: &str, emails: &[&str], delegated: bool) -> TownHall {
+    TownHall {
+        id: id.into(),
+        code_commune: commune.into(),
+        nom: if delegated { "Mairie déléguée - Ancienne".into() } else { format!("Mairie - {commune}") },
+        siret: Some("21540084000017".into()),
+        emails: emails.iter().map(|e| e.to_string()).collect(),
+        delegated,
+    }
+}
+
+fn directory_import(source: &str) -> NewDirectoryImport {
+    NewDirectoryImport { source: source.into(), sha256: "ab".repeat(32), at: Utc::now() }
+}
+
+/// The directory is replaced whole, keeps the file's order within a commune, says what
+/// changed, and records each import.
+pub async fn directory(store: Arc<dyn Store>) {
+    assert!(store.town_halls("54084").await.unwrap().is_empty(), "no directory yet");
+    assert!(store.directory_imports(10).await.unwrap().is_empty());
+    let first = vec![
+        office("b", "54084", &["mairie@mont-bonvillers.fr", "secretariat@mont-bonvillers.fr"], false),
+        office("a", "67482", &["mairie@strasbourg.eu"], false),
+        office("c", "54084", &["ancienne@mont-bonvillers.fr"], true),
+        office("d", "31591", &[], false),
+    ];
+    let replaced = store.replace_directory(directory_import("v1.json"), &first).await.unwrap();
+    assert_eq!(replaced.changes.added.len(), 3);
+    assert!(replaced.changes.removed.is_empty() && replaced.changes.changed.is_empty());
+    assert_eq!((replaced.import.town_halls, replaced.import.communes), (4, 3));
+    assert_eq!(replaced.import.source, "v1.json");
+    let read = store.town_halls("54084").await.unwrap();
+    assert_eq!(read, vec![first[0].clone(), first[2].clone()], "the file's order, whole");
+    assert_eq!(store.town_halls("31591").await.unwrap(), vec![first[3].clone()]);
+
+    let second = vec![
+        office("b", "54084", &["mairie@mont-bonvillers.fr"], false),
+        office("a", "67482", &["mairie@strasbourg.eu"], false),
+        office("e", "57463", &["mairie@metz.fr"], false),
+    ];
+    let replaced = store.replace_directory(directory_import("v2.json.gz"), &second).await.unwrap();
+    let codes = |list: &[ban_store::CommuneEmails]| list.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&replaced.changes.added), ["57463"]);
+    assert_eq!(codes(&replaced.changes.removed), ["31591"]);
+    assert_eq!(codes(&replaced.changes.changed), ["54084"]);
+    assert_eq!(replaced.changes.changed[0].after, ["mairie@mont-bonvillers.fr"]);
+    assert_eq!((replaced.import.added, replaced.import.removed, replaced.import.changed), (1, 1, 1));
+    assert!(store.town_halls("31591").await.unwrap().is_empty());
+    assert_eq!(store.town_halls("54084").await.unwrap(), vec![second[0].clone()]);
+    let imports = store.directory_imports(10).await.unwrap();
+    let sources: Vec<&str> = imports.iter().map(|i| i.source.as_str()).collect();
+    assert_eq!(sources, ["v2.json.gz", "v1.json"], "newest first");
+    assert_eq!(store.directory_imports(1).await.unwrap().len(), 1);
+
+    // A large directory, in several statements, in one transaction.
+    let many: Vec<TownHall> = (0..1_234)
+        .map(|n| office(&format!("o{n}"), &format!("{:05}", 1_000 + n / 2), &["m@x.fr"], n % 2 == 1))
+        .collect();
+    let replaced = store.replace_directory(directory_import("big.json"), &many).await.unwrap();
+    assert_eq!((replaced.import.town_halls, replaced.import.communes), (1_234, 617));
+    assert_eq!(replaced.changes.removed.len(), 3);
+    let pair = store.town_halls("01616").await.unwrap();
+    assert_eq!(pair.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o1232", "o1233"]);
+}
+
+/// Audit entries are appended, read newest first, filtered by commune, client and action,
+/// and paged.
+pub async fn audit_log(store: Arc<dyn Store>) {
+    let empty = store.audit_entries(&AuditFilter::default(), WHOLE).await.unwrap();
+    assert_eq!((empty.items.len(), empty.total), (0, 0));
+    let ip = Some("192.0.2.7".parse().unwrap());
+    let created = NewAuditEntry::by_client("client-a", AuditAction::HabilitationCreated)
+        .object("h1")
+        .commune("54084")
+        .ip(ip)
+        .detail("demande d’habilitation");
+    let first = store.record_audit(created.clone()).await.unwrap();
+    assert_eq!(first.actor, "client-a");
+    assert_eq!(first.client_id.as_deref(), Some("client-a"));
+    assert_eq!(first.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(first.action, AuditAction::HabilitationCreated);
+    assert_eq!(first.detail, "demande d’habilitation");
+    let forced = NewAuditEntry::by_admin(AuditAction::HabilitationForced)
+        .object("h1")
+        .commune("54084")
+        .client("client-a");
+    store.record_audit(forced).await.unwrap();
+    let published =
+        NewAuditEntry::by_client("client-b", AuditAction::RevisionPublished).object("r1").commune("67482");
+    store.record_audit(published).await.unwrap();
+    store
+        .record_audit(NewAuditEntry::by_admin(AuditAction::DirectoryImported).detail("v1.json"))
+        .await
+        .unwrap();
+
+    let all = store.audit_entries(&AuditFilter::default(), WHOLE).await.unwrap();
+    assert_eq!(all.total, 4);
+    let actions: Vec<AuditAction> = all.items.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::DirectoryImported,
+            AuditAction::RevisionPublished,
+            AuditAction::HabilitationForced,
+            AuditAction::HabilitationCreated
+        ],
+        "newest first"
+    );
+    assert!(all.items.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(all.items[2].actor, ADMIN_ACTOR);
+    let by = |code_commune: Option<&str>, client_id: Option<&str>, action: Option<AuditAction>| AuditFilter {
+        code_commune: code_commune.map(Into::into),
+        client_id: client_id.map(Into::into),
+        action,
+    };
+    let count = |filter: AuditFilter| {
+        let store = store.clone();
+        async move { store.audit_entries(&filter, WHOLE).await.unwrap().total }
+    };
+    assert_eq!(count(by(Some("54084"), None, None)).await, 2);
+    assert_eq!(
+        count(by(None, Some("client-a"), None)).await,
+        2,
+        "its own action and the admin's on its object"
+    );
+    assert_eq!(count(by(None, None, Some(AuditAction::RevisionPublished))).await, 1);
+    assert_eq!(count(by(Some("54084"), Some("client-a"), Some(AuditAction::HabilitationForced))).await, 1);
+    assert_eq!(count(by(Some("67482"), Some("client-a"), None)).await, 0);
+    let page =
+        store.audit_entries(&AuditFilter::default(), PageRequest { offset: 1, limit: 2 }).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (4, 2));
+    assert_eq!(page.items[0].action, AuditAction::RevisionPublished);
 }
 
 /// Jobs are claimed once, by one worker per commune at a time, for a lease; a lapsed lease
@@ -938,7 +1120,8 @@ macro_rules! store_conformance_tests {
     ($open:path) => {
         $crate::store_conformance_tests!(@cases $open;
             clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
-            concurrent_publications, habilitations, administration_records, statistics_and_last_revisions,
+            concurrent_publications, habilitations, habilitation_cap, directory, audit_log,
+            administration_records, statistics_and_last_revisions,
             job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(

@@ -331,6 +331,16 @@ impl Habilitation {
     }
 }
 
+/// What [`DepotStore::open_habilitation`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HabilitationOpening {
+    /// The habilitation, created.
+    Created(Habilitation),
+    /// Nothing created: the client already has as many pending habilitations of the commune
+    /// as allowed (their ids, oldest first).
+    Capped { open: Vec<String> },
+}
+
 /// The size of the pieces a file is stored and read in (all but the last are full).
 pub const FILE_PIECE_BYTES: usize = 256 * 1024;
 
@@ -405,6 +415,14 @@ pub trait DepotStore: Send + Sync {
     ) -> StoreResult<Page<RevisionSummary>>;
 
     async fn create_habilitation(&self, habilitation: Habilitation) -> StoreResult<Habilitation>;
+    /// Creates a pending habilitation unless its client already has `max_open` pending
+    /// habilitations of the same commune; counted and created in one transaction, so that
+    /// concurrent requests cannot pass the cap together.
+    async fn open_habilitation(
+        &self,
+        habilitation: Habilitation,
+        max_open: u32,
+    ) -> StoreResult<HabilitationOpening>;
     async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>>;
     /// Saves a changed habilitation, if it was not changed meanwhile (`updated_at` as read).
     /// `Conflict` otherwise.

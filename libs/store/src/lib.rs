@@ -3,7 +3,9 @@
 //! - [`AdminStore`] (`admin`): mandataires, chefs de file, changes of clients, statistics;
 //! - [`JobStore`] (`jobs`): the consolidation queue;
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
-//! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes.
+//! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes;
+//! - [`DirectoryStore`] (`directory`): the directory of town halls, replaced by each import;
+//! - [`AuditStore`] (`audit`): the audit log of publications, habilitations and administration.
 //!
 //! [`Store`] is all of them; services hold an `Arc<dyn Store>` chosen by the database URL.
 //! The SQL implementation ([`sql::SqlStore`]) is written once for both backends: SQLite
@@ -18,26 +20,32 @@
 use async_trait::async_trait;
 
 pub mod admin;
+pub mod audit;
 pub mod base;
 pub mod depot;
+pub mod directory;
 pub mod feed;
 pub mod ids;
 pub mod jobs;
 pub mod sql;
 
 pub use admin::*;
+pub use audit::*;
 pub use ban_domain::base::{
     Address, AddressPosition, Change, ChangeOp, Commune, CommuneSource, ObjectKind, Toponym,
 };
 pub use ban_domain::BanId;
 pub use base::*;
 pub use depot::*;
+pub use directory::*;
 pub use feed::*;
 pub use jobs::*;
 
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
-    pub use crate::{AdminStore, BaseStore, DepotStore, FeedStore, JobStore, Store};
+    pub use crate::{
+        AdminStore, AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, Store,
+    };
 }
 
 /// A secret (a client's token, a PIN code): compared and stored like a text, but never
@@ -107,7 +115,16 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The whole store. Services hold an `Arc<dyn Store>`; the backend is chosen by the URL scheme.
 #[async_trait]
 pub trait Store:
-    DepotStore + AdminStore + JobStore + BaseStore + FeedStore + std::fmt::Debug + Send + Sync
+    DepotStore
+    + AdminStore
+    + JobStore
+    + BaseStore
+    + FeedStore
+    + DirectoryStore
+    + AuditStore
+    + std::fmt::Debug
+    + Send
+    + Sync
 {
     /// The backend's name (`sqlite`, `postgres`), for logs and health.
     fn backend(&self) -> &'static str;

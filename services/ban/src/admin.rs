@@ -1,12 +1,25 @@
 //! Administration from the command line, on the store of `DATABASE_URL`: clients, mandataires
 //! and chefs de file (the operations of the depot's administration routes,
-//! [`ban_depot::administration`]), habilitations and failed consolidation jobs.
+//! [`ban_depot::administration`]), habilitations, failed consolidation jobs and the audit log.
+//! Every change, and every PIN code read, is written to the audit log as an administrator's
+//! action.
 use anyhow::{bail, Context};
 use ban_depot::administration::{
     self, CreateChefDeFile, CreateClient, CreateMandataire, UpdateChefDeFile, UpdateClient, UpdateMandataire,
 };
 use ban_service_kit::DatabaseArgs;
-use ban_store::{AuthorizationStrategy, Perimeter};
+use ban_store::{
+    AuditAction, AuditFilter, AuthorizationStrategy, NewAuditEntry, PageRequest, Perimeter, Store,
+};
+
+/// Writes an entry of the audit log for an action already done: a failure is reported on
+/// stderr, the action is not undone.
+pub async fn audit(store: &dyn Store, entry: NewAuditEntry) {
+    let action = entry.action;
+    if let Err(error) = store.record_audit(entry).await {
+        eprintln!("warning: the audit entry of {action} was not written: {error}");
+    }
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
@@ -208,13 +221,17 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
             };
             let created = administration::create_client(store, input).await?;
             let client = &created.client;
+            let strategy = client.authorization_strategy.as_str();
             eprintln!(
-                "client {} ({}) created, strategy {}{}",
+                "client {} ({}) created, strategy {strategy}{}",
                 client.id,
                 client.nom,
-                client.authorization_strategy.as_str(),
                 if client.is_active { "" } else { ", disabled" }
             );
+            let detail = format!("{} ({}), stratégie {strategy}", client.nom, client.mandataire);
+            let entry =
+                NewAuditEntry::by_admin(AuditAction::ClientCreated).object(&client.id).client(&client.id);
+            audit(store, entry.detail(detail)).await;
             println!("{}", created.token);
         }
         ClientCommand::List => {
@@ -372,6 +389,11 @@ pub async fn jobs(command: &JobCommand, store: &DatabaseArgs) -> anyhow::Result<
                 let job =
                     store.retry_job(*id, chrono::Utc::now()).await.with_context(|| format!("job {id}"))?;
                 println!("job {} of commune {} queued again", job.id, job.code_commune);
+                let entry = NewAuditEntry::by_admin(AuditAction::JobRetried)
+                    .object(job.id.to_string())
+                    .commune(&job.code_commune)
+                    .detail(format!("révision {}", job.revision_id));
+                audit(&*store, entry).await;
             }
         }
     }
@@ -385,6 +407,13 @@ pub async fn habilitation(command: &HabilitationCommand, store: &DatabaseArgs) -
             let Some(h) = store.habilitation(id).await? else { bail!("habilitation {id} not found") };
             match (h.pin_code, h.pin_code_expiration) {
                 (Some(pin), Some(until)) => {
+                    // Reading the code stands in for the town hall's consent: logged.
+                    let entry = NewAuditEntry::by_admin(AuditAction::HabilitationCodeRead)
+                        .object(&h.id)
+                        .commune(&h.code_commune)
+                        .client(&h.client_id)
+                        .detail("code lu dans la base (ban habilitation pin)");
+                    audit(&*store, entry).await;
                     println!(
                         "{}\t(valid until {until}, {} attempts left)",
                         pin.expose(),
@@ -444,5 +473,75 @@ pub async fn changes(args: &ChangesArgs) -> anyhow::Result<()> {
         out.write_all(b"\n")?;
     }
     out.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// This commune only.
+    #[arg(long)]
+    pub commune: Option<String>,
+    /// This client only: its actions, and the administrators' on its objects.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// This action only (revision.published, habilitation.forced…).
+    #[arg(long, value_parser = action)]
+    pub action: Option<AuditAction>,
+    /// Entries printed, newest first.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Skip this many of the newest first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// One JSON object per line instead of tab-separated columns.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: DatabaseArgs,
+}
+
+fn action(text: &str) -> Result<AuditAction, String> {
+    AuditAction::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        format!("expected one of {}", known.join(", "))
+    })
+}
+
+/// `ban audit`: the audit log, newest first (the store method `GET /api-depot/admin/audit`
+/// reads): when, who, what, object, commune, client, address, detail.
+pub async fn audit_log(args: &AuditArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = args.store.open().await.context("opening the store")?;
+    let filter = AuditFilter {
+        code_commune: args.commune.clone(),
+        client_id: args.client.clone(),
+        action: args.action,
+    };
+    let page = store.audit_entries(&filter, PageRequest { offset: args.offset, limit: args.limit }).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for entry in &page.items {
+        if args.json {
+            serde_json::to_writer(&mut out, entry)?;
+            out.write_all(b"\n")?;
+        } else {
+            let field = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                entry.actor,
+                entry.action,
+                field(&entry.object_id),
+                field(&entry.code_commune),
+                field(&entry.client_id),
+                field(&entry.ip),
+                entry.detail
+            )?;
+        }
+    }
+    out.flush()?;
+    if !args.json && page.total > page.items.len() as u64 + args.offset {
+        eprintln!("({} of {} entries; --offset and --limit show the others)", page.items.len(), page.total);
+    }
     Ok(())
 }

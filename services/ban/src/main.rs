@@ -5,7 +5,7 @@ use ban_service_kit::{AloneArgs, DatabaseArgs, ServerArgs};
 use clap::{Parser, Subcommand};
 
 use ban::serve::Services;
-use ban::{admin, export, geocode, import, mirror, serve, validate};
+use ban::{admin, directory, export, geocode, import, mirror, serve, validate};
 
 /// mimalloc: the geocoder and the exports allocate many small short-lived strings per request,
 /// where it is markedly faster than the system allocator (measured in `bench/geocoder.sh`).
@@ -90,6 +90,15 @@ enum Command {
         #[command(flatten)]
         store: DatabaseArgs,
     },
+    /// The directory of town halls (where PIN codes may be sent): import it, read it.
+    Directory {
+        #[command(subcommand)]
+        command: directory::DirectoryCommand,
+        #[command(flatten)]
+        store: DatabaseArgs,
+    },
+    /// The audit log: publications, habilitations, administration, newest first.
+    Audit(admin::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +141,10 @@ fn main() -> ExitCode {
         Command::Habilitation { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::habilitation(&command, &store)))
         }
+        Command::Directory { command, store } => {
+            runtime().and_then(|rt| rt.block_on(directory::directory(&command, &store)))
+        }
+        Command::Audit(args) => runtime().and_then(|rt| rt.block_on(admin::audit_log(&args))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -102,7 +102,9 @@ fn app_until(
 ) -> anyhow::Result<Router> {
     let mut router = Router::new();
     if let Some(depot) = &services.depot {
-        let state = DepotState::new(store.clone(), depot).map_err(anyhow::Error::msg)?;
+        let state = DepotState::new(store.clone(), depot)
+            .map_err(anyhow::Error::msg)?
+            .trusting_forwarded_for(rate_limits.trusts_forwarded_for());
         router = router.nest("/api-depot", ban_depot::router(state));
     }
     if let Some(downloads) = &services.downloads {

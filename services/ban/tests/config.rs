@@ -63,6 +63,15 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert!(defaults.depot.admin_token.is_none());
     assert!(defaults.depot.smtp_url.is_none());
     assert_eq!(defaults.depot.smtp_from, "ne-pas-repondre@ban-sync.invalid");
+    assert_eq!(
+        (
+            defaults.depot.max_open_habilitations,
+            defaults.depot.pin_checks_per_client,
+            defaults.depot.pin_checks_per_ip,
+            defaults.depot.auth_failures_per_ip
+        ),
+        (3, 30, 30, 20)
+    );
     assert_eq!(defaults.consolidator.lease, Duration::from_secs(120));
     assert_eq!(defaults.geocoder.poll, Duration::from_millis(100));
     assert!(defaults.geocoder.empty_communes);

@@ -1,10 +1,14 @@
 //! Who is calling: a client by its token, or an administrator; on the read routes, also
-//! nobody in particular ([`Reader`]).
+//! nobody in particular ([`Reader`]); and from which address ([`ClientIp`]). A wrong token
+//! counts as a failed authentication of the address: too many in a minute and the answer is
+//! a 429 rather than a 401 ([`crate::abuse::AbuseLimits::auth_failure`]).
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use ban_service_kit::limits::client_address;
 use ban_service_kit::ApiError;
 use ban_store::{Client, Viewer};
 use secrecy::ExposeSecret;
@@ -22,15 +26,48 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
+/// The address the request came from: the connection's, or the proxy's `X-Forwarded-For`
+/// when the server trusts it (`TRUST_FORWARDED_FOR`). `None` without a socket (tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<Arc<DepotState>> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<DepotState>,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(ClientIp(client_address(parts, state.trust_forwarded_for)))
+    }
+}
+
+/// A 401 for a wrong token, counted as a failed authentication of the address (a 429 once
+/// it failed too often).
+fn failed(parts: &Parts, state: &DepotState, message: &str) -> ApiError {
+    let ip = client_address(parts, state.trust_forwarded_for);
+    state
+        .limits
+        .auth_failure(ip)
+        .unwrap_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message))
+}
+
 impl FromRequestParts<Arc<DepotState>> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
-        let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
-        let token = bearer(parts)
-            .ok_or_else(|| unauthorized("Jeton manquant : en-tête Authorization: Token <jeton>."))?;
-        let client =
-            state.store.client_by_token(token).await?.ok_or_else(|| unauthorized("Jeton inconnu."))?;
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Jeton manquant : en-tête Authorization: Token <jeton>.",
+            )
+        })?;
+        let client = state
+            .store
+            .client_by_token(token)
+            .await?
+            .ok_or_else(|| failed(parts, state, "Jeton inconnu."))?;
         if !client.is_active {
             return Err(ApiError::forbidden("client_inactive", "Ce client est désactivé."));
         }
@@ -55,18 +92,21 @@ impl FromRequestParts<Arc<DepotState>> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
+        const REQUIRED: &str = "Jeton d’administration requis.";
         if is_admin(parts, state) {
             return Ok(Admin);
         }
-        if let Some(token) = bearer(parts) {
-            if state.store.client_by_token(token).await?.is_some() {
-                return Err(ApiError::forbidden(
-                    "admin_required",
-                    "Route réservée aux administrateurs : ce jeton est celui d’un client.",
-                ));
-            }
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", REQUIRED));
+        };
+        // A client's token: the caller is known, the route is not for it.
+        if state.store.client_by_token(token).await?.is_some() {
+            return Err(ApiError::forbidden(
+                "admin_required",
+                "Route réservée aux administrateurs : ce jeton est celui d’un client.",
+            ));
         }
-        Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Jeton d’administration requis."))
+        Err(failed(parts, state, REQUIRED))
     }
 }
 

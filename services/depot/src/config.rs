@@ -1,5 +1,5 @@
 //! The depot's configuration: its own options ([`DepotArgs`]: the administrators' token, the
-//! SMTP relay of PIN codes), beside the groups every server shares for a depot process alone
+//! SMTP relay of PIN codes, the limits against guessing PIN codes and tokens), beside the groups every server shares for a depot process alone
 //! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
 //! environment.
 use std::sync::Arc;
@@ -45,10 +45,35 @@ pub struct DepotArgs {
     /// more are answered 503 with `Retry-After`.
     #[arg(long = "max-concurrent-computes", env = "MAX_CONCURRENT_COMPUTES", default_value_t = DEFAULT_CONCURRENT_COMPUTES)]
     pub max_concurrent_computes: usize,
+    /// Pending habilitations a client may hold for one commune; one more is refused (409)
+    /// until one of them is accepted or rejected. 0: no cap.
+    #[arg(long = "max-open-habilitations", env = "MAX_OPEN_HABILITATIONS", default_value_t = DEFAULT_OPEN_HABILITATIONS)]
+    pub max_open_habilitations: u32,
+    /// PIN code checks per minute with one client's token (429 with Retry-After beyond; 0: no
+    /// limit).
+    #[arg(long = "pin-checks-per-client", env = "PIN_CHECKS_PER_CLIENT", default_value_t = DEFAULT_PIN_CHECKS)]
+    pub pin_checks_per_client: u32,
+    /// PIN code checks per minute from one client address (429 with Retry-After beyond; 0: no
+    /// limit).
+    #[arg(long = "pin-checks-per-ip", env = "PIN_CHECKS_PER_IP", default_value_t = DEFAULT_PIN_CHECKS)]
+    pub pin_checks_per_ip: u32,
+    /// Failed authentications (an unknown client token, a wrong administration token) per
+    /// minute from one client address; beyond, 429 with Retry-After instead of 401 (0: no
+    /// limit).
+    #[arg(long = "auth-failures-per-ip", env = "AUTH_FAILURES_PER_IP", default_value_t = DEFAULT_AUTH_FAILURES)]
+    pub auth_failures_per_ip: u32,
 }
 
 /// Validations at once unless told otherwise.
 pub const DEFAULT_CONCURRENT_COMPUTES: usize = 2;
+/// Pending habilitations per client and commune unless told otherwise.
+pub const DEFAULT_OPEN_HABILITATIONS: u32 = 3;
+/// PIN code checks per minute, per client and per address, unless told otherwise: a town
+/// hall's agent types a code or two; a platform publishing for thousands of communes checks
+/// a few codes a minute.
+pub const DEFAULT_PIN_CHECKS: u32 = 30;
+/// Failed authentications per minute and address unless told otherwise.
+pub const DEFAULT_AUTH_FAILURES: u32 = 20;
 
 impl Default for DepotArgs {
     fn default() -> Self {
@@ -57,6 +82,10 @@ impl Default for DepotArgs {
             smtp_url: None,
             smtp_from: DEFAULT_SMTP_FROM.to_owned(),
             max_concurrent_computes: DEFAULT_CONCURRENT_COMPUTES,
+            max_open_habilitations: DEFAULT_OPEN_HABILITATIONS,
+            pin_checks_per_client: DEFAULT_PIN_CHECKS,
+            pin_checks_per_ip: DEFAULT_PIN_CHECKS,
+            auth_failures_per_ip: DEFAULT_AUTH_FAILURES,
         }
     }
 }

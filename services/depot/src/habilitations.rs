@@ -1,7 +1,12 @@
 //! Habilitations: a commune's consent, given by a PIN code sent to the town hall, that a
-//! client publishes its addresses. Each handler carries its OpenAPI description
-//! (`#[utoipa::path]`, see [`crate::openapi`]).
+//! client publishes its addresses. The code goes only to an address of the commune's town
+//! halls in the directory of public services (`crate::directory`), has 10 tries per
+//! habilitation whatever the number of codes sent, and a client holds a few pending
+//! habilitations per commune at most (`crate::abuse`). Every step is written to the audit
+//! log (`crate::audit`). Each handler carries its OpenAPI description (`#[utoipa::path]`,
+//! see [`crate::openapi`]).
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -12,13 +17,15 @@ use ban_bal::Cog;
 use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id, pin_code};
-use ban_store::{Habilitation, HabilitationStatus, Secret};
+use ban_store::{AuditAction, Habilitation, HabilitationOpening, HabilitationStatus, NewAuditEntry, Secret};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::audit::record;
+use crate::directory::offered_emails;
 use crate::openapi::{ClientProblems, HabilitationAnswer};
-use crate::{json_body, Admin, Authenticated, DepotState};
+use crate::{json_body, Admin, Authenticated, ClientIp, DepotState};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
@@ -27,7 +34,8 @@ type AppState = State<Arc<DepotState>>;
 const PIN_VALIDITY: Duration = Duration::hours(24);
 /// A new code may be asked for after this delay.
 const PIN_RESEND_DELAY: Duration = Duration::minutes(5);
-/// Wrong codes allowed before the habilitation is rejected.
+/// Wrong codes allowed before the habilitation is rejected, whatever the number of codes
+/// sent: a new code does not give new tries.
 const PIN_ATTEMPTS: i32 = 10;
 
 /// The habilitation of a route's path (`/habilitations/{id}…`).
@@ -67,25 +75,52 @@ fn public(h: &Habilitation, client: Option<&ban_store::Client>) -> Value {
     path = "/communes/{code}/habilitations",
     tag = "habilitations",
     summary = "Demander une habilitation pour une commune",
+    description = "Un client détient au plus MAX_OPEN_HABILITATIONS (3 par défaut) habilitations en attente par commune : \
+        au-delà, 409 avec leurs identifiants, à utiliser (un code peut être renvoyé toutes les 5 minutes).",
     params(CommunePath),
     security(("token" = [])),
     responses(
         (status = 201, description = "L’habilitation créée, en attente", body = HabilitationAnswer),
         ClientProblems,
         (status = 404, description = "Commune inconnue", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Trop d’habilitations en attente de ce client pour cette commune", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
     State(state): AppState,
     Path(CommunePath { code }): Path<CommunePath>,
     caller: Authenticated,
+    ClientIp(ip): ClientIp,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !Cog::get().is_current(&code) {
         return Err(ApiError::not_found("commune_not_found", format!("Commune {code} inconnue.")));
     }
     let now = Utc::now();
     let habilitation = Habilitation::pending(object_id(now), caller.0.id.clone(), code, PIN_ATTEMPTS, now);
-    let created = state.store.create_habilitation(habilitation).await?;
+    let max_open = state.limits.max_open_habilitations;
+    let created = match state.store.open_habilitation(habilitation, max_open).await? {
+        HabilitationOpening::Created(created) => created,
+        HabilitationOpening::Capped { open } => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_open_habilitations",
+                format!(
+                    "Ce client a déjà {} habilitation(s) en attente pour cette commune ({}) : utilisez-en une, \
+                     ou attendez qu’elles soient acceptées ou rejetées.",
+                    open.len(),
+                    open.join(", ")
+                ),
+            ));
+        }
+    };
+    record(
+        &state,
+        NewAuditEntry::by_client(&caller.0.id, AuditAction::HabilitationCreated)
+            .object(&created.id)
+            .commune(&created.code_commune)
+            .ip(ip),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(public(&created, Some(&caller.0)))))
 }
 
@@ -192,18 +227,13 @@ async fn pending_of_caller(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EmailBody {
-    /// L’adresse de la mairie, à laquelle le code est envoyé.
+    /// L’une des adresses de la mairie (`GET /communes/{code}/emails`), à l’octet près.
     email: String,
 }
 
-fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.contains(char::is_whitespace)
-}
+/// The production depot's answer to an address that is not one of the commune's.
+pub const NOT_THE_TOWN_HALL: &str =
+    "Impossible d’envoyer le code, l’email préconisé n’appartient pas à la commune";
 
 /// `POST /habilitations/{id}/authentication/email/send-pin-code`: `{email}`.
 #[utoipa::path(
@@ -211,6 +241,10 @@ fn plausible_email(email: &str) -> bool {
     path = "/habilitations/{id}/authentication/email/send-pin-code",
     tag = "habilitations",
     summary = "Envoyer un code PIN à la mairie",
+    description = "L’adresse doit être l’une de celles que donne GET /communes/{code}/emails (l’annuaire des services \
+        publics), à l’octet près. Une commune sans adresse dans l’annuaire ne peut pas recevoir de code : un \
+        administrateur peut accepter l’habilitation (PUT /habilitations/{id}/validate) après avoir vérifié le \
+        consentement de la mairie. Un nouveau code ne rend pas de tentatives : 10 au total par habilitation.",
     params(HabilitationPath),
     request_body(content = EmailBody, content_type = "application/json"),
     security(("token" = [])),
@@ -220,7 +254,7 @@ fn plausible_email(email: &str) -> bool {
         ClientProblems,
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Un code a été envoyé il y a moins de 5 minutes", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Habilitation close, ou adresse invalide", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Habilitation close ; adresse qui n’est pas l’une de la mairie (not_commune_email) ; commune sans adresse dans l’annuaire (commune_without_email)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Le code n’a pas pu être envoyé", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -228,16 +262,20 @@ pub async fn send_pin_code(
     State(state): AppState,
     Path(HabilitationPath { id }): Path<HabilitationPath>,
     caller: Authenticated,
+    ClientIp(ip): ClientIp,
     body: Result<Json<EmailBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
     let h = pending_of_caller(&state, &id, &caller).await?;
-    let email = body.email.trim().to_lowercase();
-    if !plausible_email(&email) {
-        return Err(ApiError::precondition(
-            "invalid_email",
-            format!("« {} » n’est pas une adresse électronique valide.", body.email),
-        ));
+    let offered = offered_emails(&state, &h.code_commune).await?;
+    if offered.is_empty() {
+        return Err(without_email(&state, &h).await?);
+    }
+    // Byte for byte, as production compares them: the address is the directory's, not one
+    // that looks like it.
+    let email = body.email;
+    if !offered.contains(&email) {
+        return Err(ApiError::precondition("not_commune_email", NOT_THE_TOWN_HALL));
     }
     let now = Utc::now();
     if let Some(sent) = h.pin_sent_at.filter(|sent| now - *sent < PIN_RESEND_DELAY) {
@@ -250,13 +288,13 @@ pub async fn send_pin_code(
     }
     let pin = pin_code();
     let read_at = h.updated_at;
+    // The tries left stay as they are: a new code is not a new chance to guess.
     let changed = Habilitation {
         email_commune: Some(email.clone()),
         strategy: Some("email".into()),
         pin_code: Some(Secret::new(pin.clone())),
         pin_code_expiration: Some(now + PIN_VALIDITY),
         pin_sent_at: Some(now),
-        remaining_attempts: PIN_ATTEMPTS,
         updated_at: now,
         ..h
     };
@@ -268,7 +306,30 @@ pub async fn send_pin_code(
             format!("Le code n’a pas pu être envoyé : {e}"),
         )
     })?;
+    let detail = format!("code envoyé à {email} ({} tentatives restantes)", saved.remaining_attempts);
+    record(&state, audit(&caller, AuditAction::HabilitationCodeSent, &saved, ip).detail(detail)).await;
     Ok(Json(public(&saved, Some(&caller.0))))
+}
+
+/// The answer for a commune without any address in the directory: no code can be sent, and
+/// an administrator can accept the habilitation by hand. Says whether the directory was
+/// ever imported (a server set up without it refuses every commune).
+async fn without_email(state: &DepotState, h: &Habilitation) -> Result<ApiError, ApiError> {
+    let code = &h.code_commune;
+    let imported = !state.store.directory_imports(1).await?.is_empty();
+    let why = if imported {
+        format!("La commune {code} n’a aucune adresse électronique de mairie dans l’annuaire des services publics")
+    } else {
+        "L’annuaire des mairies n’a pas encore été chargé sur ce serveur (ban directory import)".to_owned()
+    };
+    Ok(ApiError::precondition(
+        "commune_without_email",
+        format!(
+            "{why} : aucun code ne peut être envoyé. Un administrateur peut accepter l’habilitation \
+             (PUT /habilitations/{}/validate) après avoir vérifié le consentement de la mairie.",
+            h.id
+        ),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -292,15 +353,18 @@ pub struct CodeBody {
         ClientProblems,
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Code faux, expiré ou jamais envoyé ; habilitation close", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Trop de codes vérifiés avec ce jeton ou depuis cette adresse (PIN_CHECKS_PER_CLIENT, PIN_CHECKS_PER_IP), ou trop d’authentifications échouées (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn validate_pin_code(
     State(state): AppState,
     Path(HabilitationPath { id }): Path<HabilitationPath>,
     caller: Authenticated,
+    ClientIp(ip): ClientIp,
     body: Result<Json<CodeBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
+    state.limits.pin_check(&caller.0.id, ip)?;
     let h = pending_of_caller(&state, &id, &caller).await?;
     let (Some(expected), Some(expiration)) = (h.pin_code.clone(), h.pin_code_expiration) else {
         return Err(ApiError::precondition(
@@ -323,6 +387,8 @@ pub async fn validate_pin_code(
         };
         let saved = state.store.update_habilitation(&accepted, read_at).await?;
         tracing::info!(habilitation = %saved.id, commune = %saved.code_commune, "habilitation accepted");
+        let detail = format!("code envoyé à {} : validé", saved.email_commune.as_deref().unwrap_or("?"));
+        record(&state, audit(&caller, AuditAction::HabilitationAccepted, &saved, ip).detail(detail)).await;
         return Ok(Json(public(&saved, Some(&caller.0))));
     }
     let remaining = h.remaining_attempts - 1;
@@ -338,7 +404,14 @@ pub async fn validate_pin_code(
     } else {
         Habilitation { remaining_attempts: remaining, updated_at: now, ..h }
     };
-    state.store.update_habilitation(&failed, read_at).await?;
+    let saved = state.store.update_habilitation(&failed, read_at).await?;
+    let refused = format!("code faux, {} tentative(s) restante(s)", remaining.max(0));
+    record(&state, audit(&caller, AuditAction::HabilitationCodeRefused, &saved, ip).detail(refused)).await;
+    if remaining <= 0 {
+        tracing::warn!(habilitation = %saved.id, commune = %saved.code_commune, "habilitation rejected: no try left");
+        let detail = "plus aucune tentative";
+        record(&state, audit(&caller, AuditAction::HabilitationRejected, &saved, ip).detail(detail)).await;
+    }
     Err(if remaining <= 0 {
         ApiError::precondition(
             "pin_code_rejected",
@@ -352,12 +425,19 @@ pub async fn validate_pin_code(
     })
 }
 
+/// An entry of the audit log: `action` of the caller on habilitation `h`.
+fn audit(caller: &Authenticated, action: AuditAction, h: &Habilitation, ip: Option<IpAddr>) -> NewAuditEntry {
+    NewAuditEntry::by_client(&caller.0.id, action).object(&h.id).commune(&h.code_commune).ip(ip)
+}
+
 /// `PUT /habilitations/{id}/validate` (administrators): accepts without a code.
 #[utoipa::path(
     put,
     path = "/habilitations/{id}/validate",
     tag = "habilitations",
     summary = "Accepter une habilitation (administration)",
+    description = "Sans code : pour une commune sans adresse dans l’annuaire, une fois le consentement de la mairie \
+        vérifié autrement. Écrit au journal d’audit (habilitation.forced).",
     params(HabilitationPath),
     security(("adminToken" = [])),
     responses(
@@ -366,12 +446,14 @@ pub async fn validate_pin_code(
         (status = 401, description = "Jeton d’administration absent ou faux", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Habilitation inconnue", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Habilitation close", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Trop d’authentifications échouées depuis cette adresse", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn force_accept(
     State(state): AppState,
     Path(HabilitationPath { id }): Path<HabilitationPath>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
 ) -> Result<Json<Value>, ApiError> {
     let h = habilitation_of(&state, &id).await?;
     still_pending(&h)?;
@@ -385,5 +467,17 @@ pub async fn force_accept(
         ..h
     };
     let saved = state.store.update_habilitation(&accepted, read_at).await?;
+    tracing::info!(habilitation = %saved.id, commune = %saved.code_commune, client = %saved.client_id,
+        "habilitation accepted by an administrator");
+    record(
+        &state,
+        NewAuditEntry::by_admin(AuditAction::HabilitationForced)
+            .object(&saved.id)
+            .commune(&saved.code_commune)
+            .client(&saved.client_id)
+            .ip(ip)
+            .detail("acceptée sans code par un administrateur"),
+    )
+    .await;
     Ok(Json(public(&saved, None)))
 }

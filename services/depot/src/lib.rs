@@ -18,10 +18,13 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod abuse;
 mod admin_routes;
 pub mod administration;
+pub mod audit;
 mod auth;
 pub mod config;
+mod directory;
 mod habilitations;
 pub mod mailer;
 pub mod openapi;
@@ -30,7 +33,8 @@ mod revisions;
 pub mod stats;
 pub mod validation;
 
-pub use auth::{Admin, Authenticated, Reader};
+pub use abuse::AbuseLimits;
+pub use auth::{Admin, Authenticated, ClientIp, Reader};
 pub use config::DepotArgs;
 pub use mailer::{LogMailer, Mailer, SmtpMailer};
 
@@ -53,20 +57,33 @@ pub struct DepotState {
     pub admin_token: Option<SecretString>,
     /// Permits of the validations that may run at once.
     pub computes: Arc<tokio::sync::Semaphore>,
+    /// The limits against guessing PIN codes and tokens.
+    pub limits: Arc<AbuseLimits>,
+    /// Whether the client's address is the proxy's `X-Forwarded-For` (`TRUST_FORWARDED_FOR`).
+    pub trust_forwarded_for: bool,
 }
 
 /// Seconds a client is told to wait when every validation permit is taken.
 const COMPUTE_RETRY_AFTER_S: u64 = 5;
 
 impl DepotState {
-    /// The state of a depot on `store` with its options (the mailer they name).
+    /// The state of a depot on `store` with its options (the mailer they name); the client's
+    /// address is the connection's (see [`DepotState::trusting_forwarded_for`]).
     pub fn new(store: Arc<dyn Store>, args: &DepotArgs) -> Result<Self, String> {
         Ok(DepotState {
             store,
             mailer: args.mailer()?,
             admin_token: args.admin_token.clone(),
             computes: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_computes.max(1))),
+            limits: Arc::new(AbuseLimits::new(args)),
+            trust_forwarded_for: false,
         })
+    }
+
+    /// The same depot, taking the client's address from `X-Forwarded-For` when `trust` (the
+    /// server's `TRUST_FORWARDED_FOR`, behind a reverse proxy).
+    pub fn trusting_forwarded_for(self, trust: bool) -> Self {
+        DepotState { trust_forwarded_for: trust, ..self }
     }
 
     /// A permit to validate a file now, or a 503 telling the client when to come back.
@@ -93,6 +110,7 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(revisions::get))
         .routes(routes!(revisions::upload))
         .routes(routes!(revisions::file))
+        .routes(routes!(revisions::findings))
         .routes(routes!(revisions::compute))
         .routes(routes!(revisions::publish))
         .routes(routes!(revisions::client_revisions))
@@ -102,6 +120,8 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(habilitations::send_pin_code))
         .routes(routes!(habilitations::validate_pin_code))
         .routes(routes!(habilitations::force_accept))
+        .routes(routes!(directory::emails))
+        .routes(routes!(audit::entries))
         .routes(routes!(stats::last_revisions))
         .routes(routes!(stats::firsts_publications))
         .routes(routes!(stats::publications))

@@ -32,8 +32,8 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     modifiers(&Security),
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
-        (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN"),
-        (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres"),
+        (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN envoyé à une adresse de sa mairie dans l’annuaire des services publics"),
+        (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres, journal d’audit"),
         (name = "statistiques", description = "Statistiques des publications (jeton ADMIN_TOKEN)"),
         (name = "documentation", description = "Cette description")
     )
@@ -72,6 +72,9 @@ pub enum ClientProblems {
     /// Client désactivé, ou ressource d’un autre client
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
 }
 
 /// The answers of every route that the administrators' token opens ([`crate::Admin`]).
@@ -83,6 +86,9 @@ pub enum AdminProblems {
     /// Jeton d’un client : route réservée aux administrateurs
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
 }
 
 /// The answers of the read routes to a token that is given but wrong ([`crate::Reader`]:
@@ -95,6 +101,9 @@ pub enum ReaderProblems {
     /// Client désactivé, ou brouillon (révision non publiée) d’un autre client
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
 }
 
 /// An item of `GET /current-revisions`.

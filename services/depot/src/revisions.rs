@@ -14,8 +14,8 @@ use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
-    AuthorizationStrategy, HabilitationStatus, NewRevision, Publication, Revision, RevisionFilter,
-    RevisionSummary, StoreError, StoredFile,
+    AuditAction, AuthorizationStrategy, HabilitationStatus, NewAuditEntry, NewRevision, Publication,
+    Revision, RevisionFilter, RevisionSummary, StoreError, StoredFile,
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -29,7 +29,7 @@ use tracing::Instrument as _;
 
 use crate::openapi::{ClientProblems, CurrentRevision, ReaderProblems};
 use crate::pages::PageQuery;
-use crate::{json_body, Authenticated, DepotState, Reader, MAX_FILE_BYTES};
+use crate::{json_body, Authenticated, ClientIp, DepotState, Reader, MAX_FILE_BYTES};
 use ban_service_kit::Problem;
 
 type AppState = State<Arc<DepotState>>;
@@ -275,6 +275,7 @@ pub async fn publish(
     State(state): AppState,
     Path(RevisionPath { id }): Path<RevisionPath>,
     caller: Authenticated,
+    ClientIp(ip): ClientIp,
     body: Option<Json<PublishBody>>,
 ) -> Result<Json<Revision>, ApiError> {
     let body = body.map(|Json(b)| b).unwrap_or_default();
@@ -329,6 +330,19 @@ pub async fn publish(
             },
         )?;
     tracing::info!(revision = %published.id, commune = %published.code_commune, "revision published");
+    let habilitation = published.habilitation.as_ref().and_then(|h| h["id"].as_str());
+    let detail = match (habilitation, published.rows_count) {
+        (Some(h), Some(rows)) => format!("{rows} lignes, habilitation {h}"),
+        (Some(h), None) => format!("habilitation {h}"),
+        (None, Some(rows)) => format!("{rows} lignes"),
+        (None, None) => String::new(),
+    };
+    let entry = NewAuditEntry::by_client(&caller.0.id, AuditAction::RevisionPublished)
+        .object(&published.id)
+        .commune(&published.code_commune)
+        .ip(ip)
+        .detail(detail);
+    crate::audit::record(&state, entry).await;
     Ok(Json(published))
 }
 
@@ -459,6 +473,142 @@ pub async fn file(
 ) -> Result<Response, ApiError> {
     let revision = readable(&reader, revision_of(&state, &id).await?)?;
     file_response(&state, &revision).await
+}
+
+/// How the findings of a file are written.
+#[derive(Debug, Default, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingsFormat {
+    /// `;`-separated, with a header line: line;row;field;code;level;value;label
+    #[default]
+    Csv,
+    /// One JSON object per line, with the same keys.
+    Ndjson,
+}
+
+/// The query of the findings route.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FindingsQuery {
+    /// `csv` (par défaut) ou `ndjson`
+    #[serde(default)]
+    #[param(inline)]
+    format: FindingsFormat,
+}
+
+/// Bytes of findings sent to the client at once.
+const FINDINGS_CHUNK: usize = 64 * 1024;
+
+/// `GET /revisions/{id}/files/bal/findings`
+#[utoipa::path(
+    get,
+    path = "/revisions/{id}/files/bal/findings",
+    tag = "revisions",
+    summary = "Toutes les anomalies du fichier d’une révision",
+    description = "La validation enregistrée garde les 100 premières anomalies de chaque code, avec le nombre de \
+        toutes (`issueCounts`). Cette route les donne toutes, ligne par ligne, en revalidant le fichier : \
+        les anomalies des lignes (puis des contrôles entre lignes et des positions), ou les erreurs de lecture. \
+        Le fichier d’une révision publiée est public ; celui d’un brouillon n’est lu que pour son client et les \
+        administrateurs. La réponse est envoyée au fil de la validation, en mémoire constante.",
+    params(RevisionPath, FindingsQuery),
+    security((), ("token" = []), ("adminToken" = [])),
+    responses(
+        (status = 200, description = "Les anomalies : line;row;field;code;level;value;label (niveau E, W ou I ; libellé en français)", content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 400, description = "Identifiant ou format invalide", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
+        (status = 404, description = "Révision inconnue, ou sans fichier", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Le fichier n’est pas lisible comme du texte", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Trop de validations en cours (en-tête Retry-After)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn findings(
+    State(state): AppState,
+    Path(RevisionPath { id }): Path<RevisionPath>,
+    query: Result<Query<FindingsQuery>, axum::extract::rejection::QueryRejection>,
+    reader: Reader,
+) -> Result<Response, ApiError> {
+    let Query(FindingsQuery { format }) = query.map_err(|e| {
+        ApiError::bad_request(
+            "invalid_format",
+            format!("Paramètre invalide : {} (format : csv ou ndjson).", e.body_text()),
+        )
+    })?;
+    let revision = readable(&reader, revision_of(&state, &id).await?)?;
+    let commune = ban_domain::InseeCode::parse(&revision.code_commune)
+        .map_err(|e| ApiError::internal("invalid_commune", format!("revision {id}: {e}")))?;
+    // A validation like a compute: the same cap, taken before the file is read.
+    let permit = state.compute_permit()?;
+    let bytes = state.store.file_bytes(&revision.id).await?.ok_or_else(|| {
+        ApiError::not_found("file_not_found", format!("La révision {id} n’a pas de fichier."))
+    })?;
+    if let Err(refusal) = ban_bal::read::detect(&bytes[..]) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_unreadable",
+            format!("Le fichier n’est pas lisible : {refusal}."),
+        ));
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let _permit = permit;
+        // Lines gather here and leave in chunks; a full channel holds the validation back (the
+        // client reads slowly), a closed one (the client left) makes the rest a no-op.
+        let pending = Arc::new(std::sync::Mutex::new((Vec::with_capacity(FINDINGS_CHUNK), false)));
+        let flush = {
+            let sender = sender.clone();
+            move |buffer: &mut Vec<u8>, closed: &mut bool| {
+                if !*closed && !buffer.is_empty() {
+                    let chunk = Bytes::from(std::mem::replace(buffer, Vec::with_capacity(FINDINGS_CHUNK)));
+                    *closed = sender.blocking_send(Ok(chunk)).is_err();
+                }
+                buffer.clear();
+            }
+        };
+        if let FindingsFormat::Csv = format {
+            lock(&pending).0.extend_from_slice(ban_bal::findings::CSV_HEADER.as_bytes());
+        }
+        let sink = {
+            let (pending, flush) = (pending.clone(), flush.clone());
+            ban_bal::FindingSink::new(move |finding| {
+                let mut guard = lock(&pending);
+                let (buffer, closed) = &mut *guard;
+                if *closed {
+                    return;
+                }
+                match format {
+                    FindingsFormat::Csv => finding.write_csv(buffer),
+                    FindingsFormat::Ndjson => finding.write_ndjson(buffer),
+                }
+                if buffer.len() >= FINDINGS_CHUNK {
+                    flush(buffer, closed);
+                }
+            })
+        };
+        match ban_bal::revision::each_finding(&bytes, commune, sink) {
+            Ok(()) => {
+                let mut guard = lock(&pending);
+                let (buffer, closed) = &mut *guard;
+                flush(buffer, closed);
+            }
+            Err(refusal) => {
+                tracing::error!(%refusal, "findings stopped");
+                let _ = sender.blocking_send(Err(std::io::Error::other("findings stopped")));
+            }
+        }
+    });
+    let content_type = match format {
+        FindingsFormat::Csv => "text/csv; charset=utf-8",
+        FindingsFormat::Ndjson => "application/x-ndjson",
+    };
+    let mut response =
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn current_of(state: &DepotState, code: &str, query: &CommuneQuery) -> Result<Revision, ApiError> {

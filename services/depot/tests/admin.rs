@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use ban_depot::{router, DepotState, LogMailer};
+use ban_depot::{router, DepotArgs, DepotState, LogMailer};
 use ban_store::ids::object_id;
 use ban_store::{ComputedValidation, NewRevision, Publication, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,12 +39,9 @@ async fn postgres(test: &str) -> Option<Harness> {
 }
 
 fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let state = DepotState {
-        store: store.clone(),
-        mailer: Arc::new(LogMailer),
-        admin_token: Some(ADMIN.into()),
-        computes: Arc::new(tokio::sync::Semaphore::new(2)),
-    };
+    let args = DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() };
+    let mut state = DepotState::new(store.clone(), &args).unwrap();
+    state.mailer = Arc::new(LogMailer);
     Harness { app: router(state), store, _dir: dir }
 }
 

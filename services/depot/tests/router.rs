@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use ban_depot::{router, DepotState, LogMailer};
+use ban_depot::{router, DepotArgs, DepotState, LogMailer};
 use ban_store::ids::{object_id, token};
 use ban_store::{
     AuthorizationStrategy, ComputedValidation, NewClient, NewRevision, Perimeter, Publication, Store,
@@ -45,14 +45,24 @@ async fn postgres(test: &str) -> Option<Harness> {
 }
 
 fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let computes = Arc::new(tokio::sync::Semaphore::new(2));
-    let state = DepotState {
-        store: store.clone(),
-        mailer: Arc::new(LogMailer),
-        admin_token: Some(ADMIN.into()),
-        computes: computes.clone(),
-    };
+    let args = DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() };
+    let mut state = DepotState::new(store.clone(), &args).unwrap();
+    state.mailer = Arc::new(LogMailer);
+    let computes = state.computes.clone();
     Harness { app: router(state), store, computes, _dir: dir }
+}
+
+/// The directory of town halls of `data/directory/` (where PIN codes may be sent), imported.
+async fn with_directory(store: &dyn Store) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/directory/api-lannuaire-administration.json");
+    let export = ban_directory::read_export(std::fs::File::open(path).unwrap()).unwrap();
+    let import = ban_store::NewDirectoryImport {
+        source: "fixture".into(),
+        sha256: String::new(),
+        at: chrono::Utc::now(),
+    };
+    store.replace_directory(import, &export.town_halls).await.unwrap();
 }
 
 /// Runs a test body on every available backend.
@@ -440,6 +450,7 @@ on_every_backend!(concurrent_publications, |h: Harness| async move {
 });
 
 on_every_backend!(habilitation_flow, |h: Harness| async move {
+    with_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let other = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let computed = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
@@ -465,10 +476,10 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
     let (status, _) = h.json(Method::POST, &send, Some(&token), json!({"email": "not an email"})).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     let (status, _) =
-        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.invalid"})).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) =
-        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.fr"})).await;
+        h.json(Method::POST, &send, Some(&token), json!({"email": "mairie@mont-bonvillers.invalid"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a new code only after 5 minutes");
     let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
     let wrong = if pin == "000000" { "111111" } else { "000000" };
@@ -508,6 +519,7 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
 });
 
 on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
+    with_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let (_, habilitation) =
         h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
@@ -516,7 +528,7 @@ on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
         Method::POST,
         &format!("/habilitations/{hid}/authentication/email/send-pin-code"),
         Some(&token),
-        json!({"email": "mairie@example.fr"}),
+        json!({"email": "secretariat@mont-bonvillers.invalid"}),
     )
     .await;
     let pin = h.store.habilitation(&hid).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
@@ -555,13 +567,15 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 37] = [
+const OPERATIONS: [&str; 40] = [
+    "GET /admin/audit",
     "GET /chefs-de-file",
     "GET /chefs-de-file/{chef_de_file_id}",
     "GET /clients",
     "GET /clients/{client_id}",
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
+    "GET /communes/{code}/emails",
     "GET /communes/{code}/revisions",
     "GET /current-revisions",
     "GET /docs",
@@ -573,6 +587,7 @@ const OPERATIONS: [&str; 37] = [
     "GET /revisions/client/{client_id}",
     "GET /revisions/{id}",
     "GET /revisions/{id}/files/bal/download",
+    "GET /revisions/{id}/files/bal/findings",
     "GET /stats/firsts-publications",
     "GET /stats/metrics-incubateur",
     "GET /stats/publications",
@@ -623,6 +638,13 @@ async fn openapi_describes_every_route() {
     let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
     assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
     assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
+    assert_eq!(security("get", "/admin/audit"), json!({"adminToken": []}));
+    assert!(spec["paths"]["/communes/{code}/emails"]["get"]["security"].is_null(), "the emails are public");
+    let check = &spec["paths"]["/habilitations/{id}/authentication/email/validate-pin-code"]["post"];
+    let too_many = check["responses"]["429"]["description"].as_str().unwrap();
+    assert!(too_many.contains("PIN_CHECKS_PER_CLIENT"), "the route's own 429: {too_many}");
+    let create = &spec["paths"]["/communes/{code}/habilitations"]["post"]["responses"];
+    assert!(create["409"].is_object() && create["429"].is_object(), "{create}");
     // Reads are open, a token (a client's, or the administrators') shows more.
     assert_eq!(security("get", "/revisions/{id}"), json!({}));
     let read = &spec["paths"]["/revisions/{id}"]["get"]["security"];
@@ -656,6 +678,8 @@ async fn openapi_describes_every_route() {
         "HabilitationAnswer",
         "CurrentRevision",
         "Client",
+        "AuditEntry",
+        "AuditAction",
     ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
@@ -872,6 +896,27 @@ on_every_backend!(a_hostile_file_gets_a_bounded_stored_validation, |h: Harness| 
     let issues = validation["issues"].as_array().unwrap();
     let codes = validation["issueCounts"].as_object().unwrap().len();
     assert!(issues.len() <= codes * 100, "{} findings stored", issues.len());
+
+    // The whole detail, on demand: every finding, recomputed and streamed, to the draft's client.
+    let path = format!("/revisions/{id}/files/bal/findings");
+    let (status, headers, csv) = h.fetch(&path, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("line;row;field;code;level;value;label"));
+    let total: u64 =
+        validation["issueCounts"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(lines.count() as u64, total);
+    assert_eq!(csv.matches(";numero.valeur_manquante;E;").count(), 20_000);
+    let (status, _, ndjson) = h.fetch(&format!("{path}?format=ndjson"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: Value = serde_json::from_slice(ndjson.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!((first["line"].as_u64(), first["level"].as_str()), (Some(2), Some("E")), "{first}");
+    // A draft's findings are its client's; a bad format is told.
+    assert_eq!(h.fetch(&path, None).await.0, StatusCode::FORBIDDEN);
+    let (status, problem) = h.get_as(&format!("{path}?format=xml"), Some(&token)).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_format")));
 });
 
 on_every_backend!(a_busy_depot_answers_503_with_retry_after, |h: Harness| async move {

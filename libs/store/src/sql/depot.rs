@@ -10,9 +10,9 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use super::{json, lock, map_error, SqlStore};
 use crate::ids::{token_digest, TOKEN_DIGEST_PREFIX};
 use crate::{
-    Client, ComputedValidation, DepotStore, Habilitation, NewClient, NewRevision, Page, PageRequest,
-    Publication, Revision, RevisionFilter, RevisionStatus, RevisionSummary, Secret, StoreError, StoreResult,
-    StoredFile, Viewer, FILE_PIECE_BYTES,
+    Client, ComputedValidation, DepotStore, Habilitation, HabilitationOpening, NewClient, NewRevision, Page,
+    PageRequest, Publication, Revision, RevisionFilter, RevisionStatus, RevisionSummary, Secret, StoreError,
+    StoreResult, StoredFile, Viewer, FILE_PIECE_BYTES,
 };
 
 /// A client as read: the name of its mandataire and the perimeters of its chef de file when it
@@ -491,29 +491,32 @@ where
     }
 
     async fn create_habilitation(&self, h: Habilitation) -> StoreResult<Habilitation> {
-        let sql = format!(
-            "INSERT INTO habilitations ({HABILITATION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-             RETURNING {HABILITATION_COLUMNS}"
-        );
-        sqlx::query_as(&sql)
-            .bind(h.id.as_str())
-            .bind(h.client_id.as_str())
-            .bind(h.code_commune.as_str())
-            .bind(h.email_commune.as_deref())
-            .bind(h.status.as_str())
-            .bind(h.strategy.as_deref())
-            .bind(h.pin_code.as_ref().map(Secret::expose))
-            .bind(h.pin_code_expiration)
-            .bind(h.pin_sent_at)
-            .bind(h.remaining_attempts)
-            .bind(h.accepted_at)
-            .bind(h.rejected_at)
-            .bind(h.created_at)
-            .bind(h.updated_at)
-            .fetch_one(&self.write)
-            .await
-            .map_err(map_error)
+        let mut tx = self.begin_write().await?;
+        let created = insert_habilitation(&mut tx, &h).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(created)
+    }
+
+    async fn open_habilitation(&self, h: Habilitation, max_open: u32) -> StoreResult<HabilitationOpening> {
+        let mut tx = self.begin_write().await?;
+        // One opening at a time per client and commune (SQLite: its single writer already).
+        let key = format!("habilitations:{}:{}", h.client_id, h.code_commune);
+        lock(&mut tx, self.dialect.lock_commune, Some(&key)).await?;
+        let open: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM habilitations WHERE client_id = $1 AND code_commune = $2 AND status = 'pending' \
+             ORDER BY created_at, id",
+        )
+        .bind(h.client_id.as_str())
+        .bind(h.code_commune.as_str())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        if open.len() >= max_open as usize {
+            return Ok(HabilitationOpening::Capped { open });
+        }
+        let created = insert_habilitation(&mut tx, &h).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(HabilitationOpening::Created(created))
     }
 
     async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>> {
@@ -552,6 +555,47 @@ where
             StoreError::Conflict("L’habilitation a été modifiée entre-temps : réessayez.".into())
         })
     }
+}
+
+/// Inserts a habilitation in `tx`.
+async fn insert_habilitation<DB>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    h: &Habilitation,
+) -> StoreResult<Habilitation>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+    for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    for<'r> Habilitation: FromRow<'r, DB::Row>,
+{
+    let sql = format!(
+        "INSERT INTO habilitations ({HABILITATION_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         RETURNING {HABILITATION_COLUMNS}"
+    );
+    sqlx::query_as(&sql)
+        .bind(h.id.as_str())
+        .bind(h.client_id.as_str())
+        .bind(h.code_commune.as_str())
+        .bind(h.email_commune.as_deref())
+        .bind(h.status.as_str())
+        .bind(h.strategy.as_deref())
+        .bind(h.pin_code.as_ref().map(Secret::expose))
+        .bind(h.pin_code_expiration)
+        .bind(h.pin_sent_at)
+        .bind(h.remaining_attempts)
+        .bind(h.accepted_at)
+        .bind(h.rejected_at)
+        .bind(h.created_at)
+        .bind(h.updated_at)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_error)
 }
 
 /// A page's offset as SQL binds it (an offset beyond `i64` finds nothing either way).

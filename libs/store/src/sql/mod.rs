@@ -14,15 +14,18 @@
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
-//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`base`], [`feed`].
+//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`base`], [`feed`], [`directory`],
+//! [`audit`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
 use crate::{Store, StoreError, StoreResult};
 
 mod admin;
+mod audit;
 mod base;
 mod depot;
+mod directory;
 mod feed;
 mod jobs;
 
@@ -189,7 +192,13 @@ fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::Raw
 impl<DB> Store for SqlStore<DB>
 where
     DB: Database,
-    Self: crate::DepotStore + crate::AdminStore + crate::JobStore + crate::BaseStore + crate::FeedStore,
+    Self: crate::DepotStore
+        + crate::AdminStore
+        + crate::JobStore
+        + crate::BaseStore
+        + crate::FeedStore
+        + crate::DirectoryStore
+        + crate::AuditStore,
 {
     fn backend(&self) -> &'static str {
         self.dialect.name

@@ -1,0 +1,73 @@
+//! The depot's limits against guessing: a PIN code has 10 tries per habilitation (kept across
+//! resends), a client holds a few pending habilitations per commune at most, and PIN code
+//! checks and failed authentications are limited per minute, per client and per address
+//! (429 with `Retry-After`), on the model of the server's request rates
+//! (`ban_service_kit::limits`). Each refusal is counted in
+//! `depot_abuse_refused_total{limit}`.
+use std::net::IpAddr;
+
+use axum::http::StatusCode;
+use ban_service_kit::limits::{retry_seconds, KeyedLimit};
+use ban_service_kit::ApiError;
+
+use crate::DepotArgs;
+
+/// The limits of a depot, shared by its requests.
+#[derive(Debug)]
+pub struct AbuseLimits {
+    /// Pending habilitations a client may hold per commune (`u32::MAX`: no cap).
+    pub max_open_habilitations: u32,
+    pin_checks_per_client: Option<KeyedLimit<String>>,
+    pin_checks_per_ip: Option<KeyedLimit<IpAddr>>,
+    auth_failures_per_ip: Option<KeyedLimit<IpAddr>>,
+}
+
+impl AbuseLimits {
+    pub fn new(args: &DepotArgs) -> Self {
+        AbuseLimits {
+            max_open_habilitations: match args.max_open_habilitations {
+                0 => u32::MAX,
+                cap => cap,
+            },
+            pin_checks_per_client: KeyedLimit::per_minute(args.pin_checks_per_client),
+            pin_checks_per_ip: KeyedLimit::per_minute(args.pin_checks_per_ip),
+            auth_failures_per_ip: KeyedLimit::per_minute(args.auth_failures_per_ip),
+        }
+    }
+
+    /// Counts a PIN code check of `client` from `ip`: a 429 when either has checked too many
+    /// codes in the last minute (the code is then not checked, and no try is used).
+    pub fn pin_check(&self, client: &str, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        if let Some(limit) = &self.pin_checks_per_client {
+            limit.check(&client.to_owned()).map_err(|wait| {
+                too_many("pin_checks_client", wait, "Trop de codes vérifiés avec ce jeton")
+            })?;
+        }
+        if let (Some(limit), Some(ip)) = (&self.pin_checks_per_ip, ip) {
+            limit.check(&ip).map_err(|wait| {
+                too_many("pin_checks_ip", wait, "Trop de codes vérifiés depuis cette adresse")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Counts a failed authentication from `ip`: the 429 to answer instead of the 401 when
+    /// the address has failed too often in the last minute.
+    pub fn auth_failure(&self, ip: Option<IpAddr>) -> Option<ApiError> {
+        let (Some(limit), Some(ip)) = (&self.auth_failures_per_ip, ip) else { return None };
+        limit.check(&ip).err().map(|wait| {
+            too_many("auth_failures_ip", wait, "Trop d’authentifications échouées depuis cette adresse")
+        })
+    }
+}
+
+fn too_many(limit: &'static str, wait: std::time::Duration, what: &str) -> ApiError {
+    metrics::counter!("depot_abuse_refused_total", "limit" => limit).increment(1);
+    let seconds = retry_seconds(wait);
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("{what} : réessayez dans {seconds} s."),
+    )
+    .retry_after(seconds)
+}
