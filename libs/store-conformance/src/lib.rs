@@ -7,16 +7,17 @@
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::json;
 
 use ban_store::ids::{object_id, token};
 use ban_store::{
-    Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeOp,
-    ChefDeFile, ClientChanges, ClientLinks, Commune, CommuneSource, ComputedValidation, FeedChange,
+    Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeCounts,
+    ChangeOp, ChefDeFile, ClientChanges, ClientLinks, Commune, CommuneSource, ComputedValidation, FeedChange,
     FeedQuery, Found, Habilitation, HabilitationStatus, JobEnd, JobStatus, Mandataire, NewClient,
-    NewRevision, ObjectKind, PageRequest, Perimeter, Publication, PublicationCounts, RevisionFilter,
-    RevisionStatus, Secret, Store, StoreError, StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
+    NewRevision, NoticeEnd, NoticeKind, NoticeStatus, ObjectCounts, ObjectKind, PageRequest, Perimeter,
+    Publication, PublicationCounts, Refusal, RevisionFilter, RevisionStatus, Secret, Store, StoreError,
+    StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
 use ban_store::{
     AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, TownHall, ADMIN_ACTOR,
@@ -606,6 +607,128 @@ pub async fn job_queue(store: Arc<dyn Store>) {
     assert!(matches!(store.retry_job(i64::MAX, later).await, Err(StoreError::NotFound(_))));
 }
 
+/// A refused job ends failed with its reason, and queues one notice for the producer and one
+/// for the town hall, in its transaction; refused again (an operator retried it), it queues
+/// nothing more. A revision's job and a commune's last jobs are read back.
+pub async fn refusal_notices(store: Arc<dyn Store>) {
+    let store = &*store;
+    // Microseconds: what PostgreSQL keeps of a time.
+    let now = Utc::now().trunc_subsecs(6);
+    let lease = now + Duration::seconds(60);
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let first = ready_revision(store, &client, "58001").await;
+    store.publish(&first.id, publication()).await.unwrap();
+    let revision = ready_revision(store, &client, "58001").await;
+    store.publish(&revision.id, publication()).await.unwrap();
+    let refusal = Refusal::MassDeletion { disabled: 9, active: 10, percent: 90.0, limit: 80.0 };
+    let replaced = store.claim_job("w", now, lease).await.unwrap().expect("the first job");
+    assert_eq!(replaced.revision_id, first.id);
+    store.finish_job(replaced.id, JobEnd::Done { outcome: "superseded", message: None }, now).await.unwrap();
+    let job = store.claim_job("w", now, lease).await.unwrap().expect("the second job");
+    assert_eq!(job.revision_id, revision.id);
+    assert_eq!(store.revision_job(&revision.id).await.unwrap().map(|j| j.id), Some(job.id));
+    store.finish_job(job.id, JobEnd::Refused { refusal: refusal.clone() }, now).await.unwrap();
+    // An operator retries it; refused again, it owes nothing more.
+    store.retry_job(job.id, now).await.unwrap();
+    let again = store.claim_job("w", now, lease).await.unwrap().expect("the job again");
+    assert_eq!(again.id, job.id);
+    store.finish_job(job.id, JobEnd::Refused { refusal: refusal.clone() }, now).await.unwrap();
+    let refused = store.job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (refused.status, refused.outcome.as_deref(), refused.refusal.as_ref()),
+        (JobStatus::Failed, Some("refused"), Some(&refusal))
+    );
+    assert_eq!(refused.message.as_deref(), Some(refusal.message().as_str()));
+    assert!(refusal.message().starts_with("Plus de 80 % des adresses supprimées"), "{}", refusal.message());
+    assert_eq!(store.failed_jobs().await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    let notices = store.notices(&revision.id).await.unwrap();
+    let kinds: Vec<_> = notices.iter().map(|n| (n.kind, n.status, n.job_id)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (NoticeKind::RefusalToProducer, NoticeStatus::Pending, job.id),
+            (NoticeKind::RefusalToTownHall, NoticeStatus::Pending, job.id)
+        ]
+    );
+    assert!(store.notices(&first.id).await.unwrap().is_empty());
+    let recent = store.recent_jobs("58001", 10).await.unwrap();
+    assert_eq!(recent.iter().map(|j| &j.revision_id).collect::<Vec<_>>(), [&revision.id, &first.id]);
+    assert_eq!(store.recent_jobs("58001", 1).await.unwrap().len(), 1);
+    assert!(store.revision_job(&object_id(now)).await.unwrap().is_none());
+
+    // Senders claim each notice once; a lapsed lease gives it to another; it ends once.
+    let producer = store.claim_notice("s1", now, lease).await.unwrap().expect("a notice");
+    let town_hall = store.claim_notice("s1", now, lease).await.unwrap().expect("another");
+    assert_eq!(
+        (producer.kind, town_hall.kind),
+        (NoticeKind::RefusalToProducer, NoticeKind::RefusalToTownHall)
+    );
+    assert_eq!((producer.status, producer.attempts), (NoticeStatus::Sending, 1));
+    assert!(store.claim_notice("s2", now, lease).await.unwrap().is_none(), "both are held");
+    let sent = NoticeEnd::Sent { recipients: vec!["contact@example.org".into()] };
+    store.finish_notice(producer.id, sent, now).await.unwrap();
+    let later = lease + Duration::seconds(1);
+    let taken = store.claim_notice("s2", later, later + Duration::seconds(60)).await.unwrap();
+    assert_eq!(taken.as_ref().map(|n| (n.id, n.attempts)), Some((town_hall.id, 2)), "a lapsed lease");
+    let retry = NoticeEnd::Retry { error: "relay away".into(), not_before: later + Duration::seconds(30) };
+    store.finish_notice(town_hall.id, retry, later).await.unwrap();
+    assert!(store.claim_notice("s2", later, later).await.unwrap().is_none(), "not before its time");
+    let again = later + Duration::seconds(31);
+    let claimed = store.claim_notice("s2", again, again).await.unwrap().expect("tried again");
+    let unsendable = NoticeEnd::Unsendable { reason: "no address".into() };
+    store.finish_notice(claimed.id, unsendable, again).await.unwrap();
+    assert!(store.claim_notice("s3", again + Duration::hours(1), again).await.unwrap().is_none());
+    let notices = store.notices(&revision.id).await.unwrap();
+    assert_eq!(
+        notices.iter().map(|n| (n.status, n.recipients.as_deref(), n.message.as_deref())).collect::<Vec<_>>(),
+        [
+            (NoticeStatus::Sent, Some("contact@example.org"), None),
+            (NoticeStatus::Unsendable, None, Some("no address"))
+        ]
+    );
+    assert_eq!(notices[0].sent_at, Some(now));
+    assert!(matches!(
+        store.finish_notice(i64::MAX, NoticeEnd::Failed { error: String::new() }, now).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// An administrator forces a refused job of a current revision back into the queue, marked
+/// forced; any other job cannot be forced.
+pub async fn forced_jobs(store: Arc<dyn Store>) {
+    let store = &*store;
+    // Microseconds: what PostgreSQL keeps of a time.
+    let now = Utc::now().trunc_subsecs(6);
+    let lease = now + Duration::seconds(60);
+    let client = new_client(store, AuthorizationStrategy::Internal).await;
+    let revision = ready_revision(store, &client, "58002").await;
+    store.publish(&revision.id, publication()).await.unwrap();
+    let job = store.claim_job("w", now, lease).await.unwrap().expect("its job");
+    assert!(matches!(store.force_job(job.id, now).await, Err(StoreError::Precondition(_))), "running");
+    let refusal = Refusal::ForeignId { line: 7, id: new_id().to_string(), owner: "57001".into() };
+    assert!(refusal.message().contains("ligne 7") && refusal.message().contains("57001"));
+    store.finish_job(job.id, JobEnd::Refused { refusal: refusal.clone() }, now).await.unwrap();
+    let forced = store.force_job(job.id, now).await.unwrap();
+    assert_eq!((forced.status, forced.attempts, forced.forced_at), (JobStatus::Pending, 0, Some(now)));
+    assert_eq!(forced.refusal, Some(refusal), "the refusal it overrides is kept");
+    let claimed = store.claim_job("w", now, lease).await.unwrap().expect("claimed again");
+    assert_eq!((claimed.id, claimed.forced_at), (job.id, Some(now)));
+    store.finish_job(job.id, JobEnd::Done { outcome: "unchanged", message: None }, now).await.unwrap();
+    assert!(matches!(store.force_job(job.id, now).await, Err(StoreError::Precondition(_))), "done");
+    assert!(matches!(store.force_job(i64::MAX, now).await, Err(StoreError::NotFound(_))));
+    // A refused job whose revision was replaced since is moot.
+    let replaced = ready_revision(store, &client, "58003").await;
+    store.publish(&replaced.id, publication()).await.unwrap();
+    let job = store.claim_job("w", now, lease).await.unwrap().expect("its job");
+    store
+        .finish_job(job.id, JobEnd::Refused { refusal: forced.refusal.clone().unwrap() }, now)
+        .await
+        .unwrap();
+    let newer = ready_revision(store, &client, "58003").await;
+    store.publish(&newer.id, publication()).await.unwrap();
+    assert!(matches!(store.force_job(job.id, now).await, Err(StoreError::Precondition(_))), "replaced");
+}
+
 /// A running job names its worker; the jobs of a worker known dead are put back in the queue
 /// at once, claimable by another worker before their lease runs out; others stay held.
 pub async fn job_takeover(store: Arc<dyn Store>) {
@@ -702,6 +825,7 @@ pub async fn base_and_feed(store: Arc<dyn Store>) {
             Change::Created(a3.clone()),
         ],
         job: None,
+        counts: ChangeCounts::default(),
         at: Utc::now(),
     };
     let applied = store.apply_changes(first.clone()).await.unwrap();
@@ -728,6 +852,7 @@ pub async fn base_and_feed(store: Arc<dyn Store>) {
             Change::Disabled(gone.clone()),
         ],
         job: None,
+        counts: ChangeCounts::default(),
         at: Utc::now(),
     };
     let applied2 = store.apply_changes(second).await.unwrap();
@@ -777,11 +902,19 @@ pub async fn base_and_feed(store: Arc<dyn Store>) {
         toponyms: vec![Change::Created(street.clone())],
         addresses: vec![Change::Created(address(&street, 1, 5.0))],
         job: Some(job.id),
+        counts: one_added(),
         at: Utc::now(),
     };
     store.apply_changes(with_job).await.unwrap();
     let job = store.jobs("56002").await.unwrap().remove(0);
     assert_eq!((job.status.as_str(), job.outcome.as_deref()), ("done", Some("applied")));
+    assert_eq!(job.counts, Some(one_added()), "with what it changed");
+}
+
+/// One address and one toponym added.
+fn one_added() -> ChangeCounts {
+    let added = ObjectCounts { added: 1, ..ObjectCounts::default() };
+    ChangeCounts { addresses: added, toponyms: added }
 }
 
 /// Two workers applying changes planned on the same version: one wins, the other is told.
@@ -794,6 +927,7 @@ pub async fn concurrent_changes(store: Arc<dyn Store>) {
             toponyms: vec![Change::Created(street.clone())],
             addresses: vec![Change::Created(address(&street, 1, 5.0))],
             job: None,
+            counts: ChangeCounts::default(),
             at: Utc::now(),
         };
         store.apply_changes(changes).await
@@ -820,6 +954,7 @@ fn changes_of(
         toponyms: toponyms.into_iter().map(Change::Created).collect(),
         addresses: addresses.into_iter().map(Change::Created).collect(),
         job: None,
+        counts: ChangeCounts::default(),
         at: Utc::now(),
     }
 }
@@ -848,6 +983,7 @@ pub async fn feed_readers(store: Arc<dyn Store>) {
         toponyms: vec![],
         addresses: vec![Change::Updated { before: b2.clone(), after: moved.clone() }],
         job: None,
+        counts: ChangeCounts::default(),
         at: Utc::now(),
     };
     let last = store.apply_changes(second).await.unwrap().last_seq;
@@ -1121,7 +1257,7 @@ macro_rules! store_conformance_tests {
         $crate::store_conformance_tests!(@cases $open;
             clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
             concurrent_publications, habilitations, habilitation_cap, directory, audit_log,
-            administration_records, statistics_and_last_revisions,
+            refusal_notices, forced_jobs, administration_records, statistics_and_last_revisions,
             job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(

@@ -50,6 +50,10 @@ pub enum AuditAction {
     /// A failed consolidation job was queued again.
     #[serde(rename = "job.retried")]
     JobRetried,
+    /// An administrator forced a refused plan: its job queued again, to be applied despite
+    /// the rule that refused it (the detail names the rule).
+    #[serde(rename = "job.forced")]
+    JobForced,
     /// The directory of town halls was replaced by an import.
     #[serde(rename = "directory.imported")]
     DirectoryImported,
@@ -66,12 +70,13 @@ ban_domain::text_enum!(AuditAction {
     HabilitationCodeRead => "habilitation.code_read",
     ClientCreated => "client.created",
     JobRetried => "job.retried",
+    JobForced => "job.forced",
     DirectoryImported => "directory.imported",
 });
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::RevisionPublished,
         AuditAction::HabilitationCreated,
         AuditAction::HabilitationCodeSent,
@@ -82,6 +87,7 @@ impl AuditAction {
         AuditAction::HabilitationCodeRead,
         AuditAction::ClientCreated,
         AuditAction::JobRetried,
+        AuditAction::JobForced,
         AuditAction::DirectoryImported,
     ];
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{Address, BanId, Change, Commune, StoreResult, Toponym};
+use crate::{Address, BanId, Change, ChangeCounts, Commune, StoreResult, Toponym};
 
 /// A commune's part of the national base, as consolidation reads it.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +27,11 @@ pub struct BaseChanges {
     pub planned_on: i64,
     pub toponyms: Vec<Change<Toponym>>,
     pub addresses: Vec<Change<Address>>,
-    /// The job these changes complete (marked done, `applied`, in the same transaction).
+    /// The job these changes complete (marked done, `applied`, with `counts`, in the same
+    /// transaction).
     pub job: Option<i64>,
+    /// What the changes add, update, delete and leave, for the job's producer.
+    pub counts: ChangeCounts,
     pub at: DateTime<Utc>,
 }
 

@@ -424,6 +424,9 @@ pub trait DepotStore: Send + Sync {
         max_open: u32,
     ) -> StoreResult<HabilitationOpening>;
     async fn habilitation(&self, id: &str) -> StoreResult<Option<Habilitation>>;
+    /// The commune's habilitation last accepted through a code sent by e-mail (whatever its
+    /// client): the town hall's address it was confirmed with is the last one known to answer.
+    async fn last_confirmed_habilitation(&self, code_commune: &str) -> StoreResult<Option<Habilitation>>;
     /// Saves a changed habilitation, if it was not changed meanwhile (`updated_at` as read).
     /// `Conflict` otherwise.
     async fn update_habilitation(

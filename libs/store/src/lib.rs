@@ -1,7 +1,8 @@
 //! The store of BAN Sync, one trait per aggregate:
 //! - [`DepotStore`] (`depot`): clients, revisions and their files, habilitations;
 //! - [`AdminStore`] (`admin`): mandataires, chefs de file, changes of clients, statistics;
-//! - [`JobStore`] (`jobs`): the consolidation queue;
+//! - [`JobStore`] (`jobs`): the consolidation queue and what each consolidation gave;
+//! - [`NoticeStore`] (`notices`): the e-mails owed about refused publications;
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
 //! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes;
 //! - [`DirectoryStore`] (`directory`): the directory of town halls, replaced by each import;
@@ -27,6 +28,7 @@ pub mod directory;
 pub mod feed;
 pub mod ids;
 pub mod jobs;
+pub mod notices;
 pub mod sql;
 
 pub use admin::*;
@@ -40,11 +42,13 @@ pub use depot::*;
 pub use directory::*;
 pub use feed::*;
 pub use jobs::*;
+pub use notices::*;
 
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
-        AdminStore, AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, Store,
+        AdminStore, AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, NoticeStore,
+        Store,
     };
 }
 
@@ -118,6 +122,7 @@ pub trait Store:
     DepotStore
     + AdminStore
     + JobStore
+    + NoticeStore
     + BaseStore
     + FeedStore
     + DirectoryStore

@@ -367,6 +367,14 @@ pub enum JobCommand {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// Force refused plans (an administrator's decision): their jobs go back to the queue and
+    /// the consolidation applies them despite the rule that refused them (a mass deletion is
+    /// let through; ids of other communes are left out). As `POST /api-depot/jobs/{id}/force`.
+    Force {
+        /// Job ids of refused consolidations, as `ban jobs failed` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
 }
 
 pub async fn jobs(command: &JobCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
@@ -375,12 +383,23 @@ pub async fn jobs(command: &JobCommand, store: &DatabaseArgs) -> anyhow::Result<
         JobCommand::Failed => {
             for job in store.failed_jobs().await? {
                 println!(
-                    "{}\t{}\t{}\t{} attempts\t{}",
+                    "{}\t{}\t{}\t{}\t{} attempts\t{}",
                     job.id,
                     job.code_commune,
                     job.revision_id,
+                    job.outcome.as_deref().unwrap_or("failed"),
                     job.attempts,
                     job.message.unwrap_or_default()
+                );
+            }
+        }
+        JobCommand::Force { ids } => {
+            for id in ids {
+                // Written to the audit log by `force`, as from the API.
+                let job = ban_depot::consolidation::force(&*store, *id, None).await?;
+                println!(
+                    "job {} of commune {} forced: revision {} queued again",
+                    job.id, job.code_commune, job.revision_id
                 );
             }
         }

@@ -446,6 +446,7 @@ pub async fn import_legacy(args: &LegacyArgs) -> anyhow::Result<()> {
             commune_id: None,
             rows: commune_rows,
             job: None,
+            force: false,
         };
         match worker.consolidate(input).await {
             Ok(Outcome::Skipped(reason)) => skipped.push(reason),

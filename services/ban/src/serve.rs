@@ -145,6 +145,17 @@ pub async fn serve(
     // Load the commune contours and territories now rather than on the first request.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
     tokio::task::spawn_blocking(|| ban_spatial::Territories::national().communes().count());
+    // The e-mails owed about refused publications are sent by the depot's process: it holds
+    // the SMTP settings.
+    let notifier = match &services.depot {
+        Some(depot) => {
+            let notifier =
+                ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?);
+            let stopped = stopped.clone();
+            Some(tokio::spawn(async move { notifier.run(until_stopped(stopped)).await }))
+        }
+        None => None,
+    };
     let consolidator = match services.consolidator {
         Some(args) => {
             let worker = ban_consolidator::Consolidator::new(store).with_lease(args.lease);
@@ -167,6 +178,9 @@ pub async fn serve(
     // The job under way is finished (or, if the process is killed, taken over later).
     if let Some(consolidator) = consolidator {
         consolidator.await?;
+    }
+    if let Some(notifier) = notifier {
+        notifier.await?;
     }
     Ok(())
 }

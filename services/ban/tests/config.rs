@@ -91,6 +91,7 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert_eq!(config.server.log.log_filter.as_deref(), Some("info"));
     assert!(config.depot.admin_token.is_none(), "an empty ADMIN_TOKEN leaves the admin routes closed");
     assert!(config.depot.smtp_url.is_none(), "an empty SMTP_URL logs the codes");
+    assert!(config.depot.smtp_bcc.is_none() && config.depot.smtp_ca_file.is_none(), "empty: none");
     assert_eq!(config.consolidator.lease, Duration::from_secs(120));
     assert_eq!(config.geocoder.poll, Duration::from_millis(100));
     assert!(config.geocoder.empty_communes);
@@ -116,7 +117,7 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     // Secrets: usable, never shown.
     std::env::set_var("DATABASE_URL", "postgres://ban:db-password-1@127.0.0.1:1/ban");
     std::env::set_var("ADMIN_TOKEN", "admin-token-2");
-    std::env::set_var("SMTP_URL", "smtp://mailer:smtp-password-3@relay:25");
+    std::env::set_var("SMTP_URL", "smtp://mailer:smtp-password-3@relay:587?tls=starttls");
     let config = parse();
     assert_eq!(config.depot.admin_token.as_ref().unwrap().expose_secret(), "admin-token-2");
     assert!(config.server.database.database_url.expose().contains("db-password-1"));

@@ -9,16 +9,21 @@
 //! after a growing wait, then fails for good. Several workers may run against one PostgreSQL
 //! store: a commune is worked on by one of them at a time, and a plan made on a state another
 //! worker changed meanwhile is refused by the store and made again.
+//!
+//! A plan that breaks a rule of the base (an id of another commune, a mass deletion) ends its
+//! job refused, with the reason the producer is shown and the e-mails it is owed (see
+//! `ban_store::Refusal`); the job is not tried again, unless an operator retries it or an
+//! administrator forces it, which applies the plan despite the rule.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ban_bal::records::{read_records, BalRecord};
 use ban_consolidation::{plan, Changeset, CommuneState, PlanError, Row};
-use ban_domain::base::{Commune, CommuneSource};
+use ban_domain::base::{Address, Commune, CommuneSource, Toponym};
 use ban_domain::BanId;
 use ban_spatial::contours::Contours;
-use ban_store::{BaseChanges, Job, JobEnd, Revision, Store, StoreError};
+use ban_store::{BaseChanges, ChangeCounts, Job, JobEnd, ObjectCounts, Refusal, Revision, Store, StoreError};
 use chrono::Utc;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tracing::Instrument;
@@ -66,11 +71,26 @@ impl ConsolidateError {
     }
 }
 
+/// The refusal stored and shown for a planner's error.
+pub fn refusal_of(error: &PlanError) -> Refusal {
+    match error {
+        PlanError::MassDeletion { disabled, active, percent } => Refusal::MassDeletion {
+            disabled: *disabled as u64,
+            active: *active as u64,
+            percent: *percent,
+            limit: ban_consolidation::DELETION_REFUSED_RATIO * 100.0,
+        },
+        PlanError::ForeignId { line, id, owner } => {
+            Refusal::ForeignId { line: *line, id: id.to_string(), owner: owner.clone() }
+        }
+    }
+}
+
 /// What consolidating a commune did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Changes written: so many objects changed, up to this seq of the feed.
-    Applied { toponyms: usize, addresses: usize, last_seq: i64 },
+    Applied { toponyms: usize, addresses: usize, last_seq: i64, counts: ChangeCounts },
     /// The base already holds this revision.
     Unchanged,
     /// A later revision of the commune was published: its job does the work.
@@ -102,6 +122,9 @@ pub struct Input {
     pub rows: Vec<Row>,
     /// The job this completes.
     pub job: Option<i64>,
+    /// An administrator forced the plan past its refusal: a mass deletion is let through, and
+    /// ids that belong to other communes are left out (those communes keep them).
+    pub force: bool,
 }
 
 /// How often a worker reads the job queue for its gauges.
@@ -297,6 +320,7 @@ impl Consolidator {
         let result = self.process(job).await;
         let name = match &result {
             Ok(outcome) => outcome.name(),
+            Err(ConsolidateError::Plan(_)) => "refused",
             Err(error) if error.is_passing() && job.attempts < MAX_ATTEMPTS => "retry",
             Err(_) => "failed",
         };
@@ -314,6 +338,12 @@ impl Consolidator {
                     }
                     other => Some(JobEnd::Done { outcome: other.name(), message: None }),
                 }
+            }
+            Err(ConsolidateError::Plan(error)) => {
+                // For good, with its reason: the producer and the town hall are told (once per
+                // revision) and the job waits for a new publication or an administrator.
+                tracing::warn!(%error, "plan refused");
+                Some(JobEnd::Refused { refusal: refusal_of(&error) })
             }
             Err(error) if error.is_passing() && job.attempts < MAX_ATTEMPTS => {
                 let not_before = self.retry_at(job.attempts, Utc::now());
@@ -358,6 +388,7 @@ impl Consolidator {
             rows: rows_of(&records),
             revision: Some(revision),
             job: Some(job.id),
+            force: job.forced_at.is_some(),
         };
         self.consolidate(input).await
     }
@@ -386,10 +417,13 @@ impl Consolidator {
                 .into_iter()
                 .collect();
             let owners: FxHashMap<BanId, String> = self.store.id_owners(&given).await?.into_iter().collect();
+            let rows =
+                if input.force { without_foreign_ids(&input.commune, &rows, &owners) } else { rows.clone() };
             // A BAL replaces a legacy export whole: no mass-deletion guard then.
-            let force = current_source == Some(CommuneSource::Legacy) && input.source == CommuneSource::Bal;
+            let force = input.force
+                || (current_source == Some(CommuneSource::Legacy) && input.source == CommuneSource::Bal);
             let state = CommuneState { toponyms: base.toponyms, addresses: base.addresses };
-            let (code, rows) = (input.commune.clone(), rows.clone());
+            let code = input.commune.clone();
             let (planned, state) = tokio::task::spawn_blocking(move || {
                 let mut new_id = || BanId::from_random(rand::random());
                 let planned = plan(&code, &state, &rows, &owners, &mut new_id, force);
@@ -402,6 +436,10 @@ impl Consolidator {
                 tracing::warn!(commune = %input.commune, "{warning}");
             }
             let commune = commune_record(&input, base.commune.as_ref(), &state, &changeset);
+            let counts = ChangeCounts {
+                addresses: object_counts(&changeset.addresses, |a: &Address| a.active, commune.addresses),
+                toponyms: object_counts(&changeset.toponyms, |t: &Toponym| t.active, commune.toponyms),
+            };
             let (toponyms, addresses) = (changeset.toponyms.len(), changeset.addresses.len());
             let changes = BaseChanges {
                 commune,
@@ -409,11 +447,12 @@ impl Consolidator {
                 toponyms: changeset.toponyms,
                 addresses: changeset.addresses,
                 job: input.job,
+                counts,
                 at: Utc::now(),
             };
             match self.store.apply_changes(changes).await {
                 Ok(applied) => {
-                    return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq })
+                    return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq, counts })
                 }
                 Err(StoreError::Conflict(reason)) => {
                     tracing::info!(commune = %input.commune, %reason, "planned again");
@@ -423,6 +462,48 @@ impl Consolidator {
         }
         Err(ConsolidateError::Busy(input.commune))
     }
+}
+
+/// Rows without the ids that belong to other communes (a forced plan: those communes keep
+/// their objects; the rows are matched by the other rules of identity, or get new ids).
+fn without_foreign_ids(commune: &str, rows: &[Row], owners: &FxHashMap<BanId, String>) -> Arc<Vec<Row>> {
+    let foreign =
+        |id: &Option<BanId>| id.and_then(|id| owners.get(&id)).is_some_and(|owner| owner != commune);
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            for id in [&mut row.id_toponyme, &mut row.id_adresse] {
+                if foreign(id) {
+                    tracing::warn!(commune, line = row.line, id = ?id, "forced: an id of another commune left out");
+                    *id = None;
+                }
+            }
+            row
+        })
+        .collect();
+    Arc::new(rows)
+}
+
+/// What changes of one kind add (new, or disabled and given again), update and delete, and
+/// what they leave: of the `active_after` objects active once they are made, those not changed.
+fn object_counts<T>(
+    changes: &[ban_consolidation::Change<T>],
+    active: fn(&T) -> bool,
+    active_after: u32,
+) -> ObjectCounts {
+    use ban_consolidation::Change;
+    let mut counts = ObjectCounts::default();
+    for change in changes {
+        match change {
+            Change::Created(_) => counts.added += 1,
+            Change::Updated { before, .. } if !active(before) => counts.added += 1,
+            Change::Updated { .. } => counts.updated += 1,
+            Change::Disabled(_) => counts.deleted += 1,
+        }
+    }
+    counts.unchanged = u64::from(active_after).saturating_sub(counts.added + counts.updated);
+    counts
 }
 
 /// The planner's rows of a file's records (records without street or number are left out:

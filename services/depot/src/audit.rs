@@ -19,8 +19,13 @@ use crate::{Admin, DepotState};
 /// undo it nor fail the request; the failure is logged (error level, with the action) and
 /// counted in `audit_write_failed_total`.
 pub async fn record(state: &DepotState, entry: NewAuditEntry) {
+    record_in(&*state.store, entry).await
+}
+
+/// [`record`] on a store (code shared with the command line).
+pub async fn record_in(store: &dyn ban_store::Store, entry: NewAuditEntry) {
     let (action, object) = (entry.action, entry.object_id.clone());
-    if let Err(error) = state.store.record_audit(entry).await {
+    if let Err(error) = store.record_audit(entry).await {
         metrics::counter!("audit_write_failed_total").increment(1);
         tracing::error!(%error, action = action.as_str(), object, "audit entry not written");
     }

@@ -1,5 +1,6 @@
 //! The depot's configuration: its own options ([`DepotArgs`]: the administrators' token, the
-//! SMTP relay of PIN codes, the limits against guessing PIN codes and tokens), beside the groups every server shares for a depot process alone
+//! SMTP relay of its e-mails, the limits against guessing PIN codes and tokens), beside the
+//! groups every server shares for a depot process alone
 //! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
 //! environment.
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use ban_service_kit::config::{secret, secret_url, unless_empty};
 use ban_service_kit::SecretUrl;
 use secrecy::SecretString;
 
+use crate::mailer::SmtpSettings;
 use crate::{LogMailer, Mailer, SmtpMailer};
 
-/// The sender of PIN codes unless told otherwise.
+/// The sender of the depot's e-mails unless told otherwise.
 pub const DEFAULT_SMTP_FROM: &str = "ne-pas-repondre@ban-sync.invalid";
 
 /// The depot's own options. An empty variable (`ADMIN_TOKEN=`) counts as unset.
@@ -27,8 +29,9 @@ pub struct DepotArgs {
         value_parser = unless_empty(secret)
     )]
     pub admin_token: std::option::Option<SecretString>,
-    /// The SMTP relay that sends PIN codes to town halls (smtp://HOST[:PORT], no TLS: a local
-    /// relay); without it codes are only logged.
+    /// The SMTP relay of the depot's e-mails (PIN codes, refused publications):
+    /// smtp://HOST[:PORT] (no TLS, a local relay), smtp://[USER:PASSWORD@]HOST[:PORT]?tls=starttls
+    /// or smtps://[USER:PASSWORD@]HOST[:PORT] (implicit TLS); without it they are only logged.
     #[arg(
         long,
         env = "SMTP_URL",
@@ -38,9 +41,16 @@ pub struct DepotArgs {
         value_parser = unless_empty(secret_url)
     )]
     pub smtp_url: std::option::Option<SecretUrl>,
-    /// The sender of PIN codes.
+    /// The sender of the depot's e-mails.
     #[arg(long, env = "SMTP_FROM", default_value = DEFAULT_SMTP_FROM)]
     pub smtp_from: String,
+    /// An address every e-mail is also sent to, hidden from the other recipients (an archive).
+    #[arg(long, env = "SMTP_BCC", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
+    pub smtp_bcc: std::option::Option<String>,
+    /// Root certificates (a PEM file) trusted besides the public ones, for a relay whose
+    /// certificate a private authority signed.
+    #[arg(long, env = "SMTP_CA_FILE", default_value = "", hide_default_value = true, value_parser = unless_empty(path))]
+    pub smtp_ca_file: std::option::Option<std::path::PathBuf>,
     /// Revisions validated at once (each takes a core and memory in proportion to its file);
     /// more are answered 503 with `Retry-After`.
     #[arg(long = "max-concurrent-computes", env = "MAX_CONCURRENT_COMPUTES", default_value_t = DEFAULT_CONCURRENT_COMPUTES)]
@@ -81,6 +91,8 @@ impl Default for DepotArgs {
             admin_token: None,
             smtp_url: None,
             smtp_from: DEFAULT_SMTP_FROM.to_owned(),
+            smtp_bcc: None,
+            smtp_ca_file: None,
             max_concurrent_computes: DEFAULT_CONCURRENT_COMPUTES,
             max_open_habilitations: DEFAULT_OPEN_HABILITATIONS,
             pin_checks_per_client: DEFAULT_PIN_CHECKS,
@@ -91,11 +103,24 @@ impl Default for DepotArgs {
 }
 
 impl DepotArgs {
-    /// How PIN codes are sent: through the SMTP relay if there is one, else to the log.
+    /// How e-mails are sent: through the SMTP relay if there is one, else to the log.
     pub fn mailer(&self) -> Result<Arc<dyn Mailer>, String> {
         Ok(match &self.smtp_url {
-            Some(url) => Arc::new(SmtpMailer::new(url, &self.smtp_from)?),
+            Some(url) => Arc::new(SmtpMailer::new(&SmtpSettings {
+                url: url.clone(),
+                from: self.smtp_from.clone(),
+                bcc: self.smtp_bcc.clone(),
+                ca_file: self.smtp_ca_file.clone(),
+            })?),
             None => Arc::new(LogMailer),
         })
     }
+}
+
+fn text(value: &str) -> Result<String, String> {
+    Ok(value.to_owned())
+}
+
+fn path(value: &str) -> Result<std::path::PathBuf, String> {
+    Ok(value.into())
 }

@@ -299,11 +299,13 @@ pub async fn send_pin_code(
         ..h
     };
     let saved = state.store.update_habilitation(&changed, read_at).await?;
-    state.mailer.send_pin_code(&email, &saved.code_commune, &pin).await.map_err(|e| {
+    state.mailer.send_pin_code(&email, &saved.code_commune, &pin).await.map_err(|error| {
+        // The relay's detail is for the operators (the log), not for the client.
+        tracing::error!(%error, habilitation = %saved.id, "PIN code not sent");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "mail_failed",
-            format!("Le code n’a pas pu être envoyé : {e}"),
+            "Le code n’a pas pu être envoyé : le serveur de courriel ne répond pas, réessayez plus tard.",
         )
     })?;
     let detail = format!("code envoyé à {email} ({} tentatives restantes)", saved.remaining_attempts);

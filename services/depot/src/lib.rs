@@ -6,7 +6,9 @@
 //! ```
 //! Issues in a file are data: `compute` answers 200 with `validation.valid = false`. Only a
 //! valid (ready) revision can be published, which makes it the commune's current revision
-//! and queues its consolidation in the same transaction.
+//! and queues its consolidation in the same transaction. What became of it is on the
+//! revision's answer and per commune ([`consolidation`]); a refusal is mailed to the producer
+//! and the town hall ([`notices`]).
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -24,9 +26,11 @@ pub mod administration;
 pub mod audit;
 mod auth;
 pub mod config;
+pub mod consolidation;
 mod directory;
 mod habilitations;
 pub mod mailer;
+pub mod notices;
 pub mod openapi;
 pub mod pages;
 mod revisions;
@@ -36,7 +40,8 @@ pub mod validation;
 pub use abuse::AbuseLimits;
 pub use auth::{Admin, Authenticated, ClientIp, Reader};
 pub use config::DepotArgs;
-pub use mailer::{LogMailer, Mailer, SmtpMailer};
+pub use mailer::{LogMailer, MailError, Mailer, RefusalNotice, SmtpMailer, SmtpSettings};
+pub use notices::Notifier;
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
 pub const MAX_FILE_BYTES: usize = 50_000_000;
@@ -122,6 +127,8 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(habilitations::force_accept))
         .routes(routes!(directory::emails))
         .routes(routes!(audit::entries))
+        .routes(routes!(consolidation::commune))
+        .routes(routes!(consolidation::force_route))
         .routes(routes!(stats::last_revisions))
         .routes(routes!(stats::firsts_publications))
         .routes(routes!(stats::publications))

@@ -33,6 +33,7 @@ pub const ADMIN_TOKEN: &str = "adminToken";
     tags(
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN envoyé à une adresse de sa mairie dans l’annuaire des services publics"),
+        (name = "consolidation", description = "Ce que sont devenues les publications : intégrées à la Base Adresse Nationale, ou refusées avec leur motif"),
         (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres, journal d’audit"),
         (name = "statistiques", description = "Statistiques des publications (jeton ADMIN_TOKEN)"),
         (name = "documentation", description = "Cette description")

@@ -27,6 +27,7 @@ use sha2::Digest;
 use tokio_stream::StreamExt as _;
 use tracing::Instrument as _;
 
+use crate::consolidation::{with_consolidation, RevisionAnswer};
 use crate::openapi::{ClientProblems, CurrentRevision, ReaderProblems};
 use crate::pages::PageQuery;
 use crate::{json_body, Authenticated, ClientIp, DepotState, Reader, MAX_FILE_BYTES};
@@ -263,7 +264,7 @@ pub struct PublishBody {
     request_body(content = Option<PublishBody>, description = "L’habilitation, pour les clients qui publient par habilitation", content_type = "application/json"),
     security(("token" = [])),
     responses(
-        (status = 200, description = "La révision publiée, devenue courante", body = Revision),
+        (status = 200, description = "La révision publiée, devenue courante, avec sa consolidation (en attente)", body = RevisionAnswer),
         (status = 400, description = "Identifiant invalide, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
         ClientProblems,
         (status = 404, description = "Révision inconnue, ou aucune habilitation acceptée", body = Problem, content_type = "application/problem+json"),
@@ -277,7 +278,7 @@ pub async fn publish(
     caller: Authenticated,
     ClientIp(ip): ClientIp,
     body: Option<Json<PublishBody>>,
-) -> Result<Json<Revision>, ApiError> {
+) -> Result<Json<RevisionAnswer>, ApiError> {
     let body = body.map(|Json(b)| b).unwrap_or_default();
     let revision = revision_of(&state, &id).await?;
     caller.owns(&revision.client_id)?;
@@ -343,7 +344,7 @@ pub async fn publish(
         .ip(ip)
         .detail(detail);
     crate::audit::record(&state, entry).await;
-    Ok(Json(published))
+    Ok(Json(with_consolidation(&*state.store, published).await?))
 }
 
 /// What everyone may read of a submitter's context: the organisation and the extras (the
@@ -377,14 +378,14 @@ fn readable(reader: &Reader, mut revision: Revision) -> Result<Revision, ApiErro
     get,
     path = "/revisions/{id}",
     tag = "revisions",
-    summary = "Une révision, avec son rapport de validation complet",
+    summary = "Une révision, avec son rapport de validation complet et sa consolidation",
     description = "Une révision publiée est publique, sans les données personnelles de celui qui l’a déposée \
         (du contexte, seuls organisation et extras sont montrés). Un brouillon (révision non publiée) \
         et le contexte complet ne sont montrés qu’au client de la révision et aux administrateurs.",
     params(RevisionPath),
     security((), ("token" = []), ("adminToken" = [])),
     responses(
-        (status = 200, description = "La révision", body = Revision),
+        (status = 200, description = "La révision, avec la consolidation de sa publication (intégrée avec ses comptes, en attente, ou refusée avec son motif)", body = RevisionAnswer),
         (status = 400, description = "Identifiant invalide", body = Problem, content_type = "application/problem+json"),
         ReaderProblems,
         (status = 404, description = "Révision inconnue", body = Problem, content_type = "application/problem+json"),
@@ -394,8 +395,9 @@ pub async fn get(
     State(state): AppState,
     Path(RevisionPath { id }): Path<RevisionPath>,
     reader: Reader,
-) -> Result<Json<Revision>, ApiError> {
-    Ok(Json(readable(&reader, revision_of(&state, &id).await?)?))
+) -> Result<Json<RevisionAnswer>, ApiError> {
+    let revision = readable(&reader, revision_of(&state, &id).await?)?;
+    Ok(Json(with_consolidation(&*state.store, revision).await?))
 }
 
 /// A revision's file, streamed from the store piece by piece ([`ban_store::FILE_PIECE_BYTES`]): a

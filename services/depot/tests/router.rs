@@ -567,12 +567,13 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 40] = [
+const OPERATIONS: [&str; 42] = [
     "GET /admin/audit",
     "GET /chefs-de-file",
     "GET /chefs-de-file/{chef_de_file_id}",
     "GET /clients",
     "GET /clients/{client_id}",
+    "GET /communes/{code}/consolidations",
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
     "GET /communes/{code}/emails",
@@ -599,6 +600,7 @@ const OPERATIONS: [&str; 40] = [
     "POST /habilitations/are-valid",
     "POST /habilitations/{id}/authentication/email/send-pin-code",
     "POST /habilitations/{id}/authentication/email/validate-pin-code",
+    "POST /jobs/{id}/force",
     "POST /mandataires",
     "POST /revisions/{id}/compute",
     "POST /revisions/{id}/publish",
@@ -638,6 +640,7 @@ async fn openapi_describes_every_route() {
     let security = |method: &str, path: &str| spec["paths"][path][method]["security"][0].clone();
     assert_eq!(security("post", "/communes/{code}/revisions"), json!({"token": []}));
     assert_eq!(security("put", "/habilitations/{id}/validate"), json!({"adminToken": []}));
+    assert_eq!(security("post", "/jobs/{id}/force"), json!({"adminToken": []}));
     assert_eq!(security("get", "/admin/audit"), json!({"adminToken": []}));
     assert!(spec["paths"]["/communes/{code}/emails"]["get"]["security"].is_null(), "the emails are public");
     let check = &spec["paths"]["/habilitations/{id}/authentication/email/validate-pin-code"]["post"];
@@ -678,12 +681,178 @@ async fn openapi_describes_every_route() {
         "HabilitationAnswer",
         "CurrentRevision",
         "Client",
+        "RevisionAnswer",
+        "Consolidation",
+        "CommuneConsolidations",
+        "Refusal",
+        "ChangeCounts",
         "AuditEntry",
         "AuditAction",
     ] {
         assert!(spec["components"]["schemas"][model].is_object(), "schema {model}");
     }
 }
+
+// What became of a publication, on the revision's answer and the commune's route; an
+// administrator forces a refused plan (the consolidator, another service, is not run here:
+// the job is ended by hand as it would end it).
+on_every_backend!(consolidation_outcomes, |h: Harness| async move {
+    use ban_depot::consolidation::{CommuneConsolidations, Consolidation};
+    use ban_store::{JobEnd, Refusal};
+    let token = h.client(AuthorizationStrategy::Internal, &[]).await;
+    let draft = h.create(&token, "54084").await;
+    let (status, answer) = h.get_as(&format!("/revisions/{draft}"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(answer.get("consolidation").is_none(), "a draft is not consolidated: {answer}");
+    let (status, empty) = h.get("/communes/54084/consolidations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(empty["consolidations"], json!([]));
+    assert_eq!(
+        (empty["nomCommune"].as_str(), empty["currentRevisionId"].as_str()),
+        (Some("Mont-Bonvillers"), None)
+    );
+
+    let id = h.published(&token, "54084").await;
+    let (_, answer) = h.get(&format!("/revisions/{id}")).await;
+    assert_eq!(answer["status"], "published");
+    let pending = &answer["consolidation"];
+    assert_eq!(
+        (pending["status"].as_str(), pending["revisionId"].as_str()),
+        (Some("pending"), Some(id.as_str()))
+    );
+    assert!(pending["label"].as_str().unwrap().starts_with("En attente"), "{pending}");
+    described_by::<Consolidation>(pending);
+    let job = pending["jobId"].as_i64().unwrap();
+
+    let now = chrono::Utc::now();
+    let claimed = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, job);
+    let (_, running) = h.get(&format!("/revisions/{id}")).await;
+    assert_eq!(running["consolidation"]["status"], "running");
+    let refusal = Refusal::MassDeletion { disabled: 9, active: 10, percent: 90.0, limit: 80.0 };
+    h.store.finish_job(job, JobEnd::Refused { refusal }, now).await.unwrap();
+    let (_, answer) = h.get(&format!("/revisions/{id}")).await;
+    let refused = &answer["consolidation"];
+    described_by::<Consolidation>(refused);
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(
+        refused["refusal"],
+        json!({
+            "code": "mass_deletion", "disabled": 9, "active": 10, "percent": 90.0, "limit": 80.0,
+            "message": "Plus de 80 % des adresses supprimées : la publication supprimerait 9 des 10 adresses de la commune (90 %).",
+            "advice": refused["refusal"]["advice"],
+        })
+    );
+    assert!(refused.get("changes").is_none());
+    let (_, commune) = h.get("/communes/54084/consolidations").await;
+    described_by::<CommuneConsolidations>(&commune);
+    assert_eq!(commune["currentRevisionId"].as_str(), Some(id.as_str()));
+    assert_eq!(commune["baseRevisionId"], Value::Null, "the base holds no revision of the commune");
+    assert_eq!(&commune["consolidations"][0], refused);
+    for query in ["limit=0", "limit=101", "limit=x"] {
+        let (status, problem) = h.get(&format!("/communes/54084/consolidations?{query}")).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_limit")),
+            "{query}"
+        );
+    }
+    assert_eq!(h.get("/communes/00000/consolidations").await.0, StatusCode::NOT_FOUND);
+
+    // Only administrators force, only a refused plan.
+    let force = format!("/jobs/{job}/force");
+    let (status, problem) = h.json(Method::POST, &force, None, json!({})).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    // A client's token is known, but not an administrator's.
+    assert_eq!(h.json(Method::POST, &force, Some(&token), json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.json(Method::POST, "/jobs/123456789/force", Some(ADMIN), json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.json(Method::POST, "/jobs/not-a-job/force", Some(ADMIN), json!({})).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, forced) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{forced}");
+    described_by::<Consolidation>(&forced);
+    assert_eq!(forced["status"], "pending");
+    assert!(forced["forcedAt"].is_string() && forced["refusal"]["code"] == "mass_deletion", "{forced}");
+    let (status, problem) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::CONFLICT, Some("job_not_refused")));
+    let (_, audit) = h.get_as("/admin/audit?action=job.forced", Some(ADMIN)).await;
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "the force is in the audit log, once: {audit}");
+    assert_eq!(
+        (entries[0]["actor"].as_str(), entries[0]["objectId"].as_str(), entries[0]["codeCommune"].as_str()),
+        (Some("admin"), Some(job.to_string().as_str()), Some("54084"))
+    );
+    assert!(entries[0]["detail"].as_str().unwrap().contains("Plus de 80 %"), "{audit}");
+
+    // A refused plan of a revision replaced since cannot be forced.
+    let claimed = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    let refusal = Refusal::ForeignId { line: 2, id: "x".into(), owner: "54085".into() };
+    h.store.finish_job(claimed.id, JobEnd::Refused { refusal }, now).await.unwrap();
+    h.published(&token, "54084").await;
+    let (status, problem) = h.json(Method::POST, &force, Some(ADMIN), json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("revision_not_current")),
+        "{problem}"
+    );
+});
+
+// Whom the notices of a refusal go to: the producer's contact, the town hall's address of the
+// revision's habilitation, else of the commune's habilitation last confirmed by e-mail, else
+// the main town hall's addresses in the directory; a notice with nobody to send to ends
+// unsendable, once.
+on_every_backend!(refusal_notices_recipients, |h: Harness| async move {
+    use ban_depot::notices::{town_hall_emails, Notifier};
+    use ban_store::{Habilitation, HabilitationStatus, JobEnd, NoticeStatus, Refusal};
+    let internal = h.client(AuthorizationStrategy::Internal, &[]).await; // no contact e-mail
+    let id = h.published(&internal, "54084").await;
+    let revision = h.store.revision(&id).await.unwrap().unwrap();
+    assert!(town_hall_emails(&*h.store, &revision).await.unwrap().is_empty(), "no address known");
+    with_directory(&*h.store).await;
+    assert_eq!(
+        town_hall_emails(&*h.store, &revision).await.unwrap(),
+        ["mairie@mont-bonvillers.invalid", "secretariat@mont-bonvillers.invalid"],
+        "the town hall's in the directory (not its CCAS')"
+    );
+    // Another client's habilitation, confirmed by the town hall: its address is the last known.
+    let partner = h.store.client_by_token(&h.client(AuthorizationStrategy::Habilitation, &[]).await).await;
+    let now = chrono::Utc::now();
+    let pending =
+        Habilitation::pending(object_id(now), partner.unwrap().unwrap().id, "54084".into(), 10, now);
+    let pending = h.store.create_habilitation(pending).await.unwrap();
+    let confirmed = Habilitation {
+        status: HabilitationStatus::Accepted,
+        strategy: Some("email".into()),
+        email_commune: Some("secretariat@mont-bonvillers.invalid".into()),
+        accepted_at: Some(now),
+        updated_at: now + chrono::Duration::milliseconds(1),
+        ..pending.clone()
+    };
+    h.store.update_habilitation(&confirmed, pending.updated_at).await.unwrap();
+    assert_eq!(
+        town_hall_emails(&*h.store, &revision).await.unwrap(),
+        ["secretariat@mont-bonvillers.invalid"]
+    );
+
+    let job = h.store.claim_job("test", now, now + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    let refusal = Refusal::MassDeletion { disabled: 9, active: 10, percent: 90.0, limit: 80.0 };
+    h.store.finish_job(job.id, JobEnd::Refused { refusal }, now).await.unwrap();
+    let notifier = Notifier::new(h.store.clone(), Arc::new(LogMailer));
+    assert_eq!(notifier.send_pending().await.unwrap(), 2);
+    assert_eq!(notifier.send_pending().await.unwrap(), 0, "each once");
+    let notices = h.store.notices(&id).await.unwrap();
+    assert_eq!(notices[0].status, NoticeStatus::Unsendable, "{notices:?}");
+    assert!(notices[0].message.as_deref().unwrap().contains("has no contact e-mail"), "{notices:?}");
+    assert_eq!(
+        (notices[1].status, notices[1].recipients.as_deref()),
+        (NoticeStatus::Sent, Some("secretariat@mont-bonvillers.invalid"))
+    );
+});
 
 /// An answer has exactly the shape of the type that describes it: read into it and written
 /// back, it is unchanged.

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::{departement_bounds, lock, map_error, SqlStore, CHUNK};
+use super::{departement_bounds, json, lock, map_error, SqlStore, CHUNK};
 use crate::{
     Address, Applied, BanId, BaseChanges, BaseCommune, BaseStore, Change, ChangeOp, Commune, CommuneBase,
     Found, ObjectKind, StoreError, StoreResult, Toponym,
@@ -186,12 +186,14 @@ where
             .await
             .map_err(map_error)?;
         if let Some(job) = changes.job {
+            let counts = json(&changes.counts)?;
             sqlx::query(
                 "UPDATE jobs SET status = 'done', outcome = 'applied', message = NULL, lease_until = NULL, \
-                 worker = NULL, updated_at = $2 WHERE id = $1",
+                 worker = NULL, updated_at = $2, counts = $3 WHERE id = $1",
             )
             .bind(job)
             .bind(changes.at)
+            .bind(Json(&*counts))
             .execute(&mut *tx)
             .await
             .map_err(map_error)?;

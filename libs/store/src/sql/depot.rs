@@ -524,6 +524,15 @@ where
         sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await.map_err(map_error)
     }
 
+    async fn last_confirmed_habilitation(&self, code_commune: &str) -> StoreResult<Option<Habilitation>> {
+        let sql = format!(
+            "SELECT {HABILITATION_COLUMNS} FROM habilitations WHERE code_commune = $1 \
+             AND status = 'accepted' AND strategy = 'email' AND email_commune IS NOT NULL \
+             ORDER BY accepted_at DESC, id DESC LIMIT 1"
+        );
+        sqlx::query_as(&sql).bind(code_commune).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
     async fn update_habilitation(
         &self,
         h: &Habilitation,

@@ -1,15 +1,18 @@
 //! The job queue in SQL: claims are one `UPDATE … WHERE id = (SELECT … LIMIT 1)` so that two
 //! workers never take the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).
-//! A running job names its worker (`worker`) until it ends or is released.
+//! A running job names its worker (`worker`) until it ends or is released. A refusal is
+//! written with the notices it owes, in one transaction.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::{map_error, SqlStore};
-use crate::{Job, JobEnd, JobQueue, JobStatus, JobStore, StoreError, StoreResult};
+use super::{json, map_error, SqlStore};
+use crate::{Job, JobEnd, JobQueue, JobStatus, JobStore, NoticeKind, StoreError, StoreResult, REFUSED};
 
-const JOB_COLUMNS: &str =
-    "id, kind, code_commune, revision_id, status, attempts, outcome, message, created_at";
+pub(super) const JOB_COLUMNS: &str = "id, kind, code_commune, revision_id, status, attempts, outcome, \
+     message, counts, refusal, forced_at, created_at, updated_at";
 
 #[async_trait]
 impl<DB> JobStore for SqlStore<DB>
@@ -22,6 +25,8 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB>,
     for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Json<&'q RawValue>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<Json<&'q RawValue>>: Encode<'q, DB>,
     for<'r> Job: FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
@@ -95,6 +100,55 @@ where
         })
     }
 
+    async fn job(&self, job_id: i64) -> StoreResult<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        sqlx::query_as(&sql).bind(job_id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn revision_job(&self, revision_id: &str) -> StoreResult<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE revision_id = $1 ORDER BY id DESC LIMIT 1");
+        sqlx::query_as(&sql).bind(revision_id).fetch_optional(&self.read).await.map_err(map_error)
+    }
+
+    async fn recent_jobs(&self, code_commune: &str, limit: u32) -> StoreResult<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE code_commune = $1 ORDER BY id DESC LIMIT $2");
+        sqlx::query_as(&sql)
+            .bind(code_commune)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn force_job(&self, job_id: i64, at: DateTime<Utc>) -> StoreResult<Job> {
+        // One statement: the guards (refused, revision still current) and the change together.
+        let sql = format!(
+            "UPDATE jobs SET status = 'pending', attempts = 0, run_after = NULL, forced_at = $2, updated_at = $2 \
+             WHERE id = $1 AND status = 'failed' AND outcome = '{REFUSED}' \
+             AND revision_id IN (SELECT id FROM revisions WHERE is_current) RETURNING {JOB_COLUMNS}"
+        );
+        let forced: Option<Job> = sqlx::query_as(&sql)
+            .bind(job_id)
+            .bind(at)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)?;
+        if let Some(job) = forced {
+            return Ok(job);
+        }
+        let Some(job) = self.job(job_id).await? else { return Err(StoreError::NotFound("job")) };
+        Err(StoreError::Precondition(
+            if job.status == JobStatus::Failed && job.outcome.as_deref() == Some(REFUSED) {
+                format!(
+                    "job {job_id}: revision {} is no longer the current one of commune {}",
+                    job.revision_id, job.code_commune
+                )
+            } else {
+                format!("job {job_id} is {}, not refused", job.status)
+            },
+        ))
+    }
+
     async fn claim_job(
         &self,
         worker: &str,
@@ -151,26 +205,47 @@ where
     }
 
     async fn finish_job(&self, job_id: i64, end: JobEnd, at: DateTime<Utc>) -> StoreResult<()> {
-        let (status, outcome, message, run_after) = match end {
-            JobEnd::Done { outcome, message } => (JobStatus::Done, Some(outcome), message, None),
-            JobEnd::Failed { message } => (JobStatus::Failed, None, Some(message), None),
+        let update = "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5, \
+             run_after = $6, worker = NULL, refusal = COALESCE($7, refusal) WHERE id = $1 RETURNING revision_id";
+        let (status, outcome, message, run_after, refusal) = match end {
+            JobEnd::Done { outcome, message } => (JobStatus::Done, Some(outcome), message, None, None),
+            JobEnd::Failed { message } => (JobStatus::Failed, None, Some(message), None, None),
             JobEnd::Retry { message, not_before } => {
-                (JobStatus::Pending, None, Some(message), Some(not_before))
+                (JobStatus::Pending, None, Some(message), Some(not_before), None)
+            }
+            JobEnd::Refused { refusal } => {
+                (JobStatus::Failed, Some(REFUSED), Some(refusal.message()), None, Some(json(&refusal)?))
             }
         };
-        let done: Option<i64> = sqlx::query_scalar(
-            "UPDATE jobs SET status = $2, outcome = $3, message = $4, lease_until = NULL, updated_at = $5, \
-             run_after = $6, worker = NULL WHERE id = $1 RETURNING id",
-        )
-        .bind(job_id)
-        .bind(status.as_str())
-        .bind(outcome)
-        .bind(message.as_deref())
-        .bind(at)
-        .bind(run_after)
-        .fetch_optional(&self.write)
-        .await
-        .map_err(map_error)?;
-        done.map(drop).ok_or(StoreError::NotFound("job"))
+        let mut tx = self.begin_write().await?;
+        let revision: Option<String> = sqlx::query_scalar(update)
+            .bind(job_id)
+            .bind(status.as_str())
+            .bind(outcome)
+            .bind(message.as_deref())
+            .bind(at)
+            .bind(run_after)
+            .bind(refusal.as_deref().map(Json))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        let revision = revision.ok_or(StoreError::NotFound("job"))?;
+        if refusal.is_some() {
+            // Once per revision and kind: a job refused again owes nothing more.
+            for kind in NoticeKind::OF_REFUSAL {
+                sqlx::query(
+                    "INSERT INTO notices (kind, revision_id, job_id, status, attempts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'pending', 0, $4, $4) ON CONFLICT (revision_id, kind) DO NOTHING",
+                )
+                .bind(kind.as_str())
+                .bind(revision.as_str())
+                .bind(job_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+            }
+        }
+        tx.commit().await.map_err(map_error)
     }
 }

@@ -14,8 +14,8 @@
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
-//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`base`], [`feed`], [`directory`],
-//! [`audit`].
+//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`notices`], [`base`], [`feed`],
+//! [`directory`], [`audit`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
@@ -28,6 +28,7 @@ mod depot;
 mod directory;
 mod feed;
 mod jobs;
+mod notices;
 
 /// Rows per multi-row statement (well under both backends' parameter limits).
 const CHUNK: usize = 500;
@@ -195,6 +196,7 @@ where
     Self: crate::DepotStore
         + crate::AdminStore
         + crate::JobStore
+        + crate::NoticeStore
         + crate::BaseStore
         + crate::FeedStore
         + crate::DirectoryStore
