@@ -314,7 +314,7 @@ async fn refusals_reach_the_producer_and_the_town_hall_once(url: &str) {
     // An administrator forces the plan: applied, the refusal it overrode kept.
     let force = format!("/jobs/{job}/force");
     assert_eq!(server.post(&force, None, json!({})).await.0, 401);
-    assert_eq!(server.post(&force, Some(&token), json!({})).await.0, 401, "a client is no administrator");
+    assert_eq!(server.post(&force, Some(&token), json!({})).await.0, 403, "a client is no administrator");
     assert_eq!(server.post("/jobs/999999999/force", Some(ADMIN), json!({})).await.0, 404);
     let (status, forced) = server.post(&force, Some(ADMIN), json!({})).await;
     assert_eq!(status, 200, "{forced}");

@@ -33,11 +33,13 @@ pub struct ApiError {
     expected: bool,
     /// Seconds after which the client may try again (`Retry-After`), for 429 and 503.
     retry_after: Option<u64>,
+    /// The field of the request's body the error is about (`field` of the answer).
+    field: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), expected: false, retry_after: None }
+        ApiError { status, code, message: message.into(), expected: false, retry_after: None, field: None }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -70,6 +72,11 @@ impl ApiError {
     /// The same error, telling the client to try again after `seconds` (`Retry-After`).
     pub fn retry_after(self, seconds: u64) -> Self {
         ApiError { retry_after: Some(seconds.max(1)), ..self }
+    }
+
+    /// The same error, about `field` of the request's body (its path: `perimeters[0].code`).
+    pub fn with_field(self, field: impl Into<String>) -> Self {
+        ApiError { field: Some(field.into()), ..self }
     }
 
     /// Whether the answer hides the message (a 5xx failure).
@@ -110,6 +117,9 @@ pub struct Problem<'a> {
     /// 5xx only: the request id (`x-request-id`) under which the error is logged.
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<&'a str>,
+    /// On a refused body, the field at fault, as a path (`nom`, `perimeters[0].code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
 }
 
 impl IntoResponse for ApiError {
@@ -137,6 +147,7 @@ impl IntoResponse for ApiError {
             message: &message,
             status_code: self.status.as_u16(),
             request_id: request_id.as_deref().filter(|_| self.status.is_server_error()),
+            field: self.field.as_deref(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

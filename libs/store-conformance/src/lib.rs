@@ -7,16 +7,17 @@
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::json;
 
 use ban_store::ids::{object_id, token};
 use ban_store::{
     Address, AddressPosition, Applied, AuthorizationStrategy, BanId, BaseChanges, Change, ChangeCounts,
-    ChangeOp, Commune, CommuneSource, ComputedValidation, FeedChange, FeedQuery, Found, Habilitation,
-    HabilitationStatus, JobEnd, JobStatus, NewClient, NewRevision, NoticeEnd, NoticeKind, NoticeStatus,
-    ObjectCounts, ObjectKind, PageRequest, Perimeter, Publication, Refusal, RevisionFilter, RevisionStatus,
-    Secret, Store, StoreError, StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
+    ChangeOp, ChefDeFile, ClientChanges, ClientLinks, Commune, CommuneSource, ComputedValidation, FeedChange,
+    FeedQuery, Found, Habilitation, HabilitationStatus, JobEnd, JobStatus, Mandataire, NewClient,
+    NewRevision, NoticeEnd, NoticeKind, NoticeStatus, ObjectCounts, ObjectKind, PageRequest, Perimeter,
+    Publication, PublicationCounts, Refusal, RevisionFilter, RevisionStatus, Secret, Store, StoreError,
+    StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
 use ban_store::{
     AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, TownHall, ADMIN_ACTOR,
@@ -1074,6 +1075,168 @@ pub async fn replication(store: Arc<dyn Store>) {
     assert_eq!(next.first_seq, origin + 10);
 }
 
+/// Mandataires and chefs de file; a client linked to them reads its mandataire's name and its
+/// chef de file's perimeters; changes of clients, their tokens and legacy ids.
+pub async fn administration_records(store: Arc<dyn Store>) {
+    let store = &*store;
+    let now = Utc::now();
+    let mandataire = Mandataire {
+        id: object_id(now),
+        nom: "ACME".into(),
+        email: "contact@acme.example".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mandataire = store.create_mandataire(mandataire).await.unwrap();
+    assert_eq!(store.mandataire(&mandataire.id).await.unwrap().as_ref(), Some(&mandataire));
+    let chef = ChefDeFile {
+        id: object_id(now),
+        nom: "CC Coeur du Pays Haut".into(),
+        email: "sig@example.org".into(),
+        is_email_public: true,
+        is_signataire_charte: false,
+        perimeters: vec![Perimeter::parse("epci:200070290").unwrap()],
+        created_at: now,
+        updated_at: now,
+    };
+    let chef = store.create_chef_de_file(chef).await.unwrap();
+    assert_eq!(store.chefs_de_file().await.unwrap(), vec![chef.clone()]);
+
+    let new = NewClient {
+        id: object_id(now),
+        nom: "Éditeur".into(),
+        mandataire: "ACME".into(),
+        email: None,
+        authorization_strategy: AuthorizationStrategy::ChefDeFile,
+        perimeters: vec![Perimeter::parse("departement:54").unwrap()],
+        token: token(),
+    };
+    let links = ClientLinks {
+        mandataire_id: Some(mandataire.id.clone()),
+        chef_de_file_id: Some(chef.id.clone()),
+        legacy_id: Some("mes-adresses".into()),
+        disabled: false,
+    };
+    let client = store.create_client_linked(new, links).await.unwrap();
+    assert_eq!(client.perimeters, chef.perimeters, "its chef de file's perimeters");
+    assert_eq!(
+        (client.mandataire_id.as_deref(), client.legacy_id.as_deref()),
+        (Some(mandataire.id.as_str()), Some("mes-adresses"))
+    );
+    assert!(client.is_active);
+
+    // The mandataire renamed, the chef de file's perimeters changed: the client reads them.
+    let renamed = Mandataire { nom: "ACME France".into(), updated_at: Utc::now(), ..mandataire.clone() };
+    assert_eq!(store.update_mandataire(&renamed).await.unwrap().nom, "ACME France");
+    let wider = ChefDeFile { perimeters: vec![Perimeter::parse("departement:67").unwrap()], ..chef.clone() };
+    store.update_chef_de_file(&wider).await.unwrap();
+    let read = store.client_by_token(client.token.expose()).await.unwrap().unwrap();
+    assert_eq!(
+        (read.mandataire.as_str(), read.perimeters.clone()),
+        ("ACME France", wider.perimeters.clone())
+    );
+
+    // Unlinked from its chef de file, it reads its own perimeters again.
+    let changes = ClientChanges {
+        chef_de_file_id: Some(None),
+        nom: Some("Éditeur 2".into()),
+        ..ClientChanges::default()
+    };
+    let changed = store.update_client(&client.id, changes, Utc::now()).await.unwrap();
+    assert_eq!((changed.nom.as_str(), changed.chef_de_file_id.as_deref()), ("Éditeur 2", None));
+    assert_eq!(changed.perimeters, vec![Perimeter::parse("departement:54").unwrap()]);
+    assert!(changed.updated_at >= client.updated_at);
+
+    // A new token: the old one no longer finds the client.
+    let fresh = token();
+    let changes =
+        ClientChanges { token: Some(fresh.clone()), is_active: Some(false), ..ClientChanges::default() };
+    let changed = store.update_client(&client.id, changes, Utc::now()).await.unwrap();
+    assert!(!changed.is_active);
+    assert!(store.client_by_token(client.token.expose()).await.unwrap().is_none());
+    assert_eq!(store.client_by_token(fresh.expose()).await.unwrap().map(|c| c.id), Some(client.id.clone()));
+
+    // A legacy id is one client's only; unknown records are NotFound.
+    let other = new_client(store, AuthorizationStrategy::Internal).await;
+    let taken = ClientChanges { legacy_id: Some(Some("mes-adresses".into())), ..ClientChanges::default() };
+    assert!(matches!(store.update_client(&other.id, taken, Utc::now()).await, Err(StoreError::Conflict(_))));
+    let nobody = "0123456789abcdef01234567";
+    let named = ClientChanges { nom: Some("X".into()), ..ClientChanges::default() };
+    assert!(matches!(store.update_client(nobody, named, Utc::now()).await, Err(StoreError::NotFound(_))));
+    let ghost = Mandataire { id: nobody.into(), ..mandataire };
+    assert!(matches!(store.update_mandataire(&ghost).await, Err(StoreError::NotFound(_))));
+    let ghost = ChefDeFile { id: nobody.into(), ..chef };
+    assert!(matches!(store.update_chef_de_file(&ghost).await, Err(StoreError::NotFound(_))));
+}
+
+/// `/last-revisions` and the statistics: the latest revision of each commune as each viewer
+/// sees it, and publications counted by day.
+pub async fn statistics_and_last_revisions(store: Arc<dyn Store>) {
+    let store = &*store;
+    let links = ClientLinks { legacy_id: Some("mes-adresses".into()), ..ClientLinks::default() };
+    let mes_adresses = store
+        .create_client_linked(
+            NewClient {
+                id: object_id(Utc::now()),
+                nom: "Mes Adresses".into(),
+                mandataire: "ANCT".into(),
+                email: None,
+                authorization_strategy: AuthorizationStrategy::Internal,
+                perimeters: vec![],
+                token: token(),
+            },
+            links,
+        )
+        .await
+        .unwrap();
+    let other = new_client(store, AuthorizationStrategy::Internal).await;
+    let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+    let publish = |client: ban_store::Client, commune: &'static str, when: &'static str| async move {
+        let revision = ready_revision(store, &client, commune).await;
+        store.publish(&revision.id, Publication { habilitation: None, at: at(when) }).await.unwrap();
+        revision.id
+    };
+    publish(mes_adresses.clone(), "54084", "2000-01-02T23:30:00Z").await;
+    let current = publish(other.clone(), "54084", "2000-01-03T00:30:00Z").await;
+    publish(other.clone(), "67482", "2000-01-03T10:00:00Z").await;
+    // A draft of `other`, not valid.
+    let draft = new_revision(store, &other, "54084").await;
+    store.attach_file(&draft.id, file_for(&draft, b"x"), b"x").await.unwrap();
+    let mut invalid = ready(store, "54084", 1).await;
+    (invalid.is_ready, invalid.validation) =
+        (false, serde_json::value::to_raw_value(&json!({"valid": false})).unwrap());
+    store.save_validation(&draft.id, invalid, Utc::now()).await.unwrap();
+
+    let page = PageRequest { offset: 0, limit: 10 };
+    let public = store.last_revisions(Viewer::Anyone, page).await.unwrap();
+    assert_eq!(public.total, 2);
+    let communes: Vec<(&str, &str)> =
+        public.items.iter().map(|r| (r.code_commune.as_str(), r.id.as_str())).collect();
+    assert_eq!(communes[0], ("54084", current.as_str()));
+    assert_eq!(public.items[0].is_valid, Some(true));
+    let own = store.last_revisions(Viewer::Client(&other.id), page).await.unwrap();
+    assert_eq!((own.items[0].id.as_str(), own.items[0].is_valid), (draft.id.as_str(), Some(false)));
+    assert_eq!(own.items[0].status, RevisionStatus::Pending);
+    let theirs = store.last_revisions(Viewer::Client(&mes_adresses.id), page).await.unwrap();
+    assert_eq!(theirs.items[0].id, current);
+    let admin = store.last_revisions(Viewer::Admin, PageRequest { offset: 1, limit: 1 }).await.unwrap();
+    assert_eq!((admin.total, admin.items.len(), admin.items[0].code_commune.as_str()), (2, 1, "67482"));
+
+    // Days are UTC days.
+    let firsts = store.first_publications(at("2000-01-04T00:00:00Z")).await.unwrap();
+    let days: Vec<(&str, u64, u64)> =
+        firsts.iter().map(|f| (f.day.as_str(), f.counts.total, f.counts.via_mes_adresses)).collect();
+    assert_eq!(days, [("2000-01-02", 1, 1), ("2000-01-03", 1, 0)]);
+    assert_eq!(store.first_publications(at("2000-01-03T00:00:00Z")).await.unwrap().len(), 1);
+    let publications =
+        store.publications(at("2000-01-03T00:00:00Z"), at("2000-01-04T00:00:00Z")).await.unwrap();
+    let rows: Vec<(&str, &str, u64)> =
+        publications.iter().map(|p| (p.day.as_str(), p.code_commune.as_str(), p.counts.total)).collect();
+    assert_eq!(rows, [("2000-01-03", "54084", 1), ("2000-01-03", "67482", 1)]);
+    let all = store.publications(at("1999-12-31T00:00:00Z"), at("2001-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(all[0].counts, PublicationCounts { total: 1, via_mes_adresses: 1, via_moissonneur: 0 });
+}
+
 /// A store opened for one case, and what must live as long as it (a temporary directory).
 pub struct TestStore {
     pub store: Arc<dyn Store>,
@@ -1094,7 +1257,7 @@ macro_rules! store_conformance_tests {
         $crate::store_conformance_tests!(@cases $open;
             clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
             concurrent_publications, habilitations, habilitation_cap, directory, audit_log,
-            refusal_notices, forced_jobs,
+            refusal_notices, forced_jobs, administration_records, statistics_and_last_revisions,
             job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
     };
     (@cases $open:path; $($case:ident),+) => {$(

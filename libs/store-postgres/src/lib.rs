@@ -24,6 +24,7 @@ pub static DIALECT: Dialect = Dialect {
     lock_feed: Some("SELECT pg_advisory_xact_lock(hashtext('ban:feed'))"),
     // Row locks and advisory locks are taken where needed, and wait.
     begin_write: None,
+    utc_day: "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
 };
 
 /// Connects to `url` (`postgres://…`) with at most `max_connections` connections and brings

@@ -29,6 +29,7 @@ pub static DIALECT: Dialect = Dialect {
     lock_commune: None,
     lock_feed: None,
     begin_write: Some("BEGIN IMMEDIATE"),
+    utc_day: "substr({column}, 1, 10)",
 };
 
 /// Opens (creating it if needed) the database at `url` (`sqlite://PATH` or `sqlite:PATH`)

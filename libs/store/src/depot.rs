@@ -35,6 +35,8 @@ pub struct Perimeter {
     pub code: String,
 }
 
+ban_domain::text_enum!(PerimeterKind { Commune => "commune", Departement => "departement", Epci => "epci" });
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PerimeterKind {
@@ -47,13 +49,15 @@ impl Perimeter {
     /// Parses `commune:54084`, `departement:54` or `epci:245400676`.
     pub fn parse(text: &str) -> Option<Self> {
         let (kind, code) = text.split_once(':')?;
-        let kind = match kind {
-            "commune" => PerimeterKind::Commune,
-            "departement" => PerimeterKind::Departement,
-            "epci" => PerimeterKind::Epci,
-            _ => return None,
-        };
+        let kind = PerimeterKind::parse(kind)?;
         (!code.is_empty()).then(|| Perimeter { kind, code: code.to_owned() })
+    }
+}
+
+impl std::fmt::Display for Perimeter {
+    /// As [`Perimeter::parse`] reads it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind.as_str(), self.code)
     }
 }
 
@@ -63,12 +67,13 @@ impl Perimeter {
 pub struct Client {
     pub id: String,
     pub nom: String,
-    /// The organisation operating the client.
+    /// The name of the organisation operating the client: its mandataire's, when linked.
     pub mandataire: String,
     pub email: Option<String>,
     #[sqlx(try_from = "String")]
     pub authorization_strategy: AuthorizationStrategy,
-    /// For `chef-de-file` clients: the communes they may publish for.
+    /// For `chef-de-file` clients: the communes they may publish for (its chef de file's,
+    /// when linked).
     #[sqlx(json)]
     pub perimeters: Vec<Perimeter>,
     pub is_active: bool,
@@ -76,6 +81,13 @@ pub struct Client {
     #[serde(skip)]
     pub token: Secret,
     pub created_at: DateTime<Utc>,
+    /// Its mandataire (see [`crate::Mandataire`]).
+    pub mandataire_id: Option<String>,
+    /// Its chef de file, whose perimeters it publishes within (see [`crate::ChefDeFile`]).
+    pub chef_de_file_id: Option<String>,
+    /// The fixed id of one of the platform's own clients (`mes-adresses`…).
+    pub legacy_id: Option<String>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A client to create.

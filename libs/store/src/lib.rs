@@ -1,5 +1,6 @@
 //! The store of BAN Sync, one trait per aggregate:
 //! - [`DepotStore`] (`depot`): clients, revisions and their files, habilitations;
+//! - [`AdminStore`] (`admin`): mandataires, chefs de file, changes of clients, statistics;
 //! - [`JobStore`] (`jobs`): the consolidation queue and what each consolidation gave;
 //! - [`NoticeStore`] (`notices`): the e-mails owed about refused publications;
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
@@ -19,6 +20,7 @@
 //! checked inside that transaction, so two concurrent requests cannot both pass them.
 use async_trait::async_trait;
 
+pub mod admin;
 pub mod audit;
 pub mod base;
 pub mod depot;
@@ -29,6 +31,7 @@ pub mod jobs;
 pub mod notices;
 pub mod sql;
 
+pub use admin::*;
 pub use audit::*;
 pub use ban_domain::base::{
     Address, AddressPosition, Change, ChangeOp, Commune, CommuneSource, ObjectKind, Toponym,
@@ -44,7 +47,8 @@ pub use notices::*;
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
-        AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, NoticeStore, Store,
+        AdminStore, AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, NoticeStore,
+        Store,
     };
 }
 
@@ -116,6 +120,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait Store:
     DepotStore
+    + AdminStore
     + JobStore
     + NoticeStore
     + BaseStore

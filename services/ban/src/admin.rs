@@ -1,11 +1,15 @@
-//! Administration from the command line: clients, habilitations, failed consolidation jobs
-//! and the audit log, on the store of `DATABASE_URL`. Every change, and every PIN code read,
-//! is written to the audit log as an administrator's action.
+//! Administration from the command line, on the store of `DATABASE_URL`: clients, mandataires
+//! and chefs de file (the operations of the depot's administration routes,
+//! [`ban_depot::administration`]), habilitations, failed consolidation jobs and the audit log.
+//! Every change, and every PIN code read, is written to the audit log as an administrator's
+//! action.
 use anyhow::{bail, Context};
+use ban_depot::administration::{
+    self, CreateChefDeFile, CreateClient, CreateMandataire, UpdateChefDeFile, UpdateClient, UpdateMandataire,
+};
 use ban_service_kit::DatabaseArgs;
-use ban_store::ids::{object_id, token};
 use ban_store::{
-    AuditAction, AuditFilter, AuthorizationStrategy, NewAuditEntry, NewClient, PageRequest, Perimeter, Store,
+    AuditAction, AuditFilter, AuthorizationStrategy, NewAuditEntry, PageRequest, Perimeter, Store,
 };
 
 /// Writes an entry of the audit log for an action already done: a failure is reported on
@@ -19,26 +23,145 @@ pub async fn audit(store: &dyn Store, entry: NewAuditEntry) {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
-    /// Create a client and print its token.
+    /// Create a client and print its token (shown this once).
     Create {
         /// The client's name.
         #[arg(long)]
         name: String,
-        /// The organisation operating it (defaults to the name).
-        #[arg(long)]
+        /// The name of the organisation operating it, when it has no mandataire record
+        /// (defaults to the name).
+        #[arg(long, conflicts_with = "mandataire_id")]
         mandataire: Option<String>,
+        /// The mandataire operating it (`ban mandataire create`).
+        #[arg(long)]
+        mandataire_id: Option<String>,
         #[arg(long)]
         email: Option<String>,
-        /// A perimeter: commune:CODE, departement:CODE or epci:SIREN (repeatable); makes the
-        /// client a chef de file.
-        #[arg(long = "chef-de-file", value_name = "PERIMETER")]
+        /// A perimeter of its own: commune:CODE, departement:CODE or epci:SIREN (repeatable);
+        /// makes the client a chef de file.
+        #[arg(long = "chef-de-file", value_name = "PERIMETER", conflicts_with = "chef_de_file_id")]
         chef_de_file: Vec<String>,
+        /// The chef de file whose perimeters it publishes within (`ban chef-de-file create`).
+        #[arg(long)]
+        chef_de_file_id: Option<String>,
         /// A managed client of the platform, without per-commune checks.
-        #[arg(long, conflicts_with = "chef_de_file")]
+        #[arg(long, conflicts_with_all = ["chef_de_file", "chef_de_file_id"])]
         internal: bool,
+        /// The fixed id of one of the platform's own clients (mes-adresses, moissonneur-bal…),
+        /// which the statistics count apart.
+        #[arg(long)]
+        legacy_id: Option<String>,
+        /// Create it disabled (`ban client enable` lets it authenticate).
+        #[arg(long)]
+        disabled: bool,
     },
-    /// List the clients.
+    /// List the clients (id, name, strategy, state, perimeters).
     List,
+    /// Print a client (JSON, without its token).
+    Show { id: String },
+    /// Change a client; print it (JSON).
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Link it to this mandataire.
+        #[arg(long, conflicts_with = "no_mandataire")]
+        mandataire_id: Option<String>,
+        /// Unlink it from its mandataire (the name stays).
+        #[arg(long)]
+        no_mandataire: bool,
+        /// Link it to this chef de file (it becomes chef-de-file).
+        #[arg(long, conflicts_with = "no_chef_de_file")]
+        chef_de_file_id: Option<String>,
+        /// Unlink it from its chef de file (it publishes by habilitation).
+        #[arg(long)]
+        no_chef_de_file: bool,
+        #[arg(long, conflicts_with = "no_email")]
+        email: Option<String>,
+        #[arg(long)]
+        no_email: bool,
+        /// internal, chef-de-file or habilitation.
+        #[arg(long, value_parser = strategy)]
+        strategy: Option<AuthorizationStrategy>,
+        #[arg(long)]
+        legacy_id: Option<String>,
+    },
+    /// Disable a client: it no longer authenticates (its publications stay).
+    Disable { id: String },
+    /// Enable a disabled client.
+    Enable { id: String },
+    /// Give a client a new token and print it; the old one no longer authenticates.
+    RotateToken { id: String },
+    /// Replace the perimeters a chef-de-file client publishes within (its chef de file's, shared
+    /// by the chef de file's other clients, or its own).
+    Perimeter {
+        id: String,
+        /// commune:CODE, departement:CODE or epci:SIREN.
+        #[arg(required = true, value_parser = perimeter)]
+        perimeters: Vec<Perimeter>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum MandataireCommand {
+    /// Create a mandataire (the organisation operating clients); print it (JSON).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// List the mandataires (id, name, e-mail).
+    List,
+    /// Print a mandataire (JSON).
+    Show { id: String },
+    /// Change a mandataire; print it (JSON).
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ChefDeFileCommand {
+    /// Create a chef de file (a partner publishing within a perimeter); print it (JSON).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// commune:CODE, departement:CODE or epci:SIREN (repeatable).
+        #[arg(long = "perimeter", value_parser = perimeter)]
+        perimeters: Vec<Perimeter>,
+        /// Show its address with its clients' publications.
+        #[arg(long)]
+        email_public: bool,
+        /// It signed the BAL charter.
+        #[arg(long)]
+        signataire_charte: bool,
+    },
+    /// List the chefs de file (id, name, e-mail, perimeters).
+    List,
+    /// Print a chef de file (JSON).
+    Show { id: String },
+    /// Change a chef de file; print it (JSON).
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Replaces its whole perimeter (repeatable); its clients publish within the new one.
+        #[arg(long = "perimeter", value_parser = perimeter)]
+        perimeters: Vec<Perimeter>,
+        #[arg(long)]
+        email_public: Option<bool>,
+        #[arg(long)]
+        signataire_charte: Option<bool>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -47,65 +170,187 @@ pub enum HabilitationCommand {
     Pin { id: String },
 }
 
+fn perimeter(text: &str) -> Result<Perimeter, String> {
+    Perimeter::parse(text)
+        .ok_or_else(|| format!("perimeter {text:?}: expected commune:CODE, departement:CODE or epci:SIREN"))
+}
+
+fn strategy(text: &str) -> Result<AuthorizationStrategy, String> {
+    AuthorizationStrategy::parse(text)
+        .ok_or_else(|| format!("strategy {text:?}: expected internal, chef-de-file or habilitation"))
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn perimeters_text(perimeters: &[Perimeter]) -> String {
+    perimeters.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// `ban client …`: the operations of the administration routes ([`ban_depot::administration`]).
 pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
     let store = store.open().await.context("opening the store")?;
+    let store = &*store;
     match command {
-        ClientCommand::Create { name, mandataire, email, chef_de_file, internal } => {
-            let perimeters = chef_de_file
-                .iter()
-                .map(|p| {
-                    Perimeter::parse(p).with_context(|| {
-                        format!("perimeter {p:?}: expected commune:CODE, departement:CODE or epci:SIREN")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let strategy = if *internal {
-                AuthorizationStrategy::Internal
-            } else if perimeters.is_empty() {
-                AuthorizationStrategy::Habilitation
-            } else {
-                AuthorizationStrategy::ChefDeFile
+        ClientCommand::Create {
+            name,
+            mandataire,
+            mandataire_id,
+            email,
+            chef_de_file,
+            chef_de_file_id,
+            internal,
+            legacy_id,
+            disabled,
+        } => {
+            let perimeters = chef_de_file.iter().map(|p| perimeter(p)).collect::<Result<Vec<_>, _>>();
+            let input = CreateClient {
+                nom: name.clone(),
+                mandataire_id: mandataire_id.clone(),
+                chef_de_file_id: chef_de_file_id.clone(),
+                email: email.clone(),
+                is_active: Some(!disabled),
+                authorization_strategy: internal.then_some(AuthorizationStrategy::Internal),
+                legacy_id: legacy_id.clone(),
+                mandataire: mandataire_id
+                    .is_none()
+                    .then(|| mandataire.clone().unwrap_or_else(|| name.clone())),
+                perimeters: perimeters.map_err(anyhow::Error::msg)?,
             };
-            let client = store
-                .create_client(NewClient {
-                    id: object_id(chrono::Utc::now()),
-                    nom: name.clone(),
-                    mandataire: mandataire.clone().unwrap_or_else(|| name.clone()),
-                    email: email.clone(),
-                    authorization_strategy: strategy,
-                    perimeters,
-                    token: token(),
-                })
-                .await?;
-            eprintln!("client {} ({}) created, strategy {}", client.id, client.nom, strategy.as_str());
-            let detail = format!("{} ({}), stratégie {}", client.nom, client.mandataire, strategy.as_str());
+            let created = administration::create_client(store, input).await?;
+            let client = &created.client;
+            let strategy = client.authorization_strategy.as_str();
+            eprintln!(
+                "client {} ({}) created, strategy {strategy}{}",
+                client.id,
+                client.nom,
+                if client.is_active { "" } else { ", disabled" }
+            );
+            let detail = format!("{} ({}), stratégie {strategy}", client.nom, client.mandataire);
             let entry =
                 NewAuditEntry::by_admin(AuditAction::ClientCreated).object(&client.id).client(&client.id);
-            audit(&*store, entry.detail(detail)).await;
-            println!("{}", client.token.expose());
+            audit(store, entry.detail(detail)).await;
+            println!("{}", created.token);
         }
         ClientCommand::List => {
-            for c in store.clients().await? {
-                let perimeters: Vec<String> = c
-                    .perimeters
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}:{}",
-                            serde_json::to_value(p.kind).unwrap_or_default().as_str().unwrap_or(""),
-                            p.code
-                        )
-                    })
-                    .collect();
+            for c in administration::clients(store).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     c.id,
                     c.nom,
                     c.authorization_strategy.as_str(),
                     if c.is_active { "active" } else { "inactive" },
-                    perimeters.join(",")
+                    perimeters_text(&c.perimeters)
                 );
             }
+        }
+        ClientCommand::Show { id } => print_json(&administration::client(store, id).await?)?,
+        ClientCommand::Update {
+            id,
+            name,
+            mandataire_id,
+            no_mandataire,
+            chef_de_file_id,
+            no_chef_de_file,
+            email,
+            no_email,
+            strategy,
+            legacy_id,
+        } => {
+            let either = |value: &Option<String>, none: bool| match (value, none) {
+                (Some(value), _) => Some(Some(value.clone())),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            let input = UpdateClient {
+                nom: name.clone(),
+                mandataire_id: either(mandataire_id, *no_mandataire),
+                chef_de_file_id: either(chef_de_file_id, *no_chef_de_file),
+                email: either(email, *no_email),
+                authorization_strategy: *strategy,
+                legacy_id: legacy_id.clone().map(Some),
+                ..UpdateClient::default()
+            };
+            print_json(&administration::update_client(store, id, input).await?)?;
+        }
+        ClientCommand::Disable { id } => {
+            let client = administration::set_client_active(store, id, false).await?;
+            eprintln!("client {} ({}) disabled", client.id, client.nom);
+        }
+        ClientCommand::Enable { id } => {
+            let client = administration::set_client_active(store, id, true).await?;
+            eprintln!("client {} ({}) enabled", client.id, client.nom);
+        }
+        ClientCommand::RotateToken { id } => {
+            let renewed = administration::rotate_client_token(store, id).await?;
+            eprintln!(
+                "client {} ({}): new token, the old one no longer works",
+                renewed.client.id, renewed.client.nom
+            );
+            println!("{}", renewed.token);
+        }
+        ClientCommand::Perimeter { id, perimeters } => {
+            print_json(&administration::set_client_perimeters(store, id, perimeters).await?)?;
+        }
+    }
+    Ok(())
+}
+
+/// `ban mandataire …`
+pub async fn mandataire(command: &MandataireCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
+    let store = &*store;
+    match command {
+        MandataireCommand::Create { name, email } => {
+            let input = CreateMandataire { nom: name.clone(), email: email.clone() };
+            print_json(&administration::create_mandataire(store, input).await?)?;
+        }
+        MandataireCommand::List => {
+            for m in administration::mandataires(store).await? {
+                println!("{}\t{}\t{}", m.id, m.nom, m.email);
+            }
+        }
+        MandataireCommand::Show { id } => print_json(&administration::mandataire(store, id).await?)?,
+        MandataireCommand::Update { id, name, email } => {
+            let input = UpdateMandataire { nom: name.clone(), email: email.clone() };
+            print_json(&administration::update_mandataire(store, id, input).await?)?;
+        }
+    }
+    Ok(())
+}
+
+/// `ban chef-de-file …`
+pub async fn chef_de_file(command: &ChefDeFileCommand, store: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = store.open().await.context("opening the store")?;
+    let store = &*store;
+    match command {
+        ChefDeFileCommand::Create { name, email, perimeters, email_public, signataire_charte } => {
+            let input = CreateChefDeFile {
+                nom: name.clone(),
+                email: email.clone(),
+                is_email_public: Some(*email_public),
+                is_signataire_charte: Some(*signataire_charte),
+                perimeters: Some(perimeters.clone()),
+            };
+            print_json(&administration::create_chef_de_file(store, input).await?)?;
+        }
+        ChefDeFileCommand::List => {
+            for c in administration::chefs_de_file(store).await? {
+                println!("{}\t{}\t{}\t{}", c.id, c.nom, c.email, perimeters_text(&c.perimeters));
+            }
+        }
+        ChefDeFileCommand::Show { id } => print_json(&administration::chef_de_file(store, id).await?)?,
+        ChefDeFileCommand::Update { id, name, email, perimeters, email_public, signataire_charte } => {
+            let input = UpdateChefDeFile {
+                nom: name.clone(),
+                email: email.clone(),
+                is_email_public: *email_public,
+                is_signataire_charte: *signataire_charte,
+                perimeters: (!perimeters.is_empty()).then(|| perimeters.clone()),
+            };
+            print_json(&administration::update_chef_de_file(store, id, input).await?)?;
         }
     }
     Ok(())

@@ -56,10 +56,25 @@ enum Command {
     Changes(admin::ChangesArgs),
     /// Copy the SQLite store to a new file, consistently, while the services run.
     Backup(admin::BackupArgs),
-    /// Manage the clients allowed to publish.
+    /// Manage the clients allowed to publish: create, list, show, update, disable, enable,
+    /// rotate their token, set their perimeter.
     Client {
         #[command(subcommand)]
         command: admin::ClientCommand,
+        #[command(flatten)]
+        store: DatabaseArgs,
+    },
+    /// Manage the mandataires (the organisations operating clients).
+    Mandataire {
+        #[command(subcommand)]
+        command: admin::MandataireCommand,
+        #[command(flatten)]
+        store: DatabaseArgs,
+    },
+    /// Manage the chefs de file (partners publishing within a perimeter) and their perimeters.
+    ChefDeFile {
+        #[command(subcommand)]
+        command: admin::ChefDeFileCommand,
         #[command(flatten)]
         store: DatabaseArgs,
     },
@@ -118,6 +133,12 @@ fn main() -> ExitCode {
         Command::Backup(args) => runtime().and_then(|rt| rt.block_on(admin::backup(&args))),
         Command::Client { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::client(&command, &store)))
+        }
+        Command::Mandataire { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::mandataire(&command, &store)))
+        }
+        Command::ChefDeFile { command, store } => {
+            runtime().and_then(|rt| rt.block_on(admin::chef_de_file(&command, &store)))
         }
         Command::Jobs { command, store } => {
             runtime().and_then(|rt| rt.block_on(admin::jobs(&command, &store)))

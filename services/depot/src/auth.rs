@@ -75,20 +75,38 @@ impl FromRequestParts<Arc<DepotState>> for Authenticated {
     }
 }
 
-/// An administrator, from `Authorization: Token|Bearer <ADMIN_TOKEN>`.
+/// An administrator, from `Authorization: Token|Bearer <ADMIN_TOKEN>`: 401 without it (or
+/// when the depot has none), 403 for a client's token (the caller is known, the route is not
+/// for it).
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;
+
+fn is_admin(parts: &Parts, state: &DepotState) -> bool {
+    matches!(
+        (bearer(parts), &state.admin_token),
+        (Some(given), Some(expected)) if given == expected.expose_secret()
+    )
+}
 
 impl FromRequestParts<Arc<DepotState>> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<DepotState>) -> Result<Self, ApiError> {
         const REQUIRED: &str = "Jeton d’administration requis.";
-        match (bearer(parts), &state.admin_token) {
-            (Some(given), Some(expected)) if given == expected.expose_secret() => Ok(Admin),
-            (Some(_), _) => Err(failed(parts, state, REQUIRED)),
-            (None, _) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", REQUIRED)),
+        if is_admin(parts, state) {
+            return Ok(Admin);
         }
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", REQUIRED));
+        };
+        // A client's token: the caller is known, the route is not for it.
+        if state.store.client_by_token(token).await?.is_some() {
+            return Err(ApiError::forbidden(
+                "admin_required",
+                "Route réservée aux administrateurs : ce jeton est celui d’un client.",
+            ));
+        }
+        Err(failed(parts, state, REQUIRED))
     }
 }
 
@@ -111,7 +129,8 @@ impl Authenticated {
 #[derive(Debug, Clone)]
 pub enum Reader {
     Anyone,
-    Client(Client),
+    /// Boxed: a client is large beside the other two.
+    Client(Box<Client>),
     Admin,
 }
 
@@ -122,14 +141,10 @@ impl FromRequestParts<Arc<DepotState>> for Reader {
         if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(Reader::Anyone);
         }
-        let is_admin = matches!(
-            (bearer(parts), &state.admin_token),
-            (Some(given), Some(expected)) if given == expected.expose_secret()
-        );
-        if is_admin {
+        if is_admin(parts, state) {
             return Ok(Reader::Admin);
         }
-        Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(caller.0))
+        Authenticated::from_request_parts(parts, state).await.map(|caller| Reader::Client(Box::new(caller.0)))
     }
 }
 

@@ -21,6 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod abuse;
+mod admin_routes;
+pub mod administration;
 pub mod audit;
 mod auth;
 pub mod config;
@@ -32,6 +34,7 @@ pub mod notices;
 pub mod openapi;
 pub mod pages;
 mod revisions;
+pub mod stats;
 pub mod validation;
 
 pub use abuse::AbuseLimits;
@@ -126,6 +129,18 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(audit::entries))
         .routes(routes!(consolidation::commune))
         .routes(routes!(consolidation::force_route))
+        .routes(routes!(stats::last_revisions))
+        .routes(routes!(stats::firsts_publications))
+        .routes(routes!(stats::publications))
+        .routes(routes!(stats::metrics_incubateur))
+        .routes(routes!(admin_routes::list_clients, admin_routes::create_client))
+        .routes(routes!(admin_routes::get_client, admin_routes::update_client))
+        .routes(routes!(admin_routes::renew_token))
+        .routes(routes!(admin_routes::set_client_perimeters))
+        .routes(routes!(admin_routes::list_mandataires, admin_routes::create_mandataire))
+        .routes(routes!(admin_routes::get_mandataire, admin_routes::update_mandataire))
+        .routes(routes!(admin_routes::list_chefs_de_file, admin_routes::create_chef_de_file))
+        .routes(routes!(admin_routes::get_chef_de_file, admin_routes::update_chef_de_file))
         .routes(routes!(openapi::document))
         .routes(routes!(openapi::docs_page))
 }

@@ -34,7 +34,8 @@ pub const ADMIN_TOKEN: &str = "adminToken";
         (name = "revisions", description = "Révisions : créer, déposer le fichier, valider, publier ; lectures publiques"),
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN envoyé à une adresse de sa mairie dans l’annuaire des services publics"),
         (name = "consolidation", description = "Ce que sont devenues les publications : intégrées à la Base Adresse Nationale, ou refusées avec leur motif"),
-        (name = "administration", description = "Administration (ADMIN_TOKEN) : le journal d’audit"),
+        (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres, journal d’audit"),
+        (name = "statistiques", description = "Statistiques des publications (jeton ADMIN_TOKEN)"),
         (name = "documentation", description = "Cette description")
     )
 )]
@@ -70,6 +71,20 @@ pub enum ClientProblems {
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem<'static>),
     /// Client désactivé, ou ressource d’un autre client
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'static>),
+    /// Trop d’authentifications échouées depuis cette adresse (Retry-After)
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyFailures(Problem<'static>),
+}
+
+/// The answers of every route that the administrators' token opens ([`crate::Admin`]).
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum AdminProblems {
+    /// Jeton d’administration absent ou faux
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'static>),
+    /// Jeton d’un client : route réservée aux administrateurs
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem<'static>),
     /// Trop d’authentifications échouées depuis cette adresse (Retry-After)

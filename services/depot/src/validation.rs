@@ -1,10 +1,11 @@
 //! Computing a revision: its file validated by [`ban_bal::revision`] (the rules, the depot's
 //! checks, the spatial checks) off the async runtime, the verdict stored; which communes a
-//! chef de file's perimeter covers; the stored form of the file.
+//! chef de file's perimeter covers (communes, départements, EPCI); the stored form of the file.
 use ban_bal::depot::DepotContext;
 pub use ban_bal::revision::{Computed, VALIDATOR_VERSION};
 use ban_domain::insee::InvalidInseeCode;
 use ban_domain::InseeCode;
+use ban_spatial::epci::{city_of, Epcis};
 use ban_store::ids::object_id;
 use ban_store::{
     AuthorizationStrategy, Client, ComputedValidation, Perimeter, PerimeterKind, Revision, Store, StoreError,
@@ -116,27 +117,15 @@ pub fn compute(bytes: &[u8], commune: InseeCode, client: &Client, previous_rows:
 }
 
 /// Whether `commune` belongs to a perimeter. An arrondissement belongs to its city's
-/// perimeter. EPCI membership is not in the reference data shipped: an `epci` perimeter
-/// matches no commune (such partners publish with habilitations, or an operator lists their
-/// communes).
+/// perimeter, and to its city's EPCI. An `epci` perimeter names the EPCI by its SIREN; its
+/// members are those of the COG 2026 ([`Epcis`]).
 pub fn in_perimeter(perimeter: &Perimeter, commune: InseeCode) -> bool {
     match perimeter.kind {
         PerimeterKind::Commune => {
-            perimeter.code == commune.as_str() || city_of(commune) == Some(perimeter.code.as_str())
+            perimeter.code == commune.as_str() || city_of(commune.as_str()) == Some(perimeter.code.as_str())
         }
         PerimeterKind::Departement => commune.departement() == perimeter.code,
-        PerimeterKind::Epci => false,
-    }
-}
-
-/// The city of a municipal arrondissement of Paris, Lyon or Marseille.
-fn city_of(commune: InseeCode) -> Option<&'static str> {
-    let number: u32 = commune.as_str().parse().ok()?;
-    match number {
-        75101..=75120 => Some("75056"),
-        69381..=69389 => Some("69123"),
-        13201..=13216 => Some("13055"),
-        _ => None,
+        PerimeterKind::Epci => Epcis::national().contains(&perimeter.code, commune.as_str()),
     }
 }
 
@@ -161,5 +150,21 @@ mod tests {
         assert!(in_perimeter(&caledonia, code("98818")));
         let truncated = Perimeter { kind: PerimeterKind::Departement, code: "98".into() };
         assert!(!in_perimeter(&truncated, code("98818")));
+    }
+
+    #[test]
+    fn perimeters_of_epci() {
+        // CC Coeur du Pays Haut, of Mont-Bonvillers; Eurométropole de Strasbourg.
+        let pays_haut = Perimeter { kind: PerimeterKind::Epci, code: "200070290".into() };
+        let eurometropole = Perimeter { kind: PerimeterKind::Epci, code: "246700488".into() };
+        assert!(in_perimeter(&pays_haut, code("54084")));
+        assert!(!in_perimeter(&pays_haut, code("67482")));
+        assert!(in_perimeter(&eurometropole, code("67482")));
+        assert!(!in_perimeter(&eurometropole, code("54084")));
+        // Métropole du Grand Paris: Paris is a member, its arrondissements publish.
+        let grand_paris = Perimeter { kind: PerimeterKind::Epci, code: "200054781".into() };
+        assert!(in_perimeter(&grand_paris, code("75112")));
+        let unknown = Perimeter { kind: PerimeterKind::Epci, code: "000000000".into() };
+        assert!(!in_perimeter(&unknown, code("54084")));
     }
 }

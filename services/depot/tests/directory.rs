@@ -304,7 +304,7 @@ on_every_backend!(a_commune_without_address_is_told_so, args(|a| a), |h: Harness
     // An administrator accepts it by hand: logged, as the administrator, on the client's object.
     let path = format!("/habilitations/{id}/validate");
     let refused = h.call(Method::PUT, &path, Some(&token), Value::Null, None).await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "a client's token is known, not an administrator's");
     let forced = h.call(Method::PUT, &path, Some(ADMIN), Value::Null, Some("192.0.2.10")).await;
     assert_eq!((forced.status, forced.body["status"].as_str()), (StatusCode::OK, Some("accepted")));
     let log = h.audit("?action=habilitation.forced").await.body;
@@ -451,7 +451,7 @@ on_every_backend!(the_audit_log_for_administrators, args(|a| a), |h: Harness| as
     let answer = h.call(Method::GET, "/admin/audit", None, Value::Null, None).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     let answer = h.call(Method::GET, "/admin/audit", Some(&token), Value::Null, None).await;
-    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "a client's token is not the administrators'");
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "a client's token is not the administrators'");
 
     let all = h.audit("").await;
     assert_eq!(all.headers["x-total-count"], "3");

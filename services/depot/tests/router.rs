@@ -556,6 +556,9 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
     let hid = habilitation["id"].as_str().unwrap().to_owned();
     let (status, _) =
         h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some(&token), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a client's token is known, but not an administrator's");
+    let (status, _) =
+        h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some("wrong"), json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, accepted) =
         h.json(Method::PUT, &format!("/habilitations/{hid}/validate"), Some(ADMIN), json!({})).await;
@@ -564,8 +567,12 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 24] = [
+const OPERATIONS: [&str; 42] = [
     "GET /admin/audit",
+    "GET /chefs-de-file",
+    "GET /chefs-de-file/{chef_de_file_id}",
+    "GET /clients",
+    "GET /clients/{client_id}",
     "GET /communes/{code}/consolidations",
     "GET /communes/{code}/current-revision",
     "GET /communes/{code}/current-revision/files/bal/download",
@@ -574,20 +581,34 @@ const OPERATIONS: [&str; 24] = [
     "GET /current-revisions",
     "GET /docs",
     "GET /habilitations/{id}",
+    "GET /last-revisions",
+    "GET /mandataires",
+    "GET /mandataires/{mandataire_id}",
     "GET /openapi.json",
     "GET /revisions/client/{client_id}",
     "GET /revisions/{id}",
     "GET /revisions/{id}/files/bal/download",
     "GET /revisions/{id}/files/bal/findings",
+    "GET /stats/firsts-publications",
+    "GET /stats/metrics-incubateur",
+    "GET /stats/publications",
+    "POST /chefs-de-file",
+    "POST /clients",
+    "POST /clients/{client_id}/token/renew",
     "POST /communes/{code}/habilitations",
     "POST /communes/{code}/revisions",
     "POST /habilitations/are-valid",
     "POST /habilitations/{id}/authentication/email/send-pin-code",
     "POST /habilitations/{id}/authentication/email/validate-pin-code",
     "POST /jobs/{id}/force",
+    "POST /mandataires",
     "POST /revisions/{id}/compute",
     "POST /revisions/{id}/publish",
+    "PUT /chefs-de-file/{chef_de_file_id}",
+    "PUT /clients/{client_id}",
+    "PUT /clients/{client_id}/chef_de_file/perimeter",
     "PUT /habilitations/{id}/validate",
+    "PUT /mandataires/{mandataire_id}",
     "PUT /revisions/{id}/files/bal",
 ];
 
@@ -605,7 +626,9 @@ async fn openapi_describes_every_route() {
         let path = path
             .replace("{code}", "54084")
             .replace("{id}", "0123456789abcdef01234567")
-            .replace("{client_id}", "0123456789abcdef01234567");
+            .replace("{client_id}", "0123456789abcdef01234567")
+            .replace("{mandataire_id}", "0123456789abcdef01234567")
+            .replace("{chef_de_file_id}", "0123456789abcdef01234567");
         let request = Request::builder().method(method).uri(&path).body(Body::empty()).unwrap();
         let status = app.clone().oneshot(request).await.unwrap().status();
         assert!(
@@ -740,7 +763,8 @@ on_every_backend!(consolidation_outcomes, |h: Harness| async move {
     let force = format!("/jobs/{job}/force");
     let (status, problem) = h.json(Method::POST, &force, None, json!({})).await;
     assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
-    assert_eq!(h.json(Method::POST, &force, Some(&token), json!({})).await.0, StatusCode::UNAUTHORIZED);
+    // A client's token is known, but not an administrator's.
+    assert_eq!(h.json(Method::POST, &force, Some(&token), json!({})).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
         h.json(Method::POST, "/jobs/123456789/force", Some(ADMIN), json!({})).await.0,
         StatusCode::NOT_FOUND

@@ -15,8 +15,14 @@ use crate::{
     StoreResult, StoredFile, Viewer, FILE_PIECE_BYTES,
 };
 
-const CLIENT_COLUMNS: &str =
-    "id, nom, mandataire, email, authorization_strategy, perimeters, is_active, token, created_at";
+/// A client as read: the name of its mandataire and the perimeters of its chef de file when it
+/// is linked to them, its own otherwise.
+pub(super) const CLIENT_SELECT: &str = "SELECT c.id, c.nom, COALESCE(m.nom, c.mandataire) AS mandataire, \
+     c.email, c.authorization_strategy, COALESCE(f.perimeters, c.perimeters) AS perimeters, c.is_active, \
+     c.token, c.created_at, c.mandataire_id, c.chef_de_file_id, c.legacy_id, \
+     COALESCE(c.updated_at, c.created_at) AS updated_at \
+     FROM clients c LEFT JOIN mandataires m ON m.id = c.mandataire_id \
+     LEFT JOIN chefs_de_file f ON f.id = c.chef_de_file_id";
 const REVISION_COLUMNS: &str = "id, client_id, code_commune, status, is_ready, is_current, context, \
      validation, rows_count, checked_against, habilitation, published_at, created_at, updated_at";
 /// What lists read of a revision: never its validation report (megabytes for a large
@@ -87,43 +93,25 @@ where
     for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> RevisionSummary: FromRow<'r, DB::Row>,
+    Self: crate::AdminStore,
 {
     async fn create_client(&self, client: NewClient) -> StoreResult<Client> {
-        let perimeters = json(&client.perimeters)?;
-        let digest = token_digest(client.token.expose());
-        let sql = format!(
-            "INSERT INTO clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) \
-             RETURNING {CLIENT_COLUMNS}"
-        );
-        sqlx::query_as(&sql)
-            .bind(client.id.as_str())
-            .bind(client.nom.as_str())
-            .bind(client.mandataire.as_str())
-            .bind(client.email.as_deref())
-            .bind(client.authorization_strategy.as_str())
-            .bind(Json(&*perimeters))
-            .bind(digest.as_str())
-            .bind(Utc::now())
-            .fetch_one(&self.write)
-            .await
-            .map_err(map_error)
-            // The token in clear, this once, for whoever created the client to hand it over.
-            .map(|created: Client| Client { token: client.token, ..created })
+        crate::AdminStore::create_client_linked(self, client, crate::ClientLinks::default()).await
     }
 
     async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
-        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1");
+        let sql = format!("{CLIENT_SELECT} WHERE c.id = $1");
         sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await.map_err(map_error)
     }
 
     async fn client_by_token(&self, token: &str) -> StoreResult<Option<Client>> {
-        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE token = $1");
+        let sql = format!("{CLIENT_SELECT} WHERE c.token = $1");
         let digest = token_digest(token);
         sqlx::query_as(&sql).bind(digest.as_str()).fetch_optional(&self.read).await.map_err(map_error)
     }
 
     async fn clients(&self) -> StoreResult<Vec<Client>> {
-        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY created_at, id");
+        let sql = format!("{CLIENT_SELECT} ORDER BY c.created_at, c.id");
         sqlx::query_as(&sql).fetch_all(&self.read).await.map_err(map_error)
     }
 
@@ -289,8 +277,9 @@ where
             return Err(StoreError::Conflict(crate::outdated_check(&code, current.as_deref())));
         }
         let sql = format!(
-            "UPDATE revisions SET validation = $2, is_ready = $3, rows_count = $4, updated_at = $5, \
-             checked_against = $6 WHERE id = $1 AND status = 'pending' RETURNING {REVISION_COLUMNS}"
+            "UPDATE revisions SET validation = $2, is_ready = $3, is_valid = $3, rows_count = $4, \
+             updated_at = $5, checked_against = $6 WHERE id = $1 AND status = 'pending' \
+             RETURNING {REVISION_COLUMNS}"
         );
         let saved = sqlx::query_as(&sql)
             .bind(revision_id)

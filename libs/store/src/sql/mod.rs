@@ -14,13 +14,14 @@
 //!
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
-//! One module per aggregate: [`depot`], [`jobs`], [`notices`], [`base`], [`feed`], [`directory`],
-//! [`audit`].
+//! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`notices`], [`base`], [`feed`],
+//! [`directory`], [`audit`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
 use crate::{Store, StoreError, StoreResult};
 
+mod admin;
 mod audit;
 mod base;
 mod depot;
@@ -56,6 +57,9 @@ pub struct Dialect {
     /// read first fails with `SQLITE_BUSY` when another connection wrote meanwhile, without
     /// waiting for the busy timeout).
     pub begin_write: Option<&'static str>,
+    /// The day (UTC, `YYYY-MM-DD` text) of a timestamp column named `{column}` (SQLite keeps
+    /// RFC 3339 text in UTC: its first ten characters).
+    pub utc_day: &'static str,
 }
 
 /// How many times beginning a write transaction is tried when the database stays busy.
@@ -143,6 +147,11 @@ impl Dialect {
         (first..first + count).map(one).collect::<Vec<_>>().join(", ")
     }
 
+    /// [`Dialect::utc_day`] of `column`.
+    fn utc_day_of(&self, column: &str) -> String {
+        self.utc_day.replace("{column}", column)
+    }
+
     /// The `VALUES` of a multi-row insert: `rows` tuples of `columns` placeholders.
     fn values(&self, rows: usize, columns: usize) -> String {
         let tuple = |row: usize| format!("({})", self.placeholders(row * columns + 1, columns));
@@ -185,6 +194,7 @@ impl<DB> Store for SqlStore<DB>
 where
     DB: Database,
     Self: crate::DepotStore
+        + crate::AdminStore
         + crate::JobStore
         + crate::NoticeStore
         + crate::BaseStore
