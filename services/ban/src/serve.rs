@@ -119,7 +119,7 @@ fn app_until(
         router = router.merge(ban_downloads::router(state));
     }
     if let Some(web) = &services.web {
-        router = router.merge(ban_web::router(ban_web::WebState::new(web)));
+        router = router.merge(ban_web::router(ban_web::WebState::new(store.clone(), web)));
     }
     let mut readiness = Vec::new();
     if let Some(geocoder) = services.geocoder {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use ban_service_kit::ApiError;
+use ban_store::Store;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,18 +27,27 @@ use utoipa_axum::routes;
 pub use crate::config::WebArgs;
 
 /// What the pages and the API share.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebState {
+    /// The store the pages read (communes, revisions, the base).
+    pub store: Arc<dyn Store>,
     /// Permits of the validations that may run at once (each holds its file in memory).
     pub validations: Arc<tokio::sync::Semaphore>,
+}
+
+impl std::fmt::Debug for WebState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebState").field("validations", &self.validations).finish_non_exhaustive()
+    }
 }
 
 /// Seconds a client is told to wait when every validation permit is taken.
 const VALIDATION_RETRY_AFTER_S: u64 = 5;
 
 impl WebState {
-    pub fn new(args: &WebArgs) -> Self {
+    pub fn new(store: Arc<dyn Store>, args: &WebArgs) -> Self {
         WebState {
+            store,
             validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
         }
     }

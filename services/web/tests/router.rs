@@ -3,17 +3,22 @@
 //! with defects (JSON, CSV, the page), with clear 4xx for what cannot be validated.
 #![allow(clippy::unwrap_used)]
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use ban_domain::Level;
+use ban_store::Store;
 use ban_web::{router, WebArgs, WebState};
 use serde_json::Value;
 use tower::ServiceExt;
 
-fn app() -> Router {
-    router(WebState::new(&WebArgs::default()))
+/// The web state on an empty store of its own (the directory lives as long as the test).
+async fn state(args: WebArgs) -> (WebState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
+    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
+    (WebState::new(store, &args), dir)
 }
 
 fn sample() -> Vec<u8> {
@@ -36,7 +41,8 @@ fn form(file: &[u8], profile: &str) -> Vec<u8> {
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = app().oneshot(request).await.unwrap();
+    let (state, _dir) = state(WebArgs::default()).await;
+    let response = router(state).oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     (parts.status, parts.headers, axum::body::to_bytes(body, usize::MAX).await.unwrap().to_vec())
 }
@@ -208,7 +214,7 @@ async fn every_route_is_described() {
 
 #[tokio::test]
 async fn validations_past_the_cap_are_told_when_to_come_back() {
-    let state = WebState::new(&WebArgs { max_concurrent_validations: 1 });
+    let (state, _dir) = state(WebArgs { max_concurrent_validations: 1 }).await;
     let held = state.validation_permit().unwrap();
     let response = router(state.clone()).oneshot(post("/api/validate", sample(), false)).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
