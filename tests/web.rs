@@ -8,6 +8,7 @@
 //! Chromium and chromedriver are Debian's (`chromium`, `chromium-driver`), installed by
 //! `scripts/setup.sh` (`make setup`, run by `make test`): without them this test fails and says so.
 #![allow(clippy::unwrap_used)]
+mod a11y;
 mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,6 +177,7 @@ async fn the_pages_in_a_real_browser() {
     assert!(text.contains("1 Allee des Acacias") && text.contains("Mont-Bonvillers"), "{text}");
     assert_eq!(first.attr("data-id").await.unwrap().as_deref(), Some("54084_0020_00001"));
     screenshots(&browser, "accueil", None).await;
+    a11y::assert_accessible(&browser, "/ (with results)").await;
 
     // The validator, with JavaScript: the codes and first lines of `ban validate`.
     let defects = root().join("data/samples/67482_strasbourg_with-defects.csv");
@@ -187,6 +189,9 @@ async fn the_pages_in_a_real_browser() {
     assert!(expected.values().any(Option::is_some), "{expected:?}");
     browser.goto(&format!("{base}/outils/validateur")).await.unwrap();
     screenshots(&browser, "validateur", None).await;
+    a11y::assert_accessible(&browser, "/outils/validateur").await;
+    // Nothing to download before a report.
+    assert!(!browser.find(Locator::Id("telecharger-csv")).await.unwrap().is_displayed().await.unwrap());
     let shown = validate_in_page(&browser, &base, &defects).await;
     assert_eq!(shown, expected);
     // The script sent the form in the background: the file is still chosen, and what the
@@ -205,6 +210,11 @@ async fn the_pages_in_a_real_browser() {
     let findings = report.counts.per_code.values().sum::<usize>() + report.counts.parse_errors;
     assert_eq!(lines, json!(1 + findings));
     screenshots(&browser, "validateur-rapport", Some("#rapport")).await;
+    a11y::assert_accessible(&browser, "/outils/validateur (report)").await;
+    assert!(browser.find(Locator::Id("telecharger-csv")).await.unwrap().is_displayed().await.unwrap());
+
+    downloads_page(&browser, &base).await;
+    keyboard_only(&browser, &base, &defects).await;
     browser.close().await.unwrap();
 
     // The same page without JavaScript.
@@ -226,4 +236,63 @@ async fn the_pages_in_a_real_browser() {
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+/// `/donnees`: every département listed, the France file built before shown with its size,
+/// the links answering files; accessible.
+async fn downloads_page(browser: &Client, base: &str) {
+    // One France file built (and kept) before the page is read.
+    let france = reqwest::get(format!("{base}/data/ban/adresses/latest/csv/adresses-france.csv.gz")).await.unwrap();
+    assert_eq!(france.status(), 200);
+    let length = france.bytes().await.unwrap().len();
+    let written = Instant::now();
+    loop {
+        browser.goto(&format!("{base}/donnees")).await.unwrap();
+        let row = browser.find(Locator::Css("#fichiers-france tr[data-format='csv']")).await.unwrap();
+        if row.attr("data-written").await.unwrap().is_some() {
+            let size = row.find(Locator::Css(".ban-taille")).await.unwrap().text().await.unwrap();
+            assert!(size.ends_with("ko") || size.ends_with("octets"), "{size} for {length} bytes");
+            break;
+        }
+        assert!(written.elapsed() < Duration::from_secs(10), "the France file never showed as written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.title().await.unwrap(), "Télécharger les données — BAN Sync");
+    let rows = browser.find_all(Locator::Css("#fichiers-departements tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 109, "101 départements and 8 collectivités d’outre-mer");
+    let meurthe = browser.find(Locator::Css("tr[data-departement='54']")).await.unwrap();
+    let text = meurthe.text().await.unwrap();
+    assert!(text.contains("Meurthe-et-Moselle") && text.contains('1'), "{text}");
+    // A département's link answers its file.
+    let link = meurthe.find(Locator::Css("a")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let answer = reqwest::get(format!("{base}{link}")).await.unwrap();
+    assert_eq!(answer.status(), 200, "{link}");
+    let current = browser.find(Locator::Css("a.fr-nav__link[aria-current='page']")).await.unwrap();
+    assert_eq!(current.text().await.unwrap(), "Données");
+    screenshots(browser, "donnees", None).await;
+    screenshots(browser, "donnees-flux", Some("#suivre")).await;
+    a11y::assert_accessible(browser, "/donnees").await;
+}
+
+/// The home page and the validator with the keyboard alone: Tab reaches the search box, the
+/// file input and the submit button, each with a visible focus; Enter validates the file and
+/// the focus moves to the report.
+async fn keyboard_only(browser: &Client, base: &str, file: &Path) {
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser.goto(&format!("{base}/")).await.unwrap();
+    let stops = a11y::tab_to(browser, "recherche-adresse", 20).await;
+    // The skip links come first.
+    assert_eq!(stops[0].tag, "a", "{stops:?}");
+    browser.goto(&format!("{base}/outils/validateur")).await.unwrap();
+    a11y::tab_to(browser, "fichier", 20).await;
+    // Choosing a file is the system dialog's job: WebDriver fills the input instead.
+    browser.find(Locator::Id("fichier")).await.unwrap().send_keys(&file.display().to_string()).await.unwrap();
+    a11y::tab_to(browser, "valider", 5).await;
+    a11y::press(browser, fantoccini::key::Key::Enter).await;
+    browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("rapport")).await.unwrap();
+    let started = Instant::now();
+    while a11y::focus(browser).await.id != "rapport-titre" {
+        assert!(started.elapsed() < Duration::from_secs(5), "the focus never moved to the report");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -73,7 +73,7 @@ impl ServeConfig {
             consolidator: Some(self.consolidator),
             geocoder: Some(self.geocoder),
             downloads: Some(self.downloads.clone()),
-            web: Some(self.web),
+            web: Some(self.web.clone()),
         }
     }
 }
@@ -119,7 +119,12 @@ fn app_until(
         router = router.merge(ban_downloads::router(state));
     }
     if let Some(web) = &services.web {
-        router = router.merge(ban_web::router(ban_web::WebState::new(store.clone(), web)));
+        let mut web = web.clone();
+        // In one process, the downloads page reads the downloads service's France files.
+        if let Some(downloads) = &services.downloads {
+            web.export_cache_dir = downloads.export_cache_dir.clone();
+        }
+        router = router.merge(ban_web::router(ban_web::WebState::new(store.clone(), &web)));
     }
     let mut readiness = Vec::new();
     if let Some(geocoder) = services.geocoder {

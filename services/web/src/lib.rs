@@ -4,12 +4,15 @@
 //! - `/`: the home page, an address search over the geocoder (`/search/`), links to the tools;
 //! - `/outils/validateur`: the BAL validator, a form that works without JavaScript (multipart
 //!   POST to the page, report rendered by the server);
+//! - `/donnees`: the downloads page, every export of France and of each département with
+//!   the size and date of those already written, and how to follow the change feed;
 //! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
 //!   NDJSON), described at `/api/validate/openapi.json`;
 //! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
 //!   changes with their bytes).
 pub mod assets;
 pub mod config;
+pub mod donnees;
 pub mod openapi;
 pub mod pages;
 pub mod validate;
@@ -24,7 +27,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use crate::config::WebArgs;
+pub use crate::config::{WebAloneArgs, WebArgs};
 
 /// What the pages and the API share.
 #[derive(Clone)]
@@ -33,6 +36,10 @@ pub struct WebState {
     pub store: Arc<dyn Store>,
     /// Permits of the validations that may run at once (each holds its file in memory).
     pub validations: Arc<tokio::sync::Semaphore>,
+    /// The France files the downloads service has written (read for their size and date).
+    pub exports: ban_downloads::cache::ExportCache,
+    /// What the downloads page shows of the base, until the feed moves.
+    pub base_summary: donnees::SummaryCache,
 }
 
 impl std::fmt::Debug for WebState {
@@ -49,13 +56,16 @@ impl WebState {
         WebState {
             store,
             validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
+            exports: ban_downloads::cache::ExportCache::new(args.export_cache_dir.clone()),
+            base_summary: donnees::SummaryCache::default(),
         }
     }
 
     /// A permit to validate a file now, or a 503 telling the client when to come back.
     pub fn validation_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
         self.validations.clone().try_acquire_owned().map_err(|_| {
-            metrics::counter!("validation_refused_busy_total").increment(1);
+            // Not the depot's `validation_refused_busy_total`: the web's permits are its own.
+            metrics::counter!("web_validation_refused_busy_total").increment(1);
             ApiError::unavailable(
                 "validation_busy",
                 format!("Trop de validations en cours : réessayez dans {VALIDATION_RETRY_AFTER_S} s."),
@@ -78,6 +88,7 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/outils/validateur", axum::routing::get(pages::validator).post(pages::validator_report))
+        .route("/donnees", axum::routing::get(donnees::page))
         .merge(api)
         // The file limit is checked while reading (413); this only lets a whole file through.
         .layer(DefaultBodyLimit::max(validate::MAX_FILE_BYTES + validate::FORM_OVERHEAD_BYTES))

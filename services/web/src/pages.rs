@@ -21,7 +21,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(title: &'static str, path: &'static str) -> Self {
+    pub(crate) fn new(title: &'static str, path: &'static str) -> Self {
         Layout { assets: crate::assets::prefix(), title, path }
     }
 }
@@ -87,7 +87,7 @@ impl Validator {
 }
 
 /// A rendered page, or a 500 if a template fails (it should not: they are checked at build).
-fn html(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn html(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(body) => {
             let mut response = (status, body).into_response();
