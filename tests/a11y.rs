@@ -35,25 +35,7 @@ struct Node {
 /// and 2.2 A and AA, and best practices) and panics with a readable list if any violation is
 /// `serious` or `critical`. `page` names the page in the message.
 pub async fn assert_accessible(browser: &Client, page: &str) {
-    let loaded = browser.execute("return typeof window.axe !== 'undefined'", vec![]).await.unwrap();
-    if loaded != json!(true) {
-        browser.execute(AXE, vec![]).await.unwrap();
-    }
-    let violations = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {resultTypes: ['violations']})
-               .then(r => done(r.violations), e => done({error: String(e)}));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(violations.get("error").is_none(), "axe-core failed on {page}: {violations}");
-    let violations: Vec<Violation> = serde_json::from_value(violations).unwrap();
-    let serious: Vec<&Violation> = violations
-        .iter()
-        .filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical")))
-        .collect();
+    let serious = serious_violations(browser, page).await;
     if serious.is_empty() {
         return;
     }
@@ -75,6 +57,40 @@ pub async fn assert_accessible(browser: &Client, page: &str) {
         }
     }
     panic!("{report}");
+}
+
+/// The rules the page open in `browser` breaks seriously or critically, by axe-core's ids.
+pub async fn serious_rules(browser: &Client, page: &str) -> Vec<String> {
+    serious_violations(browser, page).await.into_iter().map(|v| v.id).collect()
+}
+
+/// axe-core's `serious` and `critical` violations on the page open in `browser` (the lesser
+/// ones are printed).
+async fn serious_violations(browser: &Client, page: &str) -> Vec<Violation> {
+    let loaded = browser.execute("return typeof window.axe !== 'undefined'", vec![]).await.unwrap();
+    if loaded != json!(true) {
+        browser.execute(AXE, vec![]).await.unwrap();
+    }
+    let violations = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done({violations: r.violations, passes: r.passes.length}), e => done({error: String(e)}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(violations.get("error").is_none(), "axe-core failed on {page}: {violations}");
+    let passes = violations["passes"].as_u64().unwrap_or(0);
+    let violations: Vec<Violation> = serde_json::from_value(violations["violations"].clone()).unwrap();
+    eprintln!("{page}: axe-core, {passes} rules passed, {} violated", violations.len());
+    assert!(passes > 0, "axe-core checked nothing on {page}");
+    // The lesser ones go to the test's output, to be looked at.
+    for minor in violations.iter().filter(|v| !matches!(v.impact.as_deref(), Some("serious" | "critical"))) {
+        let impact = minor.impact.as_deref().unwrap_or("?");
+        eprintln!("{page}: axe {} ({impact}), {} element(s): {}", minor.id, minor.nodes.len(), minor.help);
+    }
+    violations.into_iter().filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical"))).collect()
 }
 
 /// Where the focus is: the element's id (or tag), and whether it shows (an outline or a box
@@ -128,4 +144,40 @@ pub async fn tab_to(browser: &Client, id: &str, most: usize) -> Vec<Focus> {
         }
     }
     panic!("#{id} never reached with Tab in {most} presses; stops: {stops:?}");
+}
+
+/// Panics if the page open in `browser` scrolls sideways at its current width (WCAG 1.4.10,
+/// reflow: at 320 CSS pixels, content reads without scrolling in two directions; tables and
+/// code blocks scroll inside their own box), naming the elements that stick out.
+pub async fn assert_no_sideways_scroll(browser: &Client, page: &str) {
+    let overflow = browser
+        .execute(
+            "const width = document.documentElement.clientWidth;
+             const scroll = document.documentElement.scrollWidth;
+             if (scroll <= width) return [];
+             const out = [];
+             // What sticks out of the page, not out of a box that scrolls or clips it.
+             // (An absolutely positioned element is clipped from its containing block up.)
+             const clipped = el => {
+               const absolute = getComputedStyle(el).position === 'absolute';
+               for (let p = absolute ? el.offsetParent : el.parentElement; p && p !== document.body; p = p.parentElement) {
+                 if (getComputedStyle(p).overflowX !== 'visible') return true;
+               }
+               return false;
+             };
+             for (const el of document.body.querySelectorAll('*')) {
+               const box = el.getBoundingClientRect();
+               if (box.right > width + 1 && el.offsetParent !== null && !clipped(el)) {
+                 out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                   (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                   ' right=' + Math.round(box.right) + ' of ' + width);
+               }
+             }
+             return ['page ' + scroll + ' px wide in ' + width].concat(out.slice(0, 15));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let overflow: Vec<String> = serde_json::from_value(overflow).unwrap();
+    assert!(overflow.is_empty(), "{page} scrolls sideways; sticking out: {overflow:#?}");
 }

@@ -82,7 +82,8 @@ async fn open_browser(driver: &Driver, javascript: bool) -> Client {
 }
 
 /// Screenshots of the page at desktop and mobile width, `{name}-desktop.png` and
-/// `{name}-mobile.png`; the window is left at desktop width. `at` is scrolled into view first.
+/// `{name}-mobile.png`, each checked not to scroll sideways; the window is left at desktop
+/// width. `at` is scrolled into view first.
 async fn screenshots(browser: &Client, name: &str, at: Option<&str>) {
     let dir = root().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -97,6 +98,8 @@ async fn screenshots(browser: &Client, name: &str, at: Option<&str>) {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = browser.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{suffix}.png")), png).unwrap();
+        // Reflow (WCAG 1.4.10): nothing but tables and code blocks scrolls sideways.
+        a11y::assert_no_sideways_scroll(browser, &format!("{name} ({suffix})")).await;
     }
 }
 
@@ -270,8 +273,19 @@ async fn downloads_page(browser: &Client, base: &str) {
     let current = browser.find(Locator::Css("a.fr-nav__link[aria-current='page']")).await.unwrap();
     assert_eq!(current.text().await.unwrap(), "Données");
     screenshots(browser, "donnees", None).await;
+    screenshots(browser, "donnees-departements", Some("#departements")).await;
     screenshots(browser, "donnees-flux", Some("#suivre")).await;
     a11y::assert_accessible(browser, "/donnees").await;
+    // The check sees what it should: a button without a name, a field without a label.
+    browser
+        .execute(
+            "document.getElementById('contenu').insertAdjacentHTML('beforeend', '<button></button><input type=\"text\">')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let broken = a11y::serious_rules(browser, "/donnees (broken on purpose)").await;
+    assert!(broken.contains(&"button-name".to_owned()) && broken.contains(&"label".to_owned()), "{broken:?}");
 }
 
 /// The home page and the validator with the keyboard alone: Tab reaches the search box, the
