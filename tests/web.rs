@@ -245,7 +245,8 @@ async fn the_pages_in_a_real_browser() {
 /// the links answering files; accessible.
 async fn downloads_page(browser: &Client, base: &str) {
     // One France file built (and kept) before the page is read.
-    let france = reqwest::get(format!("{base}/data/ban/adresses/latest/csv/adresses-france.csv.gz")).await.unwrap();
+    let france =
+        reqwest::get(format!("{base}/data/ban/adresses/latest/csv/adresses-france.csv.gz")).await.unwrap();
     assert_eq!(france.status(), 200);
     let length = france.bytes().await.unwrap().len();
     let written = Instant::now();

@@ -52,7 +52,12 @@ impl ExportCache {
                 let file_name = entry.file_name().to_string_lossy().into_owned();
                 let (seq, millis) = parse_version(file_name.strip_suffix(name)?.strip_suffix('-')?)?;
                 let metadata = entry.metadata().ok().filter(std::fs::Metadata::is_file)?;
-                Some(StoredFile { seq, changed_at_millis: millis, bytes: metadata.len(), written_at: metadata.modified().ok() })
+                Some(StoredFile {
+                    seq,
+                    changed_at_millis: millis,
+                    bytes: metadata.len(),
+                    written_at: metadata.modified().ok(),
+                })
             })
             .collect();
         files.sort_by(|a, b| b.seq.cmp(&a.seq));

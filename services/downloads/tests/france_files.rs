@@ -79,5 +79,7 @@ async fn formats_sharing_a_file_name_keep_their_own_france_file() {
         assert!(kept.bytes > 20 && kept.written_at.is_some(), "{kept:?}");
         assert_eq!(kept.seq, version.seq);
     }
-    assert!(cache.stored_version(&ExportCache::key(Format::Addok, "adresses-addok-france.ndjson.gz"), &version).is_none());
+    assert!(cache
+        .stored_version(&ExportCache::key(Format::Addok, "adresses-addok-france.ndjson.gz"), &version)
+        .is_none());
 }

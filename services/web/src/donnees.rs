@@ -253,6 +253,7 @@ pub struct DownloadsPage {
     pub origin: String,
     pub updated: Option<Timestamp>,
     pub head: i64,
+    /// `3 communes`, `1 adresse`.
     pub communes: String,
     pub addresses: String,
     pub france: Vec<FranceFile>,
@@ -332,8 +333,8 @@ async fn render(state: &WebState, headers: &HeaderMap) -> Result<DownloadsPage, 
         origin: origin(headers),
         updated: summary.version.changed_at.map(Timestamp::of),
         head: summary.head,
-        communes: french_number(summary.communes as u64),
-        addresses: french_number(summary.addresses),
+        communes: counted(summary.communes as u64, "commune", "communes"),
+        addresses: counted(summary.addresses, "adresse", "adresses"),
         france,
         departements,
         example_departement,
@@ -341,7 +342,8 @@ async fn render(state: &WebState, headers: &HeaderMap) -> Result<DownloadsPage, 
 }
 
 fn is_version(file: &StoredFile, version: &Version) -> bool {
-    file.seq == version.seq && file.changed_at_millis == version.changed_at.map_or(0, |at| at.timestamp_millis())
+    file.seq == version.seq
+        && file.changed_at_millis == version.changed_at.map_or(0, |at| at.timestamp_millis())
 }
 
 /// `scheme://host` of the request, for examples to copy: the `Host` header when it is a
@@ -371,6 +373,11 @@ pub fn french_number(n: u64) -> String {
         out.push(digit);
     }
     out
+}
+
+/// `0 commune`, `1 commune`, `2 communes`: French takes the plural from 2.
+pub fn counted(n: u64, singular: &str, plural: &str) -> String {
+    format!("{} {}", french_number(n), if n >= 2 { plural } else { singular })
 }
 
 /// A size in French units (powers of 1000, decimal comma): `850 octets`, `12 ko`, `1,4 Go`.
@@ -421,6 +428,8 @@ mod tests {
         assert_eq!(french_number(999), "999");
         assert_eq!(french_number(1_000), "1\u{202f}000");
         assert_eq!(french_number(26_012_345), "26\u{202f}012\u{202f}345");
+        assert_eq!(counted(1, "commune", "communes"), "1 commune");
+        assert_eq!(counted(1_200, "commune", "communes"), "1\u{202f}200 communes");
         assert_eq!(french_size(850), "850\u{a0}octets");
         assert_eq!(french_size(1_450), "1,4\u{a0}ko");
         assert_eq!(french_size(12_400), "12\u{a0}ko");

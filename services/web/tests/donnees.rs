@@ -58,8 +58,9 @@ async fn add_commune(store: &dyn Store, code: &str, addresses: u32) {
 /// hold structure open and close in order, ids are unique, one `h1`, headings without gaps,
 /// no template text left.
 fn assert_well_formed(html: &str) {
-    const CHECKED: [&str; 14] =
-        ["html", "head", "body", "main", "nav", "div", "table", "thead", "tbody", "tr", "ul", "ol", "pre", "p"];
+    const CHECKED: [&str; 14] = [
+        "html", "head", "body", "main", "nav", "div", "table", "thead", "tbody", "tr", "ul", "ol", "pre", "p",
+    ];
     let mut open: Vec<String> = Vec::new();
     let mut ids = HashSet::new();
     let mut headings = Vec::new();
@@ -102,7 +103,10 @@ async fn every_departement_and_format_is_listed_and_france_files_show_their_size
     let url = format!("sqlite://{}", dir.path().join("ban.db").display());
     let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
     let exports = dir.path().join("exports");
-    let web = router(WebState::new(store.clone(), &WebArgs { export_cache_dir: exports.clone(), ..WebArgs::default() }));
+    let web = router(WebState::new(
+        store.clone(),
+        &WebArgs { export_cache_dir: exports.clone(), ..WebArgs::default() },
+    ));
 
     // An empty base: every département of the reference, nothing written yet.
     let html = page(&web).await;
