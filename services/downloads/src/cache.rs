@@ -60,7 +60,7 @@ impl ExportCache {
                 })
             })
             .collect();
-        files.sort_by(|a, b| b.seq.cmp(&a.seq));
+        files.sort_by_key(|f| std::cmp::Reverse(f.seq));
         files
     }
 
