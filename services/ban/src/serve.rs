@@ -73,7 +73,11 @@ impl ServeConfig {
             consolidator: Some(self.consolidator),
             geocoder: Some(self.geocoder),
             downloads: Some(self.downloads.clone()),
-            web: Some(self.web.clone()),
+            // The downloads page reads the France files where the downloads keep them.
+            web: Some(ban_web::WebArgs {
+                export_cache_dir: self.downloads.export_cache_dir.clone(),
+                ..self.web.clone()
+            }),
         }
     }
 }
