@@ -49,6 +49,6 @@ sqlite3 "$DB" "INSERT INTO changes (seq, kind, id, op, commune, state, at)
   SELECT MAX(seq) + 1, 'commune', c.id, 'updated', c.commune, c.state, c.at FROM changes c WHERE c.seq = (SELECT MAX(seq) FROM changes);
   UPDATE base_communes SET seq = (SELECT MAX(seq) FROM changes) WHERE code = (SELECT commune FROM changes WHERE seq = (SELECT MAX(seq) FROM changes));"
 moved=$(view)
-rows=$(grep -c '<tr data-departement=' "$OUT/page.html")
+rows=$(grep -c " data-departement=" "$OUT/page.html")
 echo "/donnees: first view ${first} s; next views${next} s; after a change ${moved} s"
 echo "  $rows départements, $(wc -c <"$OUT/page.html") bytes of HTML ($(gzip -c "$OUT/page.html" | wc -c) gzipped)"

@@ -274,7 +274,7 @@ async fn downloads_page(browser: &Client, base: &str) {
     let current = browser.find(Locator::Css("a.fr-nav__link[aria-current='page']")).await.unwrap();
     assert_eq!(current.text().await.unwrap(), "Données");
     screenshots(browser, "donnees", None).await;
-    screenshots(browser, "donnees-departements", Some("#departements")).await;
+    screenshots(browser, "donnees-departements", Some("#aller-departement")).await;
     screenshots(browser, "donnees-flux", Some("#suivre")).await;
     a11y::assert_accessible(browser, "/donnees").await;
     // The check sees what it should: a button without a name, a field without a label.
@@ -287,6 +287,15 @@ async fn downloads_page(browser: &Client, base: &str) {
         .unwrap();
     let broken = a11y::serious_rules(browser, "/donnees (broken on purpose)").await;
     assert!(broken.contains(&"button-name".to_owned()) && broken.contains(&"label".to_owned()), "{broken:?}");
+    // « Aller au département » leads to the row (a plain form: the server redirects).
+    browser.goto(&format!("{base}/donnees")).await.unwrap();
+    browser.find(Locator::Id("departement")).await.unwrap().select_by_value("54").await.unwrap();
+    browser.find(Locator::Css("#aller-departement button")).await.unwrap().click().await.unwrap();
+    let started = Instant::now();
+    while !browser.current_url().await.unwrap().as_str().ends_with("/donnees#departement-54") {
+        assert!(started.elapsed() < Duration::from_secs(10), "the form never led to the row");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The home page and the validator with the keyboard alone: Tab reaches the search box, the

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use ban_domain::departement_of;
 use ban_downloads::cache::{ExportCache, StoredFile};
 use ban_downloads::export::{version_of, Version};
@@ -260,13 +261,40 @@ pub struct DownloadsPage {
     pub departements: Vec<DepartementRow>,
     /// A département of the base for the examples (the first with communes).
     pub example_departement: String,
+    /// Why the département asked for cannot be shown.
+    pub problem: Option<String>,
 }
 
-/// `GET /donnees`.
-pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    match render(&state, &headers).await {
-        Ok(page) => html(StatusCode::OK, &page),
-        Err(error) => axum::response::IntoResponse::into_response(error),
+/// The query of `/donnees`: the département chosen in the form that leads to its row.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DownloadsQuery {
+    pub departement: Option<String>,
+}
+
+/// `GET /donnees`; `?departement=54` (the form « Aller au département ») sends to that
+/// département's row (`/donnees#departement-54`), without a script.
+pub async fn page(
+    State(state): State<WebState>,
+    query: Result<Query<DownloadsQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // An unreadable query is no choice: the page itself.
+    let chosen = query.ok().and_then(|Query(q)| q.departement).map(|d| d.trim().to_uppercase());
+    let mut page = match render(&state, &headers).await {
+        Ok(page) => page,
+        Err(error) => return error.into_response(),
+    };
+    match chosen.filter(|code| !code.is_empty()) {
+        None => html(StatusCode::OK, &page),
+        Some(code) if page.departements.iter().any(|d| d.code == code) => {
+            Redirect::to(&format!("/donnees#departement-{code}")).into_response()
+        }
+        Some(code) => {
+            page.problem = Some(format!(
+                "Aucun département {code} : choisissez-en un dans la liste (01 à 95, 2A, 2B, 971 à 976, collectivités d’outre-mer)."
+            ));
+            html(StatusCode::NOT_FOUND, &page)
+        }
     }
 }
 
@@ -338,6 +366,7 @@ async fn render(state: &WebState, headers: &HeaderMap) -> Result<DownloadsPage, 
         france,
         departements,
         example_departement,
+        problem: None,
     })
 }
 

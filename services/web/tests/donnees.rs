@@ -113,7 +113,7 @@ async fn every_departement_and_format_is_listed_and_france_files_show_their_size
     assert_well_formed(&html);
     assert!(html.contains("La base est vide"), "{html}");
     let rows: Vec<&str> =
-        html.split("<tr data-departement=\"").skip(1).map(|r| r.split('"').next().unwrap()).collect();
+        html.split(" data-departement=\"").skip(1).map(|r| r.split('"').next().unwrap()).collect();
     assert_eq!(rows.len(), 109, "101 départements and 8 collectivités d’outre-mer");
     let metropolitan: Vec<&str> = rows.iter().copied().filter(|c| c.len() == 2).collect();
     assert_eq!(metropolitan.len(), 96);
@@ -135,6 +135,18 @@ async fn every_departement_and_format_is_listed_and_france_files_show_their_size
     assert!(html.contains("curl -i 'http://ban.example.org/api/changes?since=0&amp;limit=1000'"), "{html}");
     assert!(html.contains("ban mirror http://ban.example.org"));
     assert!(!exports.exists(), "rendering the page wrote no export");
+    // « Aller au département »: the form leads to the row, without a script.
+    assert!(html.contains("<option value=\"2A\">2A — Corse-du-Sud</option>"), "{html}");
+    assert!(html.contains("<tr id=\"departement-2A\""));
+    let request = Request::get("/donnees?departement=2a").body(Body::empty()).unwrap();
+    let response = web.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/donnees#departement-2A");
+    let (status, body) = get(&web, "/donnees?departement=99").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let html_404 = String::from_utf8(body).unwrap();
+    assert!(html_404.contains("Aucun département 99 : choisissez-en un dans la liste"), "{html_404}");
+    assert_well_formed(&html_404);
 
     // Communes in two départements; the downloads service writes the France CSV.
     add_commune(&*store, "54084", 120).await;
@@ -158,7 +170,7 @@ async fn every_departement_and_format_is_listed_and_france_files_show_their_size
     assert_well_formed(&html);
     assert!(html.contains("3 communes, 157 adresses."), "{html}");
     let row = |code: &str| {
-        let start = html.find(&format!("<tr data-departement=\"{code}\"")).unwrap();
+        let start = html.find(&format!("<tr id=\"departement-{code}\"")).unwrap();
         html[start..start + html[start..].find("</tr>").unwrap()].to_owned()
     };
     let cells = |row: &str| -> Vec<String> {
