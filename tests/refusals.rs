@@ -234,7 +234,8 @@ async fn refusals_reach_the_producer_and_the_town_hall_once(url: &str) {
         (pin_mail.to.as_str(), pin_mail.tls, pin_mail.login.as_deref()),
         (TOWN_HALL, true, Some("ban-sync"))
     );
-    assert!(pin_mail.subject.contains("54084"), "{}", pin_mail.subject);
+    assert_eq!(pin_mail.subject, "Demande de code d’identification");
+    assert!(pin_mail.body.contains("Mont-Bonvillers (54084)"), "{}", pin_mail.body);
     let pin: String = pin_mail.body.split("est : ").nth(1).unwrap().chars().take(6).collect();
     assert!(pin.chars().all(|c| c.is_ascii_digit()), "{}", pin_mail.body);
     let validate = format!("/habilitations/{hid}/authentication/email/validate-pin-code");
