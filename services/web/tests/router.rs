@@ -214,7 +214,7 @@ async fn every_route_is_described() {
 
 #[tokio::test]
 async fn validations_past_the_cap_are_told_when_to_come_back() {
-    let (state, _dir) = state(WebArgs { max_concurrent_validations: 1 }).await;
+    let (state, _dir) = state(WebArgs { max_concurrent_validations: 1, ..WebArgs::default() }).await;
     let held = state.validation_permit().unwrap();
     let response = router(state.clone()).oneshot(post("/api/validate", sample(), false)).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
