@@ -232,7 +232,27 @@ async fn the_pages_in_a_real_browser() {
 /// The element's text, once it is on the page.
 async fn text_of(browser: &Client, css: &str) -> String {
     let found = browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await;
-    found.unwrap_or_else(|e| panic!("{css} never shown: {e}")).text().await.unwrap()
+    match found {
+        Ok(element) => element.text().await.unwrap(),
+        Err(e) => {
+            let url = browser.current_url().await.unwrap();
+            let source = browser.source().await.unwrap();
+            let main = source.split("<main").nth(1).unwrap_or(&source);
+            panic!("{css} never shown ({e}) on {url}:\n{}", &main[..main.len().min(3000)])
+        }
+    }
+}
+
+/// Clicks the button `id` of a form and waits for the page it leads to.
+async fn submit(browser: &Client, id: &str) {
+    browser.execute("document.documentElement.dataset.left = 'yes'", vec![]).await.unwrap();
+    browser.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("html:not([data-left])"))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} led nowhere: {e}"));
 }
 
 /// The step the publication page shows.
@@ -295,7 +315,7 @@ async fn publication_in_a_real_browser() {
         .send_keys(&defects.display().to_string())
         .await
         .unwrap();
-    browser.find(Locator::Id("deposer")).await.unwrap().click().await.unwrap();
+    submit(&browser, "deposer").await;
     let verdict = text_of(&browser, "#rapport #verdict").await;
     assert!(verdict.contains("Le fichier contient des erreurs"), "{verdict}");
     assert_eq!(step_shown(&browser).await, "1");
@@ -314,13 +334,13 @@ async fn publication_in_a_real_browser() {
         .send_keys(&sample.display().to_string())
         .await
         .unwrap();
-    browser.find(Locator::Id("deposer")).await.unwrap().click().await.unwrap();
+    submit(&browser, "deposer").await;
     assert!(text_of(&browser, "#verdict").await.contains("Le fichier est valide"));
     assert_eq!(step_shown(&browser).await, "2");
     let first = browser.find(Locator::Id("adresse-1")).await.unwrap();
     assert_eq!(first.attr("value").await.unwrap().as_deref(), Some("mairie@mont-bonvillers.invalid"));
-    screenshots(&browser, "publier-2-adresse", None).await;
-    browser.find(Locator::Id("recevoir-code")).await.unwrap().click().await.unwrap();
+    screenshots(&browser, "publier-2-adresse", Some("#choix-adresse")).await;
+    submit(&browser, "recevoir-code").await;
 
     // Step 3: the code, read from the mail the town hall received; a wrong one first.
     assert!(text_of(&browser, "#code-envoye").await.contains("mairie@mont-bonvillers.invalid"));
@@ -330,21 +350,21 @@ async fn publication_in_a_real_browser() {
     let pin: String =
         mail.body.split("Votre code de validation est : ").nth(1).unwrap().chars().take(6).collect();
     assert!(pin.bytes().all(|b| b.is_ascii_digit()), "{pin}");
-    screenshots(&browser, "publier-3-code", None).await;
+    screenshots(&browser, "publier-3-code", Some("#etape")).await;
     let wrong = if pin == "000000" { "111111" } else { "000000" };
     browser.find(Locator::Id("code")).await.unwrap().send_keys(wrong).await.unwrap();
-    browser.find(Locator::Id("valider-code")).await.unwrap().click().await.unwrap();
+    submit(&browser, "valider-code").await;
     let problem = text_of(&browser, "#probleme").await;
     assert!(problem.contains("Code non valide, 9 tentatives restantes"), "{problem}");
-    screenshots(&browser, "publier-3-code-faux", None).await;
+    screenshots(&browser, "publier-3-code-faux", Some("#etape")).await;
     browser.find(Locator::Id("code")).await.unwrap().send_keys(&pin).await.unwrap();
-    browser.find(Locator::Id("valider-code")).await.unwrap().click().await.unwrap();
+    submit(&browser, "valider-code").await;
 
     // Step 4, then the follow-up, which updates itself until the addresses are searchable.
     assert!(text_of(&browser, "#habilitee").await.contains("Mont-Bonvillers est prête à être publiée"));
     assert_eq!(step_shown(&browser).await, "4");
-    screenshots(&browser, "publier-4-publication", None).await;
-    browser.find(Locator::Id("publier")).await.unwrap().click().await.unwrap();
+    screenshots(&browser, "publier-4-publication", Some("#etape")).await;
+    submit(&browser, "publier").await;
     assert_eq!(step_shown(&browser).await, "5");
     browser
         .wait()
@@ -358,7 +378,7 @@ async fn publication_in_a_real_browser() {
     let searchable = text_of(&browser, "[data-stage='consultable']").await;
     assert!(searchable.contains("consultables dans le géocodeur"), "{searchable}");
     assert!(text_of(&browser, "#trouvee").await.contains("Mont-Bonvillers"));
-    screenshots(&browser, "publier-5-suivi", None).await;
+    screenshots(&browser, "publier-5-suivi", Some("#suivi")).await;
     // The geocoder does answer an address of the commune.
     let answer: serde_json::Value =
         reqwest::get(format!("{base}/search/?q=1+allee+des+acacias+mont-bonvillers"))

@@ -899,7 +899,7 @@ async fn tracking(state: &WebState, depot: &DepotClient, revision: &Revision) ->
             None
         }
         Some(c) => {
-            let since = published_at.map(|p| took(p, c.updated_at));
+            let since = published_at.map(|p| format!("en {}", took(p, c.updated_at)));
             match c.status.as_str() {
                 "pending" | "running" => {
                     stages.push(waiting_stage(
@@ -992,7 +992,7 @@ async fn tracking(state: &WebState, depot: &DepotClient, revision: &Revision) ->
                     detail: format!("Les {addresses} adresses de la commune sont consultables dans le géocodeur et les téléchargements."),
                     advice: None,
                     at: Some(seen),
-                    took: Some(format!("{} au plus après la consolidation", took(applied_at, seen))),
+                    took: Some(format!("au plus {} après la consolidation", took(applied_at, seen))),
                 });
             } else {
                 stages.push(waiting_stage(
