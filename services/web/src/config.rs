@@ -13,10 +13,12 @@ pub struct WebArgs {
         default_value_t = 2
     )]
     pub max_concurrent_validations: usize,
+    // The optional settings are spelled `std::option::Option` so that clap reads an empty
+    // variable as none (through `unless_empty`), as the depot's settings do.
     /// The depot the publication pages call (`ban web` alone): its base URL, e.g.
     /// http://depot:8080/api-depot. `ban serve` calls its own depot in process.
     #[arg(long = "web-depot-url", env = "WEB_DEPOT_URL", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
-    pub depot_url: Option<String>,
+    pub depot_url: std::option::Option<String>,
     /// The token of the web's own client of the depot (a habilitation client: `ban client
     /// create --name "Pages web BAN Sync"`). Required with WEB_DEPOT_URL; `ban serve` creates
     /// its client at start when this is not given.
@@ -28,11 +30,11 @@ pub struct WebArgs {
         hide_default_value = true,
         value_parser = unless_empty(secret)
     )]
-    pub depot_token: Option<SecretString>,
+    pub depot_token: std::option::Option<SecretString>,
     /// The geocoder the publication's status page asks whether a publication is searchable
     /// (`ban web` alone), e.g. http://geocoder:8080. `ban serve` asks its own.
     #[arg(long = "web-geocoder-url", env = "WEB_GEOCODER_URL", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
-    pub geocoder_url: Option<String>,
+    pub geocoder_url: std::option::Option<String>,
 }
 
 fn text(value: &str) -> Result<String, std::convert::Infallible> {

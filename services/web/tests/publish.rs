@@ -29,6 +29,10 @@ struct Flow {
 }
 
 async fn flow() -> Flow {
+    flow_with(ban_depot::DepotArgs::default()).await
+}
+
+async fn flow_with(depot_args: ban_depot::DepotArgs) -> Flow {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("ban.db").display());
     let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
@@ -42,7 +46,7 @@ async fn flow() -> Flow {
         ..Default::default()
     };
     let client = ban_depot::administration::create_client(&*store, input).await.unwrap();
-    let depot_state = ban_depot::DepotState::new(store.clone(), &ban_depot::DepotArgs::default()).unwrap();
+    let depot_state = ban_depot::DepotState::new(store.clone(), &depot_args).unwrap();
     let depot = DepotClient::new(
         Upstream::InProcess(ban_depot::router(depot_state)),
         SecretString::from(client.token),
@@ -279,6 +283,39 @@ async fn ten_wrong_codes_reject_the_habilitation() {
 }
 
 #[tokio::test]
+async fn too_many_checks_and_an_expired_code_are_told_in_plain_words() {
+    let flow = flow_with(ban_depot::DepotArgs { pin_checks_per_client: 2, ..Default::default() }).await;
+    let sent = flow.upload("54084", &sample("54084_mont-bonvillers.csv")).await;
+    let revision = sent.location.unwrap().trim_start_matches("/publier/").to_owned();
+    let asked = flow
+        .post_form(&format!("/publier/{revision}/code"), &[("email", "mairie@mont-bonvillers.invalid")])
+        .await;
+    let habilitation = asked.location.unwrap().rsplit('=').next().unwrap().to_owned();
+    let pin = flow.pin(&habilitation).await;
+    let check_url = format!("/publier/{revision}/code/valider");
+
+    // The code expired (24 h): said so, whatever the code typed.
+    let h = flow.store.habilitation(&habilitation).await.unwrap().unwrap();
+    let read_at = h.updated_at;
+    let expired = ban_store::Habilitation {
+        pin_code_expiration: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        ..h.clone()
+    };
+    flow.store.update_habilitation(&expired, read_at).await.unwrap();
+    let late = flow.post_form(&check_url, &[("habilitation", &habilitation), ("code", &pin)]).await;
+    assert_eq!(late.status, StatusCode::PRECONDITION_FAILED);
+    assert!(late.text.contains("Ce code a expiré (il est valable 24 heures)"), "{}", late.text);
+
+    // Two checks a minute allowed here: the third is too many, with when to try again.
+    let second = flow.post_form(&check_url, &[("habilitation", &habilitation), ("code", &pin)]).await;
+    assert_eq!(second.status, StatusCode::PRECONDITION_FAILED);
+    let too_many = flow.post_form(&check_url, &[("habilitation", &habilitation), ("code", &pin)]).await;
+    assert_eq!(too_many.status, StatusCode::TOO_MANY_REQUESTS, "{}", too_many.text);
+    assert!(too_many.text.contains("Trop d’essais en peu de temps. Réessayez dans"), "{}", too_many.text);
+    assert!(!too_many.text.contains("jeton"), "no word of tokens for a person");
+}
+
+#[tokio::test]
 async fn a_commune_without_town_hall_address_is_explained() {
     let flow = flow().await;
     // Escoulis (31591): its town hall has no address in the directory fixture.
@@ -297,6 +334,42 @@ async fn a_commune_without_town_hall_address_is_explained() {
         page.text.split("data-code=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
     assert!(page.text.contains("Aucune adresse de mairie connue"), "{codes:?}");
     assert!(!page.text.contains("id=\"recevoir-code\""));
+}
+
+/// `ban web` alone: the same flow through a depot served over HTTP (`WEB_DEPOT_URL`,
+/// `WEB_DEPOT_TOKEN`).
+#[tokio::test]
+async fn over_http_to_a_depot_of_its_own() {
+    let inner = flow().await;
+    let input = ban_depot::administration::CreateClient {
+        nom: "Pages web (HTTP)".into(),
+        mandataire: Some("BAN Sync".into()),
+        ..Default::default()
+    };
+    let client = ban_depot::administration::create_client(&*inner.store, input).await.unwrap();
+    let depot_state =
+        ban_depot::DepotState::new(inner.store.clone(), &ban_depot::DepotArgs::default()).unwrap();
+    let depot = Router::new().nest("/api-depot", ban_depot::router(depot_state));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, depot).await.unwrap() });
+    let args = WebArgs {
+        depot_url: Some(format!("http://{address}/api-depot")),
+        depot_token: Some(SecretString::from(client.token)),
+        ..WebArgs::default()
+    };
+    let flow = Flow { app: router(WebState::new(inner.store.clone(), &args)), ..inner };
+    let sent = flow.upload("54084", &sample("54084_mont-bonvillers.csv")).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let choose = flow.get(sent.location.as_deref().unwrap()).await;
+    assert_eq!(step_of(&choose.text), 2);
+    assert!(choose.text.contains("value=\"mairie@mont-bonvillers.invalid\""));
+    // A wrong token: the pages say publication is unavailable, not why.
+    let args = WebArgs { depot_token: Some(SecretString::from("not-a-token".to_owned())), ..args };
+    let refused = Flow { app: router(WebState::new(flow.store.clone(), &args)), ..flow };
+    let answer = refused.upload("54084", &sample("54084_mont-bonvillers.csv")).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(answer.text.contains("momentanément indisponible"), "{}", answer.text);
 }
 
 #[tokio::test]
