@@ -165,7 +165,8 @@ fn app_until(
         router = router.merge(geocoder);
     }
     if let Some(web) = &services.web {
-        let mut state = ban_web::WebState::new(store.clone(), web);
+        let mut state = ban_web::WebState::new(store.clone(), web)
+            .trusting_forwarded_for(rate_limits.trusts_forwarded_for());
         if let (Some(depot), Some(token)) = (depot_router, web_token) {
             let geocoder = geocoder_router
                 .map(ban_web::Upstream::InProcess)

@@ -4,7 +4,9 @@
 //! HTTP when `ban web` runs alone (`WEB_DEPOT_URL`, `WEB_DEPOT_TOKEN`). Only the routes the
 //! publication flow needs are here: the pages are no open proxy, and the token never leaves
 //! the server.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ban_service_kit::limits::client_address;
 
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
@@ -52,17 +54,19 @@ impl Upstream {
 
 /// The browser a call is made for: its address is passed on, so that the depot's limits per
 /// address (PIN code checks, failed authentications) count the person, not the web server.
+/// The address is the connection's, or the proxy's `X-Forwarded-For` when the server trusts
+/// it (`TRUST_FORWARDED_FOR`), as the depot reads it.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Browser(pub Option<SocketAddr>);
+pub struct Browser(pub Option<IpAddr>);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Browser {
+impl axum::extract::FromRequestParts<crate::WebState> for Browser {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        state: &crate::WebState,
     ) -> Result<Self, std::convert::Infallible> {
-        Ok(Browser(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+        Ok(Browser(client_address(parts, state.trust_forwarded_for)))
     }
 }
 
@@ -143,8 +147,9 @@ impl Upstream {
                     None => request.body(Body::empty()),
                 };
                 let mut request = request.map_err(DepotError::unreachable)?;
-                if let Some(peer) = browser.0 {
-                    request.extensions_mut().insert(ConnectInfo(peer));
+                // As if the browser had called the depot itself.
+                if let Some(ip) = browser.0 {
+                    request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 0)));
                 }
                 let response = router.clone().oneshot(request).await.map_err(DepotError::unreachable)?;
                 let status = response.status();
@@ -160,8 +165,9 @@ impl Upstream {
                     request =
                         request.header(header::AUTHORIZATION, format!("Token {}", token.expose_secret()));
                 }
-                if let Some(peer) = browser.0 {
-                    request = request.header("x-forwarded-for", peer.ip().to_string());
+                // Read by a depot that trusts its proxies (`TRUST_FORWARDED_FOR`).
+                if let Some(ip) = browser.0 {
+                    request = request.header("x-forwarded-for", ip.to_string());
                 }
                 if let Some((content_type, bytes)) = body {
                     request = request.header(header::CONTENT_TYPE, content_type).body(bytes);

@@ -43,6 +43,9 @@ pub struct WebState {
     pub depot: Option<DepotClient>,
     /// When each publication was first seen searchable.
     pub seen_searchable: Arc<publish::SeenSearchable>,
+    /// Whether a browser's address is the proxy's `X-Forwarded-For` (`TRUST_FORWARDED_FOR`),
+    /// as the depot reads it.
+    pub trust_forwarded_for: bool,
 }
 
 impl std::fmt::Debug for WebState {
@@ -75,7 +78,13 @@ impl WebState {
             validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
             depot,
             seen_searchable: Arc::default(),
+            trust_forwarded_for: false,
         }
+    }
+
+    /// The same pages, taking a browser's address from `X-Forwarded-For` when `trust`.
+    pub fn trusting_forwarded_for(self, trust: bool) -> Self {
+        WebState { trust_forwarded_for: trust, ..self }
     }
 
     /// The same pages, publishing through `depot`.

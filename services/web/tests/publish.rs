@@ -76,11 +76,20 @@ impl Flow {
     }
 
     async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> Answer {
+        self.post_form_from(None, uri, fields).await
+    }
+
+    /// The form posted from a browser at `ip` (the connection's address).
+    async fn post_form_from(&self, ip: Option<[u8; 4]>, uri: &str, fields: &[(&str, &str)]) -> Answer {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        let request = Request::post(uri)
+        let mut request = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .unwrap();
+        if let Some(ip) = ip {
+            let peer = std::net::SocketAddr::from((ip, 40_000));
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        }
         self.send(request).await
     }
 
@@ -229,6 +238,23 @@ async fn the_whole_flow_with_its_errors() {
     assert_eq!(json["stages"][1]["state"], "current", "no consolidator here: {json}");
     assert_eq!(json["final"], false);
 
+    // The consolidation refused, as a worker ends it: the reason in words, what to do, and
+    // the page stops refreshing itself.
+    let now = chrono::Utc::now();
+    let job =
+        flow.store.claim_job("test-worker", now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
+    let refusal = ban_store::Refusal::MassDeletion { disabled: 400, active: 486, percent: 82.3, limit: 80.0 };
+    let reason = refusal.message();
+    flow.store.finish_job(job.id, ban_store::JobEnd::Refused { refusal }, now).await.unwrap();
+    let refused = flow.get(&format!("/publier/{revision}/suivi")).await;
+    assert!(refused.text.contains("data-stage=\"consolidee\" data-state=\"failed\""), "{}", refused.text);
+    assert!(refused.text.contains(&reason), "{reason}: {}", refused.text);
+    assert!(refused.text.contains("Que faire ?"));
+    assert!(!refused.text.contains("http-equiv=\"refresh\""), "settled: no more refresh");
+    let json: Value =
+        serde_json::from_str(&flow.get(&format!("/publier/{revision}/suivi.json")).await.text).unwrap();
+    assert_eq!((json["stages"][1]["state"].as_str(), json["final"].as_bool()), (Some("failed"), Some(true)));
+
     // A second file for the same commune: the publication asks to confirm the replacement.
     let again = flow.upload("54084", &sample("54084_mont-bonvillers.csv")).await;
     let second = again.location.unwrap().trim_start_matches("/publier/").to_owned();
@@ -313,6 +339,29 @@ async fn too_many_checks_and_an_expired_code_are_told_in_plain_words() {
     assert_eq!(too_many.status, StatusCode::TOO_MANY_REQUESTS, "{}", too_many.text);
     assert!(too_many.text.contains("Trop d’essais en peu de temps. Réessayez dans"), "{}", too_many.text);
     assert!(!too_many.text.contains("jeton"), "no word of tokens for a person");
+}
+
+/// The depot's limit per address counts each browser, not the web server.
+#[tokio::test]
+async fn the_limit_per_address_counts_the_browser() {
+    let args = ban_depot::DepotArgs { pin_checks_per_client: 0, pin_checks_per_ip: 1, ..Default::default() };
+    let flow = flow_with(args).await;
+    let sent = flow.upload("54084", &sample("54084_mont-bonvillers.csv")).await;
+    let revision = sent.location.unwrap().trim_start_matches("/publier/").to_owned();
+    let asked = flow
+        .post_form(&format!("/publier/{revision}/code"), &[("email", "mairie@mont-bonvillers.invalid")])
+        .await;
+    let habilitation = asked.location.unwrap().rsplit('=').next().unwrap().to_owned();
+    let pin = flow.pin(&habilitation).await;
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    let check_url = format!("/publier/{revision}/code/valider");
+    let form = [("habilitation", habilitation.as_str()), ("code", wrong)];
+    let first = flow.post_form_from(Some([192, 0, 2, 1]), &check_url, &form).await;
+    assert_eq!(first.status, StatusCode::PRECONDITION_FAILED);
+    let again = flow.post_form_from(Some([192, 0, 2, 1]), &check_url, &form).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "{}", again.text);
+    let other = flow.post_form_from(Some([192, 0, 2, 2]), &check_url, &form).await;
+    assert_eq!(other.status, StatusCode::PRECONDITION_FAILED, "another browser is not held back");
 }
 
 #[tokio::test]
