@@ -377,7 +377,11 @@ async fn publication_in_a_real_browser() {
     assert!(consolidated.contains("adresse(s) ajoutée(s)"), "{consolidated}");
     let searchable = text_of(&browser, "[data-stage='consultable']").await;
     assert!(searchable.contains("consultables dans le géocodeur"), "{searchable}");
-    assert!(text_of(&browser, "#trouvee").await.contains("Mont-Bonvillers"));
+    let found = text_of(&browser, "#trouvee").await;
+    assert!(
+        found.contains("Mont-Bonvillers") && found.contains("« 1"),
+        "an address, not the commune: {found}"
+    );
     screenshots(&browser, "publier-5-suivi", Some("#suivi")).await;
     // The geocoder does answer an address of the commune.
     let answer: serde_json::Value =

@@ -825,7 +825,7 @@ pub struct Tracking {
     /// Nothing more will change: the page stops refreshing itself.
     #[serde(rename = "final")]
     pub settled: bool,
-    /// The geocoder's first answer for the commune, once searchable.
+    /// The geocoder's first answer for an address of the commune, once searchable.
     pub found: Option<String>,
 }
 
@@ -983,7 +983,11 @@ async fn tracking(state: &WebState, depot: &DepotClient, revision: &Revision) ->
             } else if indexed {
                 settled = true;
                 let seen = state.seen_searchable.first_seen(&revision.id, Utc::now());
-                found = depot.first_result(&commune.nom, &commune.code).await;
+                let text = match an_address_of(&*state.store, &commune.code).await {
+                    Some(address) => format!("{address} {}", commune.nom),
+                    None => commune.nom.clone(),
+                };
+                found = depot.first_result(&text, &commune.code).await;
                 let addresses = base.map(|b| b.commune.addresses).unwrap_or(0);
                 stages.push(Stage {
                     key: "consultable",
@@ -1012,6 +1016,34 @@ async fn tracking(state: &WebState, depot: &DepotClient, revision: &Revision) ->
         settled,
         found,
     }
+}
+
+/// An address of the commune as it would be searched (« 1 Allée des Acacias »), from the
+/// first rows of the commune's part of the base in the change feed.
+async fn an_address_of(store: &dyn ban_store::Store, code: &str) -> Option<String> {
+    let query = ban_store::FeedQuery {
+        since: 0,
+        limit: 200,
+        communes: vec![code.to_owned()],
+        current_only: true,
+        ..ban_store::FeedQuery::default()
+    };
+    let rows = store.feed(&query).await.ok()?;
+    let streets: HashMap<ban_domain::BanId, String> = rows
+        .iter()
+        .filter(|row| row.kind == ban_store::ObjectKind::Toponym)
+        .filter_map(|row| serde_json::from_str::<ban_store::Toponym>(row.state.get()).ok())
+        .map(|toponym| (toponym.id, toponym.name))
+        .collect();
+    rows.iter()
+        .filter(|row| row.kind == ban_store::ObjectKind::Address)
+        .filter_map(|row| serde_json::from_str::<ban_store::Address>(row.state.get()).ok())
+        .filter(|address| address.active)
+        .find_map(|address| {
+            let street = streets.get(&address.toponym)?;
+            let suffix = address.suffixe.map(|s| format!(" {s}")).unwrap_or_default();
+            Some(format!("{}{suffix} {street}", address.numero))
+        })
 }
 
 fn waiting_stage(key: &'static str, name: &'static str, state: StageState, detail: &str) -> Stage {
