@@ -375,11 +375,13 @@ pub async fn validate_pin_code(
         ));
     };
     let now = Utc::now();
-    if now > expiration {
-        return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
-    }
     let read_at = h.updated_at;
+    // As production: the code is compared before its expiry is checked, so that a wrong code
+    // costs a try even once the code has expired; the right one, expired, is refused.
     if body.code.trim() == expected.expose() {
+        if now > expiration {
+            return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
+        }
         let accepted = Habilitation {
             status: HabilitationStatus::Accepted,
             accepted_at: Some(now),
