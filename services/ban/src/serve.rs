@@ -111,11 +111,11 @@ pub const WEB_CLIENT_LEGACY_ID: &str = "formulaire-publication";
 /// fixed id, created the first time): a new one at each start, since the store keeps only
 /// digests of tokens. An administrator who disables the client closes the publication pages.
 pub async fn web_client_token(store: &dyn Store) -> anyhow::Result<SecretString> {
-    use ban_depot::administration::{clients, create_client, rotate_client_token, CreateClient};
+    use ban_depot::administration::{clients, create_client, rotate_client_token, CreateClient, Origin};
     let existing =
         clients(store).await?.into_iter().find(|c| c.legacy_id.as_deref() == Some(WEB_CLIENT_LEGACY_ID));
     let token = match existing {
-        Some(client) => rotate_client_token(store, &client.id).await?.token,
+        Some(client) => rotate_client_token(store, Origin::default(), &client.id).await?.token,
         None => {
             let input = CreateClient {
                 nom: WEB_CLIENT_NAME.into(),
@@ -123,7 +123,7 @@ pub async fn web_client_token(store: &dyn Store) -> anyhow::Result<SecretString>
                 legacy_id: Some(WEB_CLIENT_LEGACY_ID.into()),
                 ..CreateClient::default()
             };
-            let created = create_client(store, input).await?;
+            let created = create_client(store, Origin::default(), input).await?;
             tracing::info!(client = %created.client.id, "depot client of the web pages created");
             created.token
         }

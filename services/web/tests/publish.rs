@@ -45,7 +45,7 @@ async fn flow_with(depot_args: ban_depot::DepotArgs) -> Flow {
         mandataire: Some("BAN Sync".into()),
         ..Default::default()
     };
-    let client = ban_depot::administration::create_client(&*store, input).await.unwrap();
+    let client = ban_depot::administration::create_client(&*store, Default::default(), input).await.unwrap();
     let depot_state = ban_depot::DepotState::new(store.clone(), &depot_args).unwrap();
     let depot = DepotClient::new(
         Upstream::InProcess(ban_depot::router(depot_state)),
@@ -395,7 +395,8 @@ async fn over_http_to_a_depot_of_its_own() {
         mandataire: Some("BAN Sync".into()),
         ..Default::default()
     };
-    let client = ban_depot::administration::create_client(&*inner.store, input).await.unwrap();
+    let client =
+        ban_depot::administration::create_client(&*inner.store, Default::default(), input).await.unwrap();
     let depot_state =
         ban_depot::DepotState::new(inner.store.clone(), &ban_depot::DepotArgs::default()).unwrap();
     let depot = Router::new().nest("/api-depot", ban_depot::router(depot_state));
