@@ -8,6 +8,7 @@
 //! Chromium and chromedriver are Debian's (`chromium`, `chromium-driver`), installed by
 //! `scripts/setup.sh` (`make setup`, run by `make test`): without them this test fails and says so.
 #![allow(clippy::unwrap_used)]
+mod a11y;
 mod smtp_server;
 mod support;
 use std::collections::BTreeMap;
@@ -82,7 +83,8 @@ async fn open_browser(driver: &Driver, javascript: bool) -> Client {
 }
 
 /// Screenshots of the page at desktop and mobile width, `{name}-desktop.png` and
-/// `{name}-mobile.png`; the window is left at desktop width. `at` is scrolled into view first.
+/// `{name}-mobile.png`, each checked not to scroll sideways; the window is left at desktop
+/// width. `at` is scrolled into view first.
 async fn screenshots(browser: &Client, name: &str, at: Option<&str>) {
     let dir = root().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -97,6 +99,8 @@ async fn screenshots(browser: &Client, name: &str, at: Option<&str>) {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = browser.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{suffix}.png")), png).unwrap();
+        // Reflow (WCAG 1.4.10): nothing but tables and code blocks scrolls sideways.
+        a11y::assert_no_sideways_scroll(browser, &format!("{name} ({suffix})")).await;
     }
 }
 
@@ -177,6 +181,7 @@ async fn the_pages_in_a_real_browser() {
     assert!(text.contains("1 Allee des Acacias") && text.contains("Mont-Bonvillers"), "{text}");
     assert_eq!(first.attr("data-id").await.unwrap().as_deref(), Some("54084_0020_00001"));
     screenshots(&browser, "accueil", None).await;
+    a11y::assert_accessible(&browser, "/ (with results)").await;
 
     // The validator, with JavaScript: the codes and first lines of `ban validate`.
     let defects = root().join("data/samples/67482_strasbourg_with-defects.csv");
@@ -188,6 +193,9 @@ async fn the_pages_in_a_real_browser() {
     assert!(expected.values().any(Option::is_some), "{expected:?}");
     browser.goto(&format!("{base}/outils/validateur")).await.unwrap();
     screenshots(&browser, "validateur", None).await;
+    a11y::assert_accessible(&browser, "/outils/validateur").await;
+    // Nothing to download before a report.
+    assert!(!browser.find(Locator::Id("telecharger-csv")).await.unwrap().is_displayed().await.unwrap());
     let shown = validate_in_page(&browser, &base, &defects).await;
     assert_eq!(shown, expected);
     // The script sent the form in the background: the file is still chosen, and what the
@@ -206,6 +214,11 @@ async fn the_pages_in_a_real_browser() {
     let findings = report.counts.per_code.values().sum::<usize>() + report.counts.parse_errors;
     assert_eq!(lines, json!(1 + findings));
     screenshots(&browser, "validateur-rapport", Some("#rapport")).await;
+    a11y::assert_accessible(&browser, "/outils/validateur (report)").await;
+    assert!(browser.find(Locator::Id("telecharger-csv")).await.unwrap().is_displayed().await.unwrap());
+
+    downloads_page(&browser, &base).await;
+    keyboard_only(&browser, &base, &defects).await;
     browser.close().await.unwrap();
 
     // The same page without JavaScript.
@@ -305,6 +318,7 @@ async fn publication_in_a_real_browser() {
         .await
         .unwrap();
     screenshots(&browser, "publier-1-depot", None).await;
+    a11y::assert_accessible(&browser, "publier-1-depot").await;
     commune.clear().await.unwrap();
     commune.send_keys("Strasbourg (67482)").await.unwrap();
     let defects = root().join("data/samples/67482_strasbourg_with-defects.csv");
@@ -321,6 +335,7 @@ async fn publication_in_a_real_browser() {
     assert_eq!(step_shown(&browser).await, "1");
     assert!(!browser.find_all(Locator::Css("details[data-level='E']")).await.unwrap().is_empty());
     screenshots(&browser, "publier-1-erreurs", Some("#rapport")).await;
+    a11y::assert_accessible(&browser, "publier-1-erreurs").await;
 
     // The sample of 54084: valid, step 2 offers the town hall's addresses.
     let commune = browser.find(Locator::Id("commune")).await.unwrap();
@@ -340,6 +355,7 @@ async fn publication_in_a_real_browser() {
     let first = browser.find(Locator::Id("adresse-1")).await.unwrap();
     assert_eq!(first.attr("value").await.unwrap().as_deref(), Some("mairie@mont-bonvillers.invalid"));
     screenshots(&browser, "publier-2-adresse", Some("#choix-adresse")).await;
+    a11y::assert_accessible(&browser, "publier-2-adresse").await;
     submit(&browser, "recevoir-code").await;
 
     // Step 3: the code, read from the mail the town hall received; a wrong one first.
@@ -351,12 +367,14 @@ async fn publication_in_a_real_browser() {
         mail.body.split("Votre code de validation est : ").nth(1).unwrap().chars().take(6).collect();
     assert!(pin.bytes().all(|b| b.is_ascii_digit()), "{pin}");
     screenshots(&browser, "publier-3-code", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-3-code").await;
     let wrong = if pin == "000000" { "111111" } else { "000000" };
     browser.find(Locator::Id("code")).await.unwrap().send_keys(wrong).await.unwrap();
     submit(&browser, "valider-code").await;
     let problem = text_of(&browser, "#probleme").await;
     assert!(problem.contains("Code non valide, 9 tentatives restantes"), "{problem}");
     screenshots(&browser, "publier-3-code-faux", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-3-code-faux").await;
     browser.find(Locator::Id("code")).await.unwrap().send_keys(&pin).await.unwrap();
     submit(&browser, "valider-code").await;
 
@@ -364,6 +382,7 @@ async fn publication_in_a_real_browser() {
     assert!(text_of(&browser, "#habilitee").await.contains("Mont-Bonvillers est prête à être publiée"));
     assert_eq!(step_shown(&browser).await, "4");
     screenshots(&browser, "publier-4-publication", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-4-publication").await;
     submit(&browser, "publier").await;
     assert_eq!(step_shown(&browser).await, "5");
     browser
@@ -383,6 +402,7 @@ async fn publication_in_a_real_browser() {
         "an address, not the commune: {found}"
     );
     screenshots(&browser, "publier-5-suivi", Some("#suivi")).await;
+    a11y::assert_accessible(&browser, "publier-5-suivi").await;
     // The geocoder does answer an address of the commune.
     let answer: serde_json::Value =
         reqwest::get(format!("{base}/search/?q=1+allee+des+acacias+mont-bonvillers"))
@@ -396,4 +416,84 @@ async fn publication_in_a_real_browser() {
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+/// `/donnees`: every département listed, the France file built before shown with its size,
+/// the links answering files; accessible.
+async fn downloads_page(browser: &Client, base: &str) {
+    // One France file built (and kept) before the page is read.
+    let france =
+        reqwest::get(format!("{base}/data/ban/adresses/latest/csv/adresses-france.csv.gz")).await.unwrap();
+    assert_eq!(france.status(), 200);
+    let length = france.bytes().await.unwrap().len();
+    let written = Instant::now();
+    loop {
+        browser.goto(&format!("{base}/donnees")).await.unwrap();
+        let row = browser.find(Locator::Css("#fichiers-france tr[data-format='csv']")).await.unwrap();
+        if row.attr("data-written").await.unwrap().is_some() {
+            let size = row.find(Locator::Css(".ban-taille")).await.unwrap().text().await.unwrap();
+            assert!(size.ends_with("ko") || size.ends_with("octets"), "{size} for {length} bytes");
+            break;
+        }
+        assert!(written.elapsed() < Duration::from_secs(10), "the France file never showed as written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.title().await.unwrap(), "Télécharger les données — BAN Sync");
+    let rows = browser.find_all(Locator::Css("#fichiers-departements tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 109, "101 départements and 8 collectivités d’outre-mer");
+    let meurthe = browser.find(Locator::Css("tr[data-departement='54']")).await.unwrap();
+    let text = meurthe.text().await.unwrap();
+    assert!(text.contains("Meurthe-et-Moselle") && text.contains('1'), "{text}");
+    // A département's link answers its file.
+    let link = meurthe.find(Locator::Css("a")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let answer = reqwest::get(format!("{base}{link}")).await.unwrap();
+    assert_eq!(answer.status(), 200, "{link}");
+    let current = browser.find(Locator::Css("a.fr-nav__link[aria-current='page']")).await.unwrap();
+    assert_eq!(current.text().await.unwrap(), "Données");
+    screenshots(browser, "donnees", None).await;
+    screenshots(browser, "donnees-departements", Some("#aller-departement")).await;
+    screenshots(browser, "donnees-flux", Some("#suivre")).await;
+    a11y::assert_accessible(browser, "/donnees").await;
+    // The check sees what it should: a button without a name, a field without a label.
+    browser
+        .execute(
+            "document.getElementById('contenu').insertAdjacentHTML('beforeend', '<button></button><input type=\"text\">')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let broken = a11y::serious_rules(browser, "/donnees (broken on purpose)").await;
+    assert!(broken.contains(&"button-name".to_owned()) && broken.contains(&"label".to_owned()), "{broken:?}");
+    // « Aller au département » leads to the row (a plain form: the server redirects).
+    browser.goto(&format!("{base}/donnees")).await.unwrap();
+    browser.find(Locator::Id("departement")).await.unwrap().select_by_value("54").await.unwrap();
+    browser.find(Locator::Css("#aller-departement button")).await.unwrap().click().await.unwrap();
+    let started = Instant::now();
+    while !browser.current_url().await.unwrap().as_str().ends_with("/donnees#departement-54") {
+        assert!(started.elapsed() < Duration::from_secs(10), "the form never led to the row");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The home page and the validator with the keyboard alone: Tab reaches the search box, the
+/// file input and the submit button, each with a visible focus; Enter validates the file and
+/// the focus moves to the report.
+async fn keyboard_only(browser: &Client, base: &str, file: &Path) {
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser.goto(&format!("{base}/")).await.unwrap();
+    let stops = a11y::tab_to(browser, "recherche-adresse", 20).await;
+    // The skip links come first.
+    assert_eq!(stops[0].tag, "a", "{stops:?}");
+    browser.goto(&format!("{base}/outils/validateur")).await.unwrap();
+    a11y::tab_to(browser, "fichier", 20).await;
+    // Choosing a file is the system dialog's job: WebDriver fills the input instead.
+    browser.find(Locator::Id("fichier")).await.unwrap().send_keys(&file.display().to_string()).await.unwrap();
+    a11y::tab_to(browser, "valider", 5).await;
+    a11y::press(browser, fantoccini::key::Key::Enter).await;
+    browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("rapport")).await.unwrap();
+    let started = Instant::now();
+    while a11y::focus(browser).await.id != "rapport-titre" {
+        assert!(started.elapsed() < Duration::from_secs(5), "the focus never moved to the report");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

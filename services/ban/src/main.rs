@@ -41,9 +41,9 @@ enum Command {
     Geocode(geocode::GeocodeArgs),
     /// Run the downloads service alone (exports, lookup, change feed).
     Downloads(AloneArgs<ban_downloads::DownloadsArgs>),
-    /// Run the web pages alone (home, validator page, POST /api/validate, assets under /static;
-    /// the publication pages with the depot of WEB_DEPOT_URL).
-    Web(AloneArgs<ban_web::WebArgs>),
+    /// Run the web pages alone (home, validator page, downloads page, POST /api/validate,
+    /// assets under /static; the publication pages with the depot of WEB_DEPOT_URL).
+    Web(AloneArgs<ban_web::WebAloneArgs>),
     /// Write an export of the national base to a file (France, a département or a commune).
     Export(export::ExportArgs),
     /// Keep a local store in sync with a remote BAN Sync through its change feed.
@@ -123,7 +123,7 @@ fn main() -> ExitCode {
             run_server(&alone.server, Services { downloads: Some(alone.service), ..Services::default() })
         }
         Command::Web(alone) => {
-            run_server(&alone.server, Services { web: Some(alone.service), ..Services::default() })
+            run_server(&alone.server, Services { web: Some(alone.service.into_web()), ..Services::default() })
         }
         Command::Geocode(args) => runtime().and_then(|rt| rt.block_on(geocode::geocode(&args))),
         Command::Export(args) => runtime().and_then(|rt| rt.block_on(export::export(&args))),

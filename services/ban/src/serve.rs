@@ -74,7 +74,11 @@ impl ServeConfig {
             consolidator: Some(self.consolidator),
             geocoder: Some(self.geocoder),
             downloads: Some(self.downloads.clone()),
-            web: Some(self.web.clone()),
+            // The downloads page reads the France files where the downloads keep them.
+            web: Some(ban_web::WebArgs {
+                export_cache_dir: self.downloads.export_cache_dir.clone(),
+                ..self.web.clone()
+            }),
         }
     }
 }
@@ -165,7 +169,12 @@ fn app_until(
         router = router.merge(geocoder);
     }
     if let Some(web) = &services.web {
-        let mut state = ban_web::WebState::new(store.clone(), web)
+        let mut web = web.clone();
+        // In one process, the downloads page reads the downloads service's France files.
+        if let Some(downloads) = &services.downloads {
+            web.export_cache_dir = downloads.export_cache_dir.clone();
+        }
+        let mut state = ban_web::WebState::new(store.clone(), &web)
             .trusting_forwarded_for(rate_limits.trusts_forwarded_for());
         if let (Some(depot), Some(token)) = (depot_router, web_token) {
             let geocoder = geocoder_router
@@ -222,7 +231,8 @@ pub async fn serve(
     let notifier = match &services.depot {
         Some(depot) => {
             let notifier =
-                ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?);
+                ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?)
+                    .with_report_expiry(depot.report_expiry_days);
             let stopped = stopped.clone();
             Some(tokio::spawn(async move { notifier.run(until_stopped(stopped)).await }))
         }

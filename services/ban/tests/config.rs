@@ -98,6 +98,8 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert_eq!(config.downloads.export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
     assert_eq!(config.web.max_concurrent_validations, 2);
     assert!(config.web.depot_url.is_none() && config.web.depot_token.is_none(), "empty: in process");
+    // The web's downloads page reads the downloads' France files: same directory.
+    assert_eq!(config.services().web.unwrap().export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
     let shown = format!("{config:?}");
     assert!(shown.contains("postgres://ban:***@postgres:5432/ban"), "{shown}");
     assert!(!shown.contains("ban:ban@"), "{shown}");

@@ -22,8 +22,12 @@ use ban_bal::records::{read_records, BalRecord};
 use ban_consolidation::{plan, Changeset, CommuneState, PlanError, Row};
 use ban_domain::base::{Address, Commune, CommuneSource, Toponym};
 use ban_domain::BanId;
+use ban_reports::AppliedChanges;
 use ban_spatial::contours::Contours;
-use ban_store::{BaseChanges, ChangeCounts, Job, JobEnd, ObjectCounts, Refusal, Revision, Store, StoreError};
+use ban_store::{
+    BaseChanges, ChangeCounts, Job, JobEnd, ObjectCounts, PageRequest, Refusal, Report, ReportDecision,
+    ReportFilter, ReportStatus, Revision, Store, StoreError,
+};
 use chrono::Utc;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tracing::Instrument;
@@ -441,6 +445,10 @@ impl Consolidator {
                 toponyms: object_counts(&changeset.toponyms, |t: &Toponym| t.active, commune.toponyms),
             };
             let (toponyms, addresses) = (changeset.toponyms.len(), changeset.addresses.len());
+            // The commune's pending reports are compared with the changes once they are written.
+            let pending = self.pending_reports(&input).await;
+            let for_reports =
+                (!pending.is_empty()).then(|| (changeset.addresses.clone(), changeset.toponyms.clone()));
             let changes = BaseChanges {
                 commune,
                 planned_on: base.version,
@@ -452,7 +460,12 @@ impl Consolidator {
             };
             match self.store.apply_changes(changes).await {
                 Ok(applied) => {
-                    return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq, counts })
+                    if let Some((address_changes, toponym_changes)) = for_reports {
+                        let applied_changes =
+                            AppliedChanges::new(&address_changes, &toponym_changes, &state.toponyms);
+                        self.close_reports(&input, pending, &applied_changes).await;
+                    }
+                    return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq, counts });
                 }
                 Err(StoreError::Conflict(reason)) => {
                     tracing::info!(commune = %input.commune, %reason, "planned again");
@@ -463,6 +476,58 @@ impl Consolidator {
         Err(ConsolidateError::Busy(input.commune))
     }
 }
+
+impl Consolidator {
+    /// The pending citizen reports of the publication's commune (none for a legacy import,
+    /// and none when they cannot be read: closing them waits for the next publication).
+    async fn pending_reports(&self, input: &Input) -> Vec<Report> {
+        if input.revision.is_none() {
+            return Vec::new();
+        }
+        let filter =
+            ReportFilter { code_commune: Some(input.commune.clone()), status: Some(ReportStatus::Pending) };
+        match self.store.reports(&filter, PageRequest { offset: 0, limit: MAX_REPORTS_CHECKED }).await {
+            Ok(page) => page.items,
+            Err(error) => {
+                tracing::warn!(commune = %input.commune, %error, "cannot read the pending reports");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Marks processed, by the publication's revision, the reports that its changes answer
+    /// ([`ban_reports::closing`]). The changes are written already: a report that cannot be
+    /// marked is logged and left pending, never a failed job.
+    async fn close_reports(&self, input: &Input, pending: Vec<Report>, applied: &AppliedChanges<'_>) {
+        let Some(revision) = &input.revision else { return };
+        for report in pending.into_iter().filter(|r| ban_reports::answered_by(r, applied)) {
+            let decision = ReportDecision {
+                status: ReportStatus::Processed,
+                actor: CONSOLIDATION_ACTOR.to_owned(),
+                reason: Some(format!("Appliqué par la publication de la révision {}.", revision.id)),
+                revision_id: Some(revision.id.clone()),
+                at: Utc::now(),
+            };
+            match self.store.decide_report(&report.id, decision).await {
+                Ok(_) => {
+                    tracing::info!(report = %report.id, revision = %revision.id, "report answered by a publication");
+                    metrics::counter!("reports_closed_by_publication_total").increment(1);
+                }
+                // Decided by the commune meanwhile.
+                Err(StoreError::Precondition(_)) => {}
+                Err(error) => {
+                    tracing::warn!(report = %report.id, %error, "cannot close a report answered by a publication")
+                }
+            }
+        }
+    }
+}
+
+/// Who closes a report answered by a publication, in its events.
+pub const CONSOLIDATION_ACTOR: &str = "consolidation";
+/// Pending reports of a commune compared with a publication (the oldest beyond wait for the
+/// next one).
+const MAX_REPORTS_CHECKED: u32 = 1_000;
 
 /// Rows without the ids that belong to other communes (a forced plan: those communes keep
 /// their objects; the rows are matched by the other rules of identity, or get new ids).

@@ -2,15 +2,16 @@
 //! set): an applied plan says what it added, updated, deleted and left; a plan that deletes
 //! more than 80 % of a commune's addresses, or takes another commune's id, ends its job
 //! refused with its reason and owes its two notices once, however often it is tried; forced
-//! by an administrator, it is applied (another commune's ids left to it).
+//! by an administrator, it is applied (another commune's ids left to it). A publication that
+//! does what a pending citizen report asked closes it.
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
 use ban_consolidator::Consolidator;
 use ban_store::ids::{object_id, token};
 use ban_store::{
-    AuthorizationStrategy, BanId, ChangeCounts, ComputedValidation, Job, JobStatus, NewClient, NewRevision,
-    NoticeKind, ObjectCounts, Publication, Refusal, Store, StoredFile,
+    AuthorizationStrategy, BanId, ChangeCounts, ComputedValidation, Job, JobStatus, NewClient, NewReport,
+    NewRevision, NoticeKind, ObjectCounts, Publication, Refusal, ReportStatus, ReportType, Store, StoredFile,
 };
 use chrono::Utc;
 use serde_json::json;
@@ -226,3 +227,92 @@ on_every_backend!(
         assert_eq!(h.active_ids("54084").await, theirs.iter().map(|r| r.id).collect::<Vec<_>>(), "untouched");
     }
 );
+
+/// Where number `n` of the located test street is.
+fn at(n: u32) -> [f64; 2] {
+    [5.8335 + f64::from(n) * 0.0002, 49.3259]
+}
+
+/// A BAL file of one located street of `commune`: each address at `at(numero)`, moved by
+/// `shift` degrees of longitude.
+fn located_file(commune: &str, street: BanId, rows: &[Row], shift: f64) -> Vec<u8> {
+    let mut text = String::from("id_ban_toponyme;id_ban_adresse;cle_interop;commune_insee;voie_nom;numero;suffixe;position;long;lat\n");
+    for row in rows {
+        let [lon, lat] = at(row.numero);
+        text.push_str(&format!(
+            "{street};{};{commune}_0001_{:05};{commune};Rue des Essais;{};;entrée;{:.6};{lat:.6}\n",
+            row.id,
+            row.numero,
+            row.numero,
+            lon + shift
+        ));
+    }
+    text.into_bytes()
+}
+
+/// A pending report of 54084, stored as the depot stores it.
+async fn report(
+    store: &dyn Store,
+    id: &str,
+    kind: ReportType,
+    existing: Option<serde_json::Value>,
+    changes: serde_json::Value,
+) {
+    let new = NewReport {
+        id: id.into(),
+        code_commune: "54084".into(),
+        kind,
+        existing_location: existing,
+        changes_requested: changes,
+        point: None,
+        author_name: None,
+        author_email: Some("habitant@example.org".into()),
+        source_client_id: None,
+        at: Utc::now(),
+    };
+    store.create_report(new, "public").await.unwrap();
+}
+
+fn number_asked(numero: u32) -> serde_json::Value {
+    json!({"numero": numero, "nomVoie": "rue des essais",
+        "positions": [{"type": "entrée", "point": {"type": "Point", "coordinates": at(numero)}}]})
+}
+
+on_every_backend!(a_publication_closes_the_reports_it_answers, |store: Arc<dyn Store>| async move {
+    let h = Harness::new(store).await;
+    let street = new_id();
+    let rows: Vec<Row> = (1..=10).map(|numero| Row { id: new_id(), numero, certified: false }).collect();
+    h.publish("54084", located_file("54084", street, &rows, 0.0)).await;
+    let voie = json!({"type": "VOIE", "nom": "Rue des Essais"});
+    report(&*h.store, "create-11", ReportType::LocationToCreate, Some(voie.clone()), number_asked(11)).await;
+    report(&*h.store, "create-12", ReportType::LocationToCreate, Some(voie.clone()), number_asked(12)).await;
+    let demolished = json!({"type": "NUMERO", "numero": 3, "banId": rows[2].id.to_string()});
+    report(
+        &*h.store,
+        "delete-3",
+        ReportType::LocationToDelete,
+        Some(demolished),
+        json!({"comment": "démolie"}),
+    )
+    .await;
+    let rename = json!({"nom": "Rue des Tests"});
+    report(&*h.store, "rename", ReportType::LocationToUpdate, Some(voie), rename).await;
+
+    // The next publication adds number 11 (3 m from where it was asked) and deletes number 3.
+    let mut next: Vec<Row> = rows.iter().copied().filter(|r| r.numero != 3).collect();
+    next.push(Row { id: new_id(), numero: 11, certified: false });
+    let job = h.publish("54084", located_file("54084", street, &next, 0.00004)).await;
+    assert_eq!(job.outcome.as_deref(), Some("applied"));
+    let revision = h.store.current_revision("54084").await.unwrap().unwrap().id;
+    for id in ["create-11", "delete-3"] {
+        let closed = h.store.report(id).await.unwrap().unwrap();
+        assert_eq!(closed.status, ReportStatus::Processed, "{id}");
+        assert_eq!(closed.processed_by.as_deref(), Some(ban_consolidator::CONSOLIDATION_ACTOR));
+        assert_eq!(closed.processed_revision_id.as_deref(), Some(revision.as_str()));
+        let events = h.store.report_events(id).await.unwrap();
+        assert_eq!(events.last().unwrap().revision_id.as_deref(), Some(revision.as_str()));
+    }
+    for id in ["create-12", "rename"] {
+        assert_eq!(h.store.report(id).await.unwrap().unwrap().status, ReportStatus::Pending, "{id}");
+    }
+});

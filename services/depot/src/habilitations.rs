@@ -485,3 +485,25 @@ pub async fn force_accept(
     .await;
     Ok(Json(public(&saved, None)))
 }
+
+/// The habilitation `id` of `client` for `commune`, if it is accepted: a 404 otherwise (an
+/// id that is not one: 400). What publishing, and deciding on a citizen report, rely on.
+pub async fn accepted(
+    state: &DepotState,
+    client: &ban_store::Client,
+    id: &str,
+    commune: &str,
+) -> Result<Habilitation, ApiError> {
+    crate::revisions::checked_id(id)?;
+    let found = state.store.habilitation(id).await?;
+    found
+        .filter(|h| {
+            h.status == HabilitationStatus::Accepted && h.client_id == client.id && h.code_commune == commune
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "habilitation_not_found",
+                "Aucune habilitation acceptée de ce client pour cette commune.",
+            )
+        })
+}

@@ -480,7 +480,7 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 42] = [
+const OPERATIONS: [&str; 48] = [
     "GET /admin/audit",
     "GET /chefs-de-file",
     "GET /chefs-de-file/{chef_de_file_id}",
@@ -491,6 +491,7 @@ const OPERATIONS: [&str; 42] = [
     "GET /communes/{code}/current-revision/files/bal/download",
     "GET /communes/{code}/emails",
     "GET /communes/{code}/revisions",
+    "GET /communes/{code}/signalements/settings",
     "GET /current-revisions",
     "GET /docs",
     "GET /habilitations/{id}",
@@ -502,6 +503,8 @@ const OPERATIONS: [&str; 42] = [
     "GET /revisions/{id}",
     "GET /revisions/{id}/files/bal/download",
     "GET /revisions/{id}/files/bal/findings",
+    "GET /signalements",
+    "GET /signalements/{id}",
     "GET /stats/firsts-publications",
     "GET /stats/metrics-incubateur",
     "GET /stats/publications",
@@ -517,12 +520,15 @@ const OPERATIONS: [&str; 42] = [
     "POST /mandataires",
     "POST /revisions/{id}/compute",
     "POST /revisions/{id}/publish",
+    "POST /signalements",
     "PUT /chefs-de-file/{chef_de_file_id}",
     "PUT /clients/{client_id}",
     "PUT /clients/{client_id}/chef_de_file/perimeter",
+    "PUT /communes/{code}/signalements/settings",
     "PUT /habilitations/{id}/validate",
     "PUT /mandataires/{mandataire_id}",
     "PUT /revisions/{id}/files/bal",
+    "PUT /signalements/{id}",
 ];
 
 #[tokio::test]

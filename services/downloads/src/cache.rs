@@ -2,16 +2,18 @@
 //! byte ranges (a 1 GB download that breaks can resume). Département and commune files are
 //! small enough to stream every time.
 //!
-//! A file is named after the version it holds (`{seq}-{time of that change}-{name}`), so a
+//! A file is named after the version it holds (`{seq}-{time of that change}-{folder}_{name}`), so a
 //! version is never served for another, even by several services sharing the directory or
 //! after a store is recreated. The first request of a version streams it while writing the
 //! file; later requests read the file. Older versions are removed when a new one is complete.
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use ban_exports::Format;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tracing::Instrument;
 
@@ -28,10 +30,44 @@ impl ExportCache {
         ExportCache { dir: dir.into() }
     }
 
-    /// The file of a version of `name`.
+    /// The name a France file of `format` is kept under: its folder and its file name
+    /// (`csv`, `csv-bal` and `csv-bal-1.4` all name theirs `adresses-france.csv.gz`).
+    pub fn key(format: Format, file_name: &str) -> String {
+        format!("{}_{file_name}", format.folder())
+    }
+
+    /// The file of a version of `name` (a [`key`](Self::key)).
     pub fn path(&self, name: &str, version: &Version) -> PathBuf {
         let millis = version.changed_at.map_or(0, |at| at.timestamp_millis());
         self.dir.join(format!("{}-{millis}-{name}", version.seq))
+    }
+
+    /// The complete files kept for `name` (partial ones left out), newest version first. It
+    /// reads the directory (a few system calls): call it off the async threads.
+    pub fn stored(&self, name: &str) -> Vec<StoredFile> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut files: Vec<StoredFile> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let file_name = entry.file_name().to_string_lossy().into_owned();
+                let (seq, millis) = parse_version(file_name.strip_suffix(name)?.strip_suffix('-')?)?;
+                let metadata = entry.metadata().ok().filter(std::fs::Metadata::is_file)?;
+                Some(StoredFile {
+                    seq,
+                    changed_at_millis: millis,
+                    bytes: metadata.len(),
+                    written_at: metadata.modified().ok(),
+                })
+            })
+            .collect();
+        files.sort_by_key(|f| std::cmp::Reverse(f.seq));
+        files
+    }
+
+    /// The kept file of `name` at `version`, if it has been written.
+    pub fn stored_version(&self, name: &str, version: &Version) -> Option<StoredFile> {
+        let millis = version.changed_at.map_or(0, |at| at.timestamp_millis());
+        self.stored(name).into_iter().find(|f| f.seq == version.seq && f.changed_at_millis == millis)
     }
 
     /// Streams `stream` to the client and to `path` (the file is kept only when complete;
@@ -89,6 +125,23 @@ impl ExportCache {
         tokio::spawn(export.in_current_span());
         Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
     }
+}
+
+/// A France file kept on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The version it holds: the seq of the base's last change, and that change's time.
+    pub seq: i64,
+    pub changed_at_millis: i64,
+    pub bytes: u64,
+    /// When it was written.
+    pub written_at: Option<SystemTime>,
+}
+
+/// The `{seq}-{millis}` prefix of a kept file's name.
+fn parse_version(prefix: &str) -> Option<(i64, i64)> {
+    let (seq, millis) = prefix.split_once('-')?;
+    Some((seq.parse().ok()?, millis.parse().ok()?))
 }
 
 /// Removes the versions of `name` older than `seq` (a directory shared by services of

@@ -111,7 +111,9 @@ async fn data_file(
     }
     let version = version_of(&communes);
     let etag = etag_of(format, &scope, &version);
-    let cached = (scope == Scope::France).then(|| state.cache.path(&file, &version));
+    // Kept under the folder and the name: csv, csv-bal and csv-bal-1.4 share file names.
+    let kept = cache::ExportCache::key(format, &file);
+    let cached = (scope == Scope::France).then(|| state.cache.path(&kept, &version));
     let mut ranges = false;
     let mut response = if not_modified(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -125,7 +127,7 @@ async fn data_file(
             let stream =
                 ExportStream::new(state.store.clone(), format, scope, &communes, CsvStyle::Daily, true);
             match cached {
-                Some(path) => state.cache.stream_and_keep(stream, path, file.clone(), version.seq),
+                Some(path) => state.cache.stream_and_keep(stream, path, kept, version.seq),
                 None => streamed(stream),
             }
             .into_response()

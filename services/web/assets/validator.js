@@ -12,6 +12,9 @@
   function settle() {
     var again = document.getElementById("rechoisir");
     if (again) again.hidden = true;
+    // The buttons that download every finding come with a report, and go with it.
+    var reported = !!document.getElementById("rapport");
+    document.querySelectorAll(".ban-anomalies").forEach(function (item) { item.hidden = !reported; });
   }
 
   form.addEventListener("submit", function (event) {

@@ -1,4 +1,6 @@
 //! The web service's options (`ban web`, and `ban serve`).
+use std::path::PathBuf;
+
 use ban_service_kit::config::{secret, unless_empty};
 use secrecy::SecretString;
 
@@ -35,6 +37,11 @@ pub struct WebArgs {
     /// (`ban web` alone), e.g. http://geocoder:8080. `ban serve` asks its own.
     #[arg(long = "web-geocoder-url", env = "WEB_GEOCODER_URL", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
     pub geocoder_url: std::option::Option<String>,
+    /// Where the downloads service keeps the France files, read by the downloads page for
+    /// their size and date: the downloads service's `EXPORT_CACHE_DIR` (given by
+    /// [`WebAloneArgs`] to `ban web`, by the downloads options to `ban serve`).
+    #[arg(skip = ban_downloads::config::default_cache_dir())]
+    pub export_cache_dir: PathBuf,
 }
 
 fn text(value: &str) -> Result<String, std::convert::Infallible> {
@@ -43,6 +50,29 @@ fn text(value: &str) -> Result<String, std::convert::Infallible> {
 
 impl Default for WebArgs {
     fn default() -> Self {
-        WebArgs { max_concurrent_validations: 2, depot_url: None, depot_token: None, geocoder_url: None }
+        WebArgs {
+            max_concurrent_validations: 2,
+            depot_url: None,
+            depot_token: None,
+            geocoder_url: None,
+            export_cache_dir: ban_downloads::config::default_cache_dir(),
+        }
+    }
+}
+
+/// The options of `ban web`: the web's own, and where the downloads service keeps the France
+/// files (`--export-cache-dir`, `EXPORT_CACHE_DIR`, the same option as `ban downloads`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebAloneArgs {
+    #[command(flatten)]
+    pub web: WebArgs,
+    #[command(flatten)]
+    pub downloads: ban_downloads::DownloadsArgs,
+}
+
+impl WebAloneArgs {
+    /// The web's options, with the downloads' directory.
+    pub fn into_web(self) -> WebArgs {
+        WebArgs { export_cache_dir: self.downloads.export_cache_dir, ..self.web }
     }
 }

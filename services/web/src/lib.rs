@@ -7,6 +7,8 @@
 //! - `/publier`: the publication flow of a town hall (commune and file, the town hall's
 //!   address, its code, the publication, then its follow-up), calling the depot as the web's
 //!   own client ([`depot_client`], [`publish`]);
+//! - `/donnees`: the downloads page, every export of France and of each département with
+//!   the size and date of those already written, and how to follow the change feed;
 //! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
 //!   NDJSON), described at `/api/validate/openapi.json`;
 //! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
@@ -14,6 +16,7 @@
 pub mod assets;
 pub mod config;
 pub mod depot_client;
+pub mod donnees;
 pub mod openapi;
 pub mod pages;
 pub mod publish;
@@ -29,7 +32,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use crate::config::WebArgs;
+pub use crate::config::{WebAloneArgs, WebArgs};
 pub use crate::depot_client::{DepotClient, Upstream};
 
 /// What the pages and the API share.
@@ -46,6 +49,10 @@ pub struct WebState {
     /// Whether a browser's address is the proxy's `X-Forwarded-For` (`TRUST_FORWARDED_FOR`),
     /// as the depot reads it.
     pub trust_forwarded_for: bool,
+    /// The France files the downloads service has written (read for their size and date).
+    pub exports: ban_downloads::cache::ExportCache,
+    /// What the downloads page shows of the base, until the feed moves.
+    pub base_summary: donnees::SummaryCache,
 }
 
 impl std::fmt::Debug for WebState {
@@ -79,6 +86,8 @@ impl WebState {
             depot,
             seen_searchable: Arc::default(),
             trust_forwarded_for: false,
+            exports: ban_downloads::cache::ExportCache::new(args.export_cache_dir.clone()),
+            base_summary: donnees::SummaryCache::default(),
         }
     }
 
@@ -95,7 +104,8 @@ impl WebState {
     /// A permit to validate a file now, or a 503 telling the client when to come back.
     pub fn validation_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
         self.validations.clone().try_acquire_owned().map_err(|_| {
-            metrics::counter!("validation_refused_busy_total").increment(1);
+            // Not the depot's `validation_refused_busy_total`: the web's permits are its own.
+            metrics::counter!("web_validation_refused_busy_total").increment(1);
             ApiError::unavailable(
                 "validation_busy",
                 format!("Trop de validations en cours : réessayez dans {VALIDATION_RETRY_AFTER_S} s."),
@@ -126,6 +136,7 @@ pub fn router(state: WebState) -> Router {
         .route("/publier/{revision}/publication", axum::routing::post(publish::publish))
         .route("/publier/{revision}/suivi", axum::routing::get(publish::status))
         .route("/publier/{revision}/suivi.json", axum::routing::get(publish::status_json))
+        .route("/donnees", axum::routing::get(donnees::page))
         .merge(api)
         // The file limit is checked while reading (413); this only lets a whole file through.
         .layer(DefaultBodyLimit::max(validate::MAX_FILE_BYTES + validate::FORM_OVERHEAD_BYTES))

@@ -199,6 +199,13 @@ async fn the_validator_page_renders_the_report_without_javascript() {
         // Askama escapes the label's quotes; its first word is enough to find it.
         assert!(html.contains(label.split(' ').next().unwrap()), "{label}");
     }
+    // The buttons that download every finding come with the report, not before.
+    let shown = "<li class=\"ban-anomalies\"><button";
+    assert_eq!(html.matches(shown).count(), 2, "{html}");
+    let (_, _, body) = send(Request::get("/outils/validateur").body(Body::empty()).unwrap()).await;
+    let form = String::from_utf8(body).unwrap();
+    assert_eq!(form.matches("<li class=\"ban-anomalies\" hidden><button").count(), 2, "{form}");
+    assert!(!form.contains(shown));
 }
 
 #[tokio::test]
