@@ -9,6 +9,7 @@
 //! `scripts/setup.sh` (`make setup`, run by `make test`): without them this test fails and says so.
 #![allow(clippy::unwrap_used)]
 mod a11y;
+mod smtp_server;
 mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -235,6 +236,182 @@ async fn the_pages_in_a_real_browser() {
     assert!(browser.find_all(Locator::Css("#resultats-liste li")).await.unwrap().is_empty());
     let shown = validate_in_page(&browser, &base, &defects).await;
     assert_eq!(shown, expected);
+    browser.close().await.unwrap();
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+/// The element's text, once it is on the page.
+async fn text_of(browser: &Client, css: &str) -> String {
+    let found = browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await;
+    match found {
+        Ok(element) => element.text().await.unwrap(),
+        Err(e) => {
+            let url = browser.current_url().await.unwrap();
+            let source = browser.source().await.unwrap();
+            let main = source.split("<main").nth(1).unwrap_or(&source);
+            panic!("{css} never shown ({e}) on {url}:\n{}", &main[..main.len().min(3000)])
+        }
+    }
+}
+
+/// Clicks the button `id` of a form and waits for the page it leads to.
+async fn submit(browser: &Client, id: &str) {
+    browser.execute("document.documentElement.dataset.left = 'yes'", vec![]).await.unwrap();
+    browser.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("html:not([data-left])"))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} led nowhere: {e}"));
+}
+
+/// The step the publication page shows.
+async fn step_shown(browser: &Client) -> String {
+    let stepper =
+        browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("etape")).await.unwrap();
+    stepper.attr("data-step").await.unwrap().unwrap()
+}
+
+/// The publication flow of a town hall, in a real browser, on `ban serve` with the town halls'
+/// directory imported and the depot's mails sent to a real SMTP server: a file with errors
+/// blocked at step 1; the sample published for 54084 with the code read from the mail (a wrong
+/// code first); the follow-up page until the addresses are consolidated and searchable.
+/// Screenshots of every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publication_in_a_real_browser() {
+    let driver = start_driver().await;
+    let smtp = smtp_server::SmtpServer::start(smtp_server::Mode::Plain, None);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
+    let store: Arc<dyn Store> = ban_service_kit::open_store(&url).await.unwrap();
+    ban::directory::import_directory(
+        &*store,
+        &root().join("data/directory/api-lannuaire-administration.json"),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let depot = ban_depot::DepotArgs {
+        smtp_url: Some(ban_service_kit::SecretUrl::new(format!("smtp://localhost:{}", smtp.port))),
+        ..ban_depot::DepotArgs::default()
+    };
+    let services = Services { depot: Some(depot), ..Services::all() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, store.clone(), services, HttpSettings::default(), async {
+        let _ = stopped.await;
+    }));
+    let browser = open_browser(&driver, true).await;
+
+    // Step 1: the communes offered while typing; a file with errors is blocked, with its report.
+    browser.goto(&format!("{base}/publier")).await.unwrap();
+    assert_eq!(step_shown(&browser).await, "1");
+    let commune = browser.find(Locator::Id("commune")).await.unwrap();
+    commune.send_keys("Strasbo").await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#communes-liste option[value='Strasbourg (67482)']"))
+        .await
+        .unwrap();
+    screenshots(&browser, "publier-1-depot", None).await;
+    a11y::assert_accessible(&browser, "publier-1-depot").await;
+    commune.clear().await.unwrap();
+    commune.send_keys("Strasbourg (67482)").await.unwrap();
+    let defects = root().join("data/samples/67482_strasbourg_with-defects.csv");
+    browser
+        .find(Locator::Id("fichier"))
+        .await
+        .unwrap()
+        .send_keys(&defects.display().to_string())
+        .await
+        .unwrap();
+    submit(&browser, "deposer").await;
+    let verdict = text_of(&browser, "#rapport #verdict").await;
+    assert!(verdict.contains("Le fichier contient des erreurs"), "{verdict}");
+    assert_eq!(step_shown(&browser).await, "1");
+    assert!(!browser.find_all(Locator::Css("details[data-level='E']")).await.unwrap().is_empty());
+    screenshots(&browser, "publier-1-erreurs", Some("#rapport")).await;
+    a11y::assert_accessible(&browser, "publier-1-erreurs").await;
+
+    // The sample of 54084: valid, step 2 offers the town hall's addresses.
+    let commune = browser.find(Locator::Id("commune")).await.unwrap();
+    commune.clear().await.unwrap();
+    commune.send_keys("Mont-Bonvillers (54084)").await.unwrap();
+    let sample = root().join("data/samples/54084_mont-bonvillers.csv");
+    browser
+        .find(Locator::Id("fichier"))
+        .await
+        .unwrap()
+        .send_keys(&sample.display().to_string())
+        .await
+        .unwrap();
+    submit(&browser, "deposer").await;
+    assert!(text_of(&browser, "#verdict").await.contains("Le fichier est valide"));
+    assert_eq!(step_shown(&browser).await, "2");
+    let first = browser.find(Locator::Id("adresse-1")).await.unwrap();
+    assert_eq!(first.attr("value").await.unwrap().as_deref(), Some("mairie@mont-bonvillers.invalid"));
+    screenshots(&browser, "publier-2-adresse", Some("#choix-adresse")).await;
+    a11y::assert_accessible(&browser, "publier-2-adresse").await;
+    submit(&browser, "recevoir-code").await;
+
+    // Step 3: the code, read from the mail the town hall received; a wrong one first.
+    assert!(text_of(&browser, "#code-envoye").await.contains("mairie@mont-bonvillers.invalid"));
+    assert_eq!(step_shown(&browser).await, "3");
+    let mail = smtp.wait_for(1, Duration::from_secs(30)).await.remove(0);
+    assert_eq!(mail.to, "mairie@mont-bonvillers.invalid");
+    let pin: String =
+        mail.body.split("Votre code de validation est : ").nth(1).unwrap().chars().take(6).collect();
+    assert!(pin.bytes().all(|b| b.is_ascii_digit()), "{pin}");
+    screenshots(&browser, "publier-3-code", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-3-code").await;
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    browser.find(Locator::Id("code")).await.unwrap().send_keys(wrong).await.unwrap();
+    submit(&browser, "valider-code").await;
+    let problem = text_of(&browser, "#probleme").await;
+    assert!(problem.contains("Code non valide, 9 tentatives restantes"), "{problem}");
+    screenshots(&browser, "publier-3-code-faux", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-3-code-faux").await;
+    browser.find(Locator::Id("code")).await.unwrap().send_keys(&pin).await.unwrap();
+    submit(&browser, "valider-code").await;
+
+    // Step 4, then the follow-up, which updates itself until the addresses are searchable.
+    assert!(text_of(&browser, "#habilitee").await.contains("Mont-Bonvillers est prête à être publiée"));
+    assert_eq!(step_shown(&browser).await, "4");
+    screenshots(&browser, "publier-4-publication", Some("#etape")).await;
+    a11y::assert_accessible(&browser, "publier-4-publication").await;
+    submit(&browser, "publier").await;
+    assert_eq!(step_shown(&browser).await, "5");
+    browser
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("[data-stage='consultable'][data-state='done']"))
+        .await
+        .unwrap();
+    let consolidated = text_of(&browser, "[data-stage='consolidee'][data-state='done']").await;
+    assert!(consolidated.contains("Intégrée à la Base Adresse Nationale"), "{consolidated}");
+    assert!(consolidated.contains("adresse(s) ajoutée(s)"), "{consolidated}");
+    let searchable = text_of(&browser, "[data-stage='consultable']").await;
+    assert!(searchable.contains("consultables dans le géocodeur"), "{searchable}");
+    let found = text_of(&browser, "#trouvee").await;
+    assert!(
+        found.contains("Mont-Bonvillers") && found.contains("« 1"),
+        "an address, not the commune: {found}"
+    );
+    screenshots(&browser, "publier-5-suivi", Some("#suivi")).await;
+    a11y::assert_accessible(&browser, "publier-5-suivi").await;
+    // The geocoder does answer an address of the commune.
+    let answer: serde_json::Value =
+        reqwest::get(format!("{base}/search/?q=1+allee+des+acacias+mont-bonvillers"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer["features"][0]["properties"]["citycode"], "54084");
     browser.close().await.unwrap();
 
     let _ = stop.send(());

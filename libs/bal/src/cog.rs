@@ -87,6 +87,11 @@ impl<'a> Cog<'a> {
         key(code).is_some_and(|k| self.former.binary_search(&k).is_ok())
     }
 
+    /// Every current commune and arrondissement, by code.
+    pub fn communes(&self) -> impl Iterator<Item = &Commune<'a>> {
+        self.communes.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.codes.len()
     }

@@ -210,7 +210,8 @@ impl From<StoreError> for ApiError {
 
 /// Middleware: any error answer that is not yet `application/problem+json` (a rejection of
 /// the framework: malformed query, wrong method…) becomes one, keeping its status and text
-/// (the text of a 5xx goes to the log only).
+/// (the text of a 5xx goes to the log only). An HTML page is left as it is: the web pages
+/// render their errors for people, with the status that goes with them.
 pub async fn problem_for_errors(request: Request, next: Next) -> Response {
     as_problem(next.run(request).await).await
 }
@@ -219,11 +220,10 @@ pub async fn problem_for_errors(request: Request, next: Next) -> Response {
 /// its text kept as the detail; other answers as they are.
 pub async fn as_problem(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
-    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    let is_problem = content_type.is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    let is_page = content_type.is_some_and(|v| v.starts_with(b"text/html"));
+    if is_problem || is_page || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();

@@ -30,6 +30,13 @@ fn routes() -> Router {
         )
         .route("/refused", get(|| async { Err::<(), _>(ApiError::bad_request("invalid_query", "q manque")) }))
         .route("/framework", get(|| async { (StatusCode::BAD_GATEWAY, INTERNAL) }))
+        .route(
+            "/page",
+            get(|| async {
+                let html = [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")];
+                (StatusCode::UNPROCESSABLE_ENTITY, html, "<p>Le fichier contient des erreurs</p>")
+            }),
+        )
 }
 
 async fn call(path: &str, request_id: Option<&str>) -> (Response, Value) {
@@ -112,4 +119,9 @@ async fn client_errors_and_expected_states_say_what_they_are() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["message"], "patience");
     assert_eq!(body["code"], "index_building");
+    // A web page that tells a person what is wrong stays that page.
+    let (response, _) = call("/page", None).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let kind = response.headers()[axum::http::header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert_eq!(kind, "text/html; charset=utf-8");
 }

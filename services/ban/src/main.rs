@@ -29,7 +29,7 @@ enum Command {
     Validate(validate::Args),
     /// Run every service in one process (the depot under /api-depot, the consolidator, the
     /// geocoder at /search/ and /reverse/, the downloads under /data and /api, the web pages
-    /// at / and /outils/validateur with POST /api/validate, health and metrics).
+    /// at /, /outils/validateur and /publier with POST /api/validate, health and metrics).
     Serve(serve::ServeConfig),
     /// Run the submission service alone.
     Depot(AloneArgs<ban_depot::DepotArgs>),
@@ -42,7 +42,7 @@ enum Command {
     /// Run the downloads service alone (exports, lookup, change feed).
     Downloads(AloneArgs<ban_downloads::DownloadsArgs>),
     /// Run the web pages alone (home, validator page, downloads page, POST /api/validate,
-    /// assets under /static).
+    /// assets under /static; the publication pages with the depot of WEB_DEPOT_URL).
     Web(AloneArgs<ban_web::WebAloneArgs>),
     /// Write an export of the national base to a file (France, a département or a commune).
     Export(export::ExportArgs),

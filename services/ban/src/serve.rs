@@ -12,6 +12,7 @@ use ban_geocoder::GeocoderArgs;
 use ban_service_kit::{health_routes, shutdown_signal, ConnectionLimits, ListenArgs, RateLimits, ServerArgs};
 use ban_store::Store;
 use ban_web::WebArgs;
+use secrecy::SecretString;
 
 /// `ban serve`: every service, with the options of each.
 #[derive(Debug, Clone, clap::Args)]
@@ -99,28 +100,73 @@ impl From<&ListenArgs> for HttpSettings {
 }
 
 /// The HTTP application of a process, without rate limits (call it within a Tokio runtime).
+/// Its web pages publish through its depot only with the web's token given
+/// (`WEB_DEPOT_TOKEN`); [`serve`] makes the web's client when it is not.
 pub fn app(store: Arc<dyn Store>, services: &Services) -> anyhow::Result<Router> {
-    app_until(store, services, RateLimits::none(), std::future::pending())
+    let token = services.web.as_ref().and_then(|web| web.depot_token.clone());
+    app_until(store, services, RateLimits::none(), token, std::future::pending())
+}
+
+/// The name and fixed id of the depot client of the web pages, made by `ban serve` at start.
+pub const WEB_CLIENT_NAME: &str = "Pages web BAN Sync";
+pub const WEB_CLIENT_LEGACY_ID: &str = "formulaire-publication";
+
+/// The token of the web pages' own client of the depot (a habilitation client, found by its
+/// fixed id, created the first time): a new one at each start, since the store keeps only
+/// digests of tokens. An administrator who disables the client closes the publication pages.
+pub async fn web_client_token(store: &dyn Store) -> anyhow::Result<SecretString> {
+    use ban_depot::administration::{clients, create_client, rotate_client_token, CreateClient, Origin};
+    let existing =
+        clients(store).await?.into_iter().find(|c| c.legacy_id.as_deref() == Some(WEB_CLIENT_LEGACY_ID));
+    let token = match existing {
+        Some(client) => rotate_client_token(store, Origin::default(), &client.id).await?.token,
+        None => {
+            let input = CreateClient {
+                nom: WEB_CLIENT_NAME.into(),
+                mandataire: Some("BAN Sync".into()),
+                legacy_id: Some(WEB_CLIENT_LEGACY_ID.into()),
+                ..CreateClient::default()
+            };
+            let created = create_client(store, Origin::default(), input).await?;
+            tracing::info!(client = %created.client.id, "depot client of the web pages created");
+            created.token
+        }
+    };
+    Ok(SecretString::from(token))
 }
 
 /// The HTTP application of a process with its rate limits; what runs in the background (the
-/// geocoder's index) stops when `stop` resolves.
+/// geocoder's index) stops when `stop` resolves. With the depot and the web in the process,
+/// the pages call the depot in process with `web_token`.
 fn app_until(
     store: Arc<dyn Store>,
     services: &Services,
     rate_limits: RateLimits,
+    web_token: Option<SecretString>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Router> {
     let mut router = Router::new();
+    let mut depot_router = None;
     if let Some(depot) = &services.depot {
         let state = DepotState::new(store.clone(), depot)
             .map_err(anyhow::Error::msg)?
             .trusting_forwarded_for(rate_limits.trusts_forwarded_for());
-        router = router.nest("/api-depot", ban_depot::router(state));
+        let depot = ban_depot::router(state);
+        depot_router = Some(depot.clone());
+        router = router.nest("/api-depot", depot);
     }
     if let Some(downloads) = &services.downloads {
         let state = ban_downloads::DownloadsState::new(store.clone(), downloads);
         router = router.merge(ban_downloads::router(state));
+    }
+    let mut readiness = Vec::new();
+    let mut geocoder_router = None;
+    if let Some(geocoder) = services.geocoder {
+        let live = ban_geocoder::LiveIndex::start_until(store.clone(), geocoder, stop);
+        readiness.push(live.readiness());
+        let geocoder = ban_geocoder::router(live);
+        geocoder_router = Some(geocoder.clone());
+        router = router.merge(geocoder);
     }
     if let Some(web) = &services.web {
         let mut web = web.clone();
@@ -128,13 +174,19 @@ fn app_until(
         if let Some(downloads) = &services.downloads {
             web.export_cache_dir = downloads.export_cache_dir.clone();
         }
-        router = router.merge(ban_web::router(ban_web::WebState::new(store.clone(), &web)));
-    }
-    let mut readiness = Vec::new();
-    if let Some(geocoder) = services.geocoder {
-        let live = ban_geocoder::LiveIndex::start_until(store.clone(), geocoder, stop);
-        readiness.push(live.readiness());
-        router = router.merge(ban_geocoder::router(live));
+        let mut state = ban_web::WebState::new(store.clone(), &web)
+            .trusting_forwarded_for(rate_limits.trusts_forwarded_for());
+        if let (Some(depot), Some(token)) = (depot_router, web_token) {
+            let geocoder = geocoder_router
+                .map(ban_web::Upstream::InProcess)
+                .or_else(|| web.geocoder_url.as_deref().map(ban_web::Upstream::http));
+            state = state.with_depot(ban_web::DepotClient::new(
+                ban_web::Upstream::InProcess(depot),
+                token,
+                geocoder,
+            ));
+        }
+        router = router.merge(ban_web::router(state));
     }
     // Health and metrics in every process (a consolidator serves nothing else).
     Ok(ban_service_kit::app(router.merge(health_routes(store, readiness)), rate_limits))
@@ -160,7 +212,17 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let app = app_until(store.clone(), &services, http.rate_limits, until_stopped(stopped.clone()))?;
+    let web_token = match (&services.web, &services.depot) {
+        (Some(web), Some(_)) => match &web.depot_token {
+            Some(token) => Some(token.clone()),
+            None => {
+                Some(web_client_token(&*store).await.context("making the web pages' client of the depot")?)
+            }
+        },
+        _ => None,
+    };
+    let app =
+        app_until(store.clone(), &services, http.rate_limits, web_token, until_stopped(stopped.clone()))?;
     // Load the commune contours and territories now rather than on the first request.
     tokio::task::spawn_blocking(|| ban_spatial::contours::Contours::national().len());
     tokio::task::spawn_blocking(|| ban_spatial::Territories::national().communes().count());

@@ -97,6 +97,7 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert!(config.geocoder.empty_communes);
     assert_eq!(config.downloads.export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
     assert_eq!(config.web.max_concurrent_validations, 2);
+    assert!(config.web.depot_url.is_none() && config.web.depot_token.is_none(), "empty: in process");
     // The web's downloads page reads the downloads' France files: same directory.
     assert_eq!(config.services().web.unwrap().export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
     let shown = format!("{config:?}");

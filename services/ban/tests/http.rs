@@ -1,6 +1,7 @@
 //! The layers every service answers through, on the application of each process (`ban
 //! serve`, `ban depot`, `ban consolidator`, `ban geocoder`, `ban downloads`), without a
-//! socket: request ids on every answer, and a store that fails answered without its text.
+//! socket: request ids on every answer, and a store that fails answered without its text;
+//! the web pages' own client of the depot, made at start.
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
@@ -113,4 +114,26 @@ async fn a_closed_postgresql_pool_is_answered_without_its_text() {
     assert_eq!(body["code"], "not_ready");
     assert_eq!(body["requestId"], "ready-1");
     assert!(!body.to_string().contains("closed"), "{body}");
+}
+
+/// The web pages' own client of the depot (`ban serve` at start): made once, found again by
+/// its fixed id at the next start with a new token, the previous one refused.
+#[tokio::test]
+async fn the_web_pages_client_is_made_once_and_its_token_renewed() {
+    let (store, _dir) = sqlite().await;
+    let first = ban::serve::web_client_token(&*store).await.unwrap();
+    let second = ban::serve::web_client_token(&*store).await.unwrap();
+    use secrecy::ExposeSecret;
+    assert_ne!(first.expose_secret(), second.expose_secret());
+    assert!(
+        store.client_by_token(first.expose_secret()).await.unwrap().is_none(),
+        "the old token is refused"
+    );
+    let client = store.client_by_token(second.expose_secret()).await.unwrap().unwrap();
+    assert_eq!(client.nom, ban::serve::WEB_CLIENT_NAME);
+    assert_eq!(client.legacy_id.as_deref(), Some(ban::serve::WEB_CLIENT_LEGACY_ID));
+    assert_eq!(client.authorization_strategy, ban_store::AuthorizationStrategy::Habilitation);
+    let named =
+        store.clients().await.unwrap().into_iter().filter(|c| c.nom == ban::serve::WEB_CLIENT_NAME).count();
+    assert_eq!(named, 1);
 }

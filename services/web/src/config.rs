@@ -1,8 +1,11 @@
 //! The web service's options (`ban web`, and `ban serve`).
 use std::path::PathBuf;
 
+use ban_service_kit::config::{secret, unless_empty};
+use secrecy::SecretString;
+
 /// Options of the web pages and of `POST /api/validate`.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct WebArgs {
     /// Files validated at once by the validator page and `POST /api/validate` (each holds its
     /// file, up to 50 MB, in memory); past that, 503 with Retry-After.
@@ -12,6 +15,28 @@ pub struct WebArgs {
         default_value_t = 2
     )]
     pub max_concurrent_validations: usize,
+    // The optional settings are spelled `std::option::Option` so that clap reads an empty
+    // variable as none (through `unless_empty`), as the depot's settings do.
+    /// The depot the publication pages call (`ban web` alone): its base URL, e.g.
+    /// http://depot:8080/api-depot. `ban serve` calls its own depot in process.
+    #[arg(long = "web-depot-url", env = "WEB_DEPOT_URL", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
+    pub depot_url: std::option::Option<String>,
+    /// The token of the web's own client of the depot (a habilitation client: `ban client
+    /// create --name "Pages web BAN Sync"`). Required with WEB_DEPOT_URL; `ban serve` creates
+    /// its client at start when this is not given.
+    #[arg(
+        long = "web-depot-token",
+        env = "WEB_DEPOT_TOKEN",
+        hide_env_values = true,
+        default_value = "",
+        hide_default_value = true,
+        value_parser = unless_empty(secret)
+    )]
+    pub depot_token: std::option::Option<SecretString>,
+    /// The geocoder the publication's status page asks whether a publication is searchable
+    /// (`ban web` alone), e.g. http://geocoder:8080. `ban serve` asks its own.
+    #[arg(long = "web-geocoder-url", env = "WEB_GEOCODER_URL", default_value = "", hide_default_value = true, value_parser = unless_empty(text))]
+    pub geocoder_url: std::option::Option<String>,
     /// Where the downloads service keeps the France files, read by the downloads page for
     /// their size and date: the downloads service's `EXPORT_CACHE_DIR` (given by
     /// [`WebAloneArgs`] to `ban web`, by the downloads options to `ban serve`).
@@ -19,10 +44,17 @@ pub struct WebArgs {
     pub export_cache_dir: PathBuf,
 }
 
+fn text(value: &str) -> Result<String, std::convert::Infallible> {
+    Ok(value.to_owned())
+}
+
 impl Default for WebArgs {
     fn default() -> Self {
         WebArgs {
             max_concurrent_validations: 2,
+            depot_url: None,
+            depot_token: None,
+            geocoder_url: None,
             export_cache_dir: ban_downloads::config::default_cache_dir(),
         }
     }

@@ -4,6 +4,9 @@
 //! - `/`: the home page, an address search over the geocoder (`/search/`), links to the tools;
 //! - `/outils/validateur`: the BAL validator, a form that works without JavaScript (multipart
 //!   POST to the page, report rendered by the server);
+//! - `/publier`: the publication flow of a town hall (commune and file, the town hall's
+//!   address, its code, the publication, then its follow-up), calling the depot as the web's
+//!   own client ([`depot_client`], [`publish`]);
 //! - `/donnees`: the downloads page, every export of France and of each département with
 //!   the size and date of those already written, and how to follow the change feed;
 //! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
@@ -12,9 +15,11 @@
 //!   changes with their bytes).
 pub mod assets;
 pub mod config;
+pub mod depot_client;
 pub mod donnees;
 pub mod openapi;
 pub mod pages;
+pub mod publish;
 pub mod validate;
 
 use std::sync::Arc;
@@ -28,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use crate::config::{WebAloneArgs, WebArgs};
+pub use crate::depot_client::{DepotClient, Upstream};
 
 /// What the pages and the API share.
 #[derive(Clone)]
@@ -36,6 +42,13 @@ pub struct WebState {
     pub store: Arc<dyn Store>,
     /// Permits of the validations that may run at once (each holds its file in memory).
     pub validations: Arc<tokio::sync::Semaphore>,
+    /// The depot the publication pages call (`None`: publication unavailable here).
+    pub depot: Option<DepotClient>,
+    /// When each publication was first seen searchable.
+    pub seen_searchable: Arc<publish::SeenSearchable>,
+    /// Whether a browser's address is the proxy's `X-Forwarded-For` (`TRUST_FORWARDED_FOR`),
+    /// as the depot reads it.
+    pub trust_forwarded_for: bool,
     /// The France files the downloads service has written (read for their size and date).
     pub exports: ban_downloads::cache::ExportCache,
     /// What the downloads page shows of the base, until the feed moves.
@@ -44,7 +57,10 @@ pub struct WebState {
 
 impl std::fmt::Debug for WebState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebState").field("validations", &self.validations).finish_non_exhaustive()
+        f.debug_struct("WebState")
+            .field("validations", &self.validations)
+            .field("depot", &self.depot)
+            .finish_non_exhaustive()
     }
 }
 
@@ -52,13 +68,37 @@ impl std::fmt::Debug for WebState {
 const VALIDATION_RETRY_AFTER_S: u64 = 5;
 
 impl WebState {
+    /// The state of the pages on `store`; the publication pages call the depot of
+    /// `WEB_DEPOT_URL` with `WEB_DEPOT_TOKEN` when both are given (see [`WebState::with_depot`]
+    /// for a depot in the same process).
     pub fn new(store: Arc<dyn Store>, args: &WebArgs) -> Self {
+        let depot = match (&args.depot_url, &args.depot_token) {
+            (Some(url), Some(token)) => Some(DepotClient::new(
+                Upstream::http(url),
+                token.clone(),
+                args.geocoder_url.as_deref().map(Upstream::http),
+            )),
+            _ => None,
+        };
         WebState {
             store,
             validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
+            depot,
+            seen_searchable: Arc::default(),
+            trust_forwarded_for: false,
             exports: ban_downloads::cache::ExportCache::new(args.export_cache_dir.clone()),
             base_summary: donnees::SummaryCache::default(),
         }
+    }
+
+    /// The same pages, taking a browser's address from `X-Forwarded-For` when `trust`.
+    pub fn trusting_forwarded_for(self, trust: bool) -> Self {
+        WebState { trust_forwarded_for: trust, ..self }
+    }
+
+    /// The same pages, publishing through `depot`.
+    pub fn with_depot(self, depot: DepotClient) -> Self {
+        WebState { depot: Some(depot), ..self }
     }
 
     /// A permit to validate a file now, or a 503 telling the client when to come back.
@@ -88,6 +128,14 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/outils/validateur", axum::routing::get(pages::validator).post(pages::validator_report))
+        .route("/publier", axum::routing::get(publish::start).post(publish::submit))
+        .route("/publier/communes", axum::routing::get(publish::commune_search))
+        .route("/publier/{revision}", axum::routing::get(publish::step))
+        .route("/publier/{revision}/code", axum::routing::post(publish::send_code))
+        .route("/publier/{revision}/code/valider", axum::routing::post(publish::check_code))
+        .route("/publier/{revision}/publication", axum::routing::post(publish::publish))
+        .route("/publier/{revision}/suivi", axum::routing::get(publish::status))
+        .route("/publier/{revision}/suivi.json", axum::routing::get(publish::status_json))
         .route("/donnees", axum::routing::get(donnees::page))
         .merge(api)
         // The file limit is checked while reading (413); this only lets a whole file through.

@@ -18,11 +18,22 @@ pub struct Layout {
     pub title: &'static str,
     /// The path of the page, to mark its menu entry as current.
     pub path: &'static str,
+    /// A `<title>` made for this request (a step, a commune), instead of `title`.
+    pub dynamic_title: Option<String>,
 }
 
 impl Layout {
     pub(crate) fn new(title: &'static str, path: &'static str) -> Self {
-        Layout { assets: crate::assets::prefix(), title, path }
+        Layout { assets: crate::assets::prefix(), title, path, dynamic_title: None }
+    }
+}
+
+/// A level's French word, for the groups of codes of a report.
+pub fn level_word(level: &str) -> &'static str {
+    match level {
+        "E" => "Erreurs",
+        "W" => "Avertissements",
+        _ => "Informations",
     }
 }
 
@@ -78,11 +89,7 @@ impl Validator {
 
     /// The level's French word, for the groups of codes.
     pub fn level_word(level: &str) -> &'static str {
-        match level {
-            "E" => "Erreurs",
-            "W" => "Avertissements",
-            _ => "Informations",
-        }
+        level_word(level)
     }
 }
 
