@@ -73,7 +73,7 @@ impl ServeConfig {
             consolidator: Some(self.consolidator),
             geocoder: Some(self.geocoder),
             downloads: Some(self.downloads.clone()),
-            web: Some(self.web),
+            web: Some(self.web.clone()),
         }
     }
 }

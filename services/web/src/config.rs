@@ -1,7 +1,7 @@
 //! The web service's options (`ban web`, and `ban serve`).
 
-/// Options of the web pages and of `POST /api/validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+/// Options of the web pages, the map and `POST /api/validate`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct WebArgs {
     /// Files validated at once by the validator page and `POST /api/validate` (each holds its
     /// file, up to 50 MB, in memory); past that, 503 with Retry-After.
@@ -11,10 +11,28 @@ pub struct WebArgs {
         default_value_t = 2
     )]
     pub max_concurrent_validations: usize,
+    /// Objects (addresses and toponyms) of the communes kept in memory for the commune pages
+    /// and the map tiles (the least recently used communes are dropped past it; about 500
+    /// bytes each).
+    #[arg(long = "web-cache-objects", env = "WEB_CACHE_OBJECTS", default_value_t = 500_000)]
+    pub cache_objects: usize,
+    /// Megabytes of encoded map tiles kept in memory (each with the versions it shows).
+    #[arg(long = "web-tile-cache-mb", env = "WEB_TILE_CACHE_MB", default_value_t = 64)]
+    pub tile_cache_mb: usize,
+    /// URL of a MapLibre style drawn under the addresses on the maps (IGN Plan, OpenMapTiles…);
+    /// without it the maps draw the commune contours on a plain background, which needs
+    /// nothing outside BAN Sync.
+    #[arg(long = "web-basemap-style", env = "WEB_BASEMAP_STYLE")]
+    pub basemap_style: Option<String>,
 }
 
 impl Default for WebArgs {
     fn default() -> Self {
-        WebArgs { max_concurrent_validations: 2 }
+        WebArgs {
+            max_concurrent_validations: 2,
+            cache_objects: 500_000,
+            tile_cache_mb: 64,
+            basemap_style: None,
+        }
     }
 }

@@ -6,12 +6,20 @@
 //!   POST to the page, report rendered by the server);
 //! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
 //!   NDJSON), described at `/api/validate/openapi.json`;
+//! - `/commune/{code}`: a commune's page (figures, publications, streets and numbers, map,
+//!   downloads), and `/commune/{code}/contour.geojson`, the contour its map draws;
+//! - `/tiles/ban/{z}/{x}/{y}.pbf`: the map's vector tiles (addresses and toponyms), built from
+//!   the live base;
 //! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
 //!   changes with their bytes).
 pub mod assets;
+pub mod cache;
+pub mod commune;
 pub mod config;
+pub mod mvt;
 pub mod openapi;
 pub mod pages;
+pub mod tiles;
 pub mod validate;
 
 use std::sync::Arc;
@@ -33,6 +41,12 @@ pub struct WebState {
     pub store: Arc<dyn Store>,
     /// Permits of the validations that may run at once (each holds its file in memory).
     pub validations: Arc<tokio::sync::Semaphore>,
+    /// The communes read for the pages and the tiles, by version.
+    pub communes: Arc<cache::CommuneCache>,
+    /// The encoded tiles, by version.
+    pub tiles: Arc<tiles::TileCache>,
+    /// A MapLibre style drawn under the maps' addresses (`WEB_BASEMAP_STYLE`).
+    pub basemap_style: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for WebState {
@@ -49,6 +63,9 @@ impl WebState {
         WebState {
             store,
             validations: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_validations.max(1))),
+            communes: Arc::new(cache::CommuneCache::new(args.cache_objects)),
+            tiles: Arc::new(tiles::TileCache::new(args.tile_cache_mb.saturating_mul(1 << 20))),
+            basemap_style: args.basemap_style.as_deref().filter(|s| !s.is_empty()).map(Arc::from),
         }
     }
 
@@ -78,6 +95,11 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/outils/validateur", axum::routing::get(pages::validator).post(pages::validator_report))
+        .route("/commune/{code}", axum::routing::get(commune::page))
+        .route("/commune/{code}/contour.geojson", axum::routing::get(commune::contour))
+        // Described in the OpenAPI document (`tiles::tile`); routed here because the path's last
+        // segment is a parameter with a suffix (`{y}.pbf`).
+        .route("/tiles/ban/{z}/{x}/{file}", axum::routing::get(tiles::tile))
         .merge(api)
         // The file limit is checked while reading (413); this only lets a whole file through.
         .layer(DefaultBodyLimit::max(validate::MAX_FILE_BYTES + validate::FORM_OVERHEAD_BYTES))

@@ -14,9 +14,11 @@ use crate::validate::{CodeReport, ColumnReport, FoundAt, ValidationAnswer};
         description = "Le validateur public : un fichier BAL est vérifié comme au dépôt, sans jeton, \
             sans être conservé. Les erreurs répondent application/problem+json avec un code stable."
     ),
+    paths(crate::tiles::tile),
     components(schemas(Problem, ValidationAnswer, CodeReport, FoundAt, ColumnReport)),
     tags(
         (name = "validation", description = "Valider un fichier BAL"),
+        (name = "carte", description = "Les tuiles vectorielles de la carte des adresses"),
         (name = "description", description = "Cette description")
     )
 )]

@@ -208,13 +208,13 @@ async fn every_route_is_described() {
     assert_eq!(status, StatusCode::OK);
     let document: Value = serde_json::from_slice(&body).unwrap();
     let operations = ban_service_kit::openapi::check_document(&document).unwrap();
-    let expected = ["GET /api/validate/openapi.json", "POST /api/validate"];
+    let expected = ["GET /api/validate/openapi.json", "GET /tiles/ban/{z}/{x}/{y}.pbf", "POST /api/validate"];
     assert_eq!(operations, expected.iter().map(|o| o.to_string()).collect());
 }
 
 #[tokio::test]
 async fn validations_past_the_cap_are_told_when_to_come_back() {
-    let (state, _dir) = state(WebArgs { max_concurrent_validations: 1 }).await;
+    let (state, _dir) = state(WebArgs { max_concurrent_validations: 1, ..WebArgs::default() }).await;
     let held = state.validation_permit().unwrap();
     let response = router(state.clone()).oneshot(post("/api/validate", sample(), false)).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
