@@ -175,6 +175,27 @@ async fn the_pages_in_a_real_browser() {
     let text = first.text().await.unwrap();
     assert!(text.contains("1 Allee des Acacias") && text.contains("Mont-Bonvillers"), "{text}");
     assert_eq!(first.attr("data-id").await.unwrap().as_deref(), Some("54084_0020_00001"));
+    // Each result links to its commune's page, and the results are drawn on a map.
+    let link = first.find(Locator::Css("a.ban-result__commune")).await.unwrap();
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("/commune/54084"));
+    let drawn = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const started = Date.now();
+             (function wait() {
+               const map = document.getElementById('carte-resultats').banMap;
+               if (map && map.getLayer('resultats') && map.loaded()) {
+                 const found = map.queryRenderedFeatures({layers: ['resultats']});
+                 if (found.length > 0) return done(found.map(f => f.properties.id));
+               }
+               if (Date.now() - started > 20000) return done(null);
+               setTimeout(wait, 100);
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn, json!(["54084_0020_00001"]), "the results' map");
     screenshots(&browser, "accueil", None).await;
 
     // The validator, with JavaScript: the codes and first lines of `ban validate`.
@@ -250,7 +271,8 @@ async fn commune_page(browser: &Client, base: &str, store: &dyn Store) {
     assert_eq!(figure("taux-certification").await, "0 %");
     assert_eq!(browser.find_all(Locator::Css("#voies tbody tr")).await.unwrap().len(), streets);
     let current = figure("revision-actuelle").await;
-    assert!(current.contains("Éditeur") && current.contains("Intégrée"), "{current}");
+    // (The DSFR writes badges in capitals.)
+    assert!(current.contains("Éditeur") && current.to_lowercase().contains("intégrée"), "{current}");
     // Opening a street's numbers (a native <details>) shows them.
     let joffre = browser.find(Locator::XPath("//tr[th='Rue Joffre']//summary")).await.unwrap();
     joffre.click().await.unwrap();
@@ -283,6 +305,6 @@ async fn commune_page(browser: &Client, base: &str, store: &dyn Store) {
     assert!(count > 100, "addresses drawn on the map: {drawn}");
     assert!(drawn["ids"].as_array().unwrap().iter().any(|id| id == "54084_0200_00001"), "{drawn}");
     assert!(browser.find(Locator::Css("#carte canvas")).await.is_ok());
-    screenshots(browser, "commune", None).await;
+    screenshots(browser, "commune", Some("h1")).await;
     screenshots(browser, "commune-carte", Some("#titre-carte")).await;
 }
