@@ -97,6 +97,8 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert!(config.geocoder.empty_communes);
     assert_eq!(config.downloads.export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
     assert_eq!(config.web.max_concurrent_validations, 2);
+    assert_eq!((config.web.cache_objects, config.web.tile_cache_mb), (500_000, 64));
+    assert_eq!(config.web.basemap_style, None, "an empty WEB_BASEMAP_STYLE: the offline background");
     let shown = format!("{config:?}");
     assert!(shown.contains("postgres://ban:***@postgres:5432/ban"), "{shown}");
     assert!(!shown.contains("ban:ban@"), "{shown}");
