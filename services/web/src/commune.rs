@@ -290,10 +290,10 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
         .unwrap_or_else(|| code.to_owned());
 
     // The last publications, newest first, with what became of them.
-    let all = |offset, limit| PageRequest { offset, limit };
+    let page_of = |offset, limit| PageRequest { offset, limit };
     let total = state
         .store
-        .commune_revisions(code, RevisionFilter::Published, Viewer::Anyone, all(0, 1))
+        .commune_revisions(code, RevisionFilter::Published, Viewer::Anyone, page_of(0, 1))
         .await?
         .total;
     let mut revisions = state
@@ -302,7 +302,7 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
             code,
             RevisionFilter::Published,
             Viewer::Anyone,
-            all(total.saturating_sub(LAST_REVISIONS), LAST_REVISIONS as u32),
+            page_of(total.saturating_sub(LAST_REVISIONS), LAST_REVISIONS as u32),
         )
         .await?
         .items;

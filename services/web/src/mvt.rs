@@ -200,7 +200,7 @@ mod tests {
         layer.push(10, -3, &a);
         layer.push(4095, 4100, &b);
         let tile = Tile { layers: vec![layer.finish()] };
-        let read = Tile::decode(tile.encode_to_vec().as_slice()).unwrap();
+        let read = Tile::decode(tile.encode_to_vec().as_slice()).expect("a tile we wrote decodes");
         let layer = &read.layers[0];
         assert_eq!((layer.name.as_str(), layer.version, layer.extent), ("adresses", 2, Some(4096)));
         assert_eq!(layer.keys, ["numero", "nomVoie"]);

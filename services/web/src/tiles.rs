@@ -112,34 +112,41 @@ pub fn render(tile: TileId, communes: &[Arc<LoadedCommune>]) -> Tile {
 /// out past a number of bytes.
 #[derive(Debug)]
 pub struct TileCache {
-    inner: Mutex<(LruCache<TileId, (String, Bytes)>, usize)>,
+    inner: Mutex<HeldTiles>,
     capacity_bytes: usize,
+}
+
+#[derive(Debug)]
+struct HeldTiles {
+    /// Each tile's ETag and gzip bytes.
+    tiles: LruCache<TileId, (String, Bytes)>,
+    bytes: usize,
 }
 
 impl TileCache {
     pub fn new(capacity_bytes: usize) -> Self {
-        TileCache { inner: Mutex::new((LruCache::unbounded(), 0)), capacity_bytes }
+        TileCache { inner: Mutex::new(HeldTiles { tiles: LruCache::unbounded(), bytes: 0 }), capacity_bytes }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (LruCache<TileId, (String, Bytes)>, usize)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HeldTiles> {
+        // A panic while holding the lock leaves whole entries only: the cache stays usable.
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn get(&self, tile: TileId, etag: &str) -> Option<Bytes> {
-        let mut inner = self.lock();
-        inner.0.get(&tile).filter(|(held, _)| held == etag).map(|(_, bytes)| bytes.clone())
+        let mut held = self.lock();
+        held.tiles.get(&tile).filter(|(made_for, _)| made_for == etag).map(|(_, bytes)| bytes.clone())
     }
 
     fn put(&self, tile: TileId, etag: String, bytes: Bytes) {
-        let mut inner = self.lock();
-        let size = bytes.len();
-        if let Some((_, old)) = inner.0.put(tile, (etag, bytes)) {
-            inner.1 -= old.len();
+        let mut held = self.lock();
+        held.bytes += bytes.len();
+        if let Some((_, old)) = held.tiles.put(tile, (etag, bytes)) {
+            held.bytes -= old.len();
         }
-        inner.1 += size;
-        while inner.1 > self.capacity_bytes {
-            let Some((_, (_, old))) = inner.0.pop_lru() else { break };
-            inner.1 -= old.len();
+        while held.bytes > self.capacity_bytes {
+            let Some((_, (_, old))) = held.tiles.pop_lru() else { break };
+            held.bytes -= old.len();
         }
     }
 }
