@@ -1,4 +1,5 @@
 //! The web service's options (`ban web`, and `ban serve`).
+use ban_service_kit::config::unless_empty;
 
 /// Options of the web pages, the map and `POST /api/validate`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -22,8 +23,14 @@ pub struct WebArgs {
     /// URL of a MapLibre style drawn under the addresses on the maps (IGN Plan, OpenMapTiles…);
     /// without it the maps draw the commune contours on a plain background, which needs
     /// nothing outside BAN Sync.
-    #[arg(long = "web-basemap-style", env = "WEB_BASEMAP_STYLE")]
-    pub basemap_style: Option<String>,
+    #[arg(
+        long = "web-basemap-style",
+        env = "WEB_BASEMAP_STYLE",
+        default_value = "",
+        hide_default_value = true,
+        value_parser = unless_empty(text)
+    )]
+    pub basemap_style: std::option::Option<String>,
 }
 
 impl Default for WebArgs {
@@ -35,4 +42,8 @@ impl Default for WebArgs {
             basemap_style: None,
         }
     }
+}
+
+fn text(value: &str) -> Result<String, std::convert::Infallible> {
+    Ok(value.to_owned())
 }
