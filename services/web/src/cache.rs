@@ -8,20 +8,42 @@ use std::sync::{Arc, Mutex};
 
 use ban_exports::{CommuneData, Prepared};
 use ban_spatial::Territories;
-use ban_store::{CommuneBase, Store, StoreError, StoreResult};
+use ban_store::{Commune, CommuneBase, Store, StoreError, StoreResult};
 use lru::LruCache;
 
+use crate::commune::CommuneSummary;
 use crate::mvt::PropertyValue;
 
-/// A commune as read at one version, with what the map shows of it.
+/// A commune as read at one version, with what its page and the map show of it.
 #[derive(Debug)]
 pub struct LoadedCommune {
     /// The seq of the commune's last change when it was read.
     pub version: i64,
-    /// Its part of the base (its commune record is there: communes not in the base are not kept).
-    pub base: CommuneBase,
+    /// Its record in the base.
+    pub commune: Commune,
     /// Its addresses and toponyms as map points.
     pub map: CommuneMap,
+    /// Its figures and streets, for its page.
+    pub summary: CommuneSummary,
+    /// Its objects (addresses and toponyms, disabled ones included): its weight in the cache.
+    objects: usize,
+}
+
+impl LoadedCommune {
+    /// What the page and the map show of a commune's part of the base; `None` when the
+    /// commune is not in the base.
+    pub fn of(base: &CommuneBase) -> Option<Self> {
+        let commune = base.commune.as_ref()?;
+        let data = CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
+        let prepared = Prepared::new(data, Territories::national());
+        Some(LoadedCommune {
+            version: base.version,
+            commune: commune.clone(),
+            map: CommuneMap::of(&prepared),
+            summary: CommuneSummary::of(&prepared),
+            objects: base.addresses.len() + base.toponyms.len(),
+        })
+    }
 }
 
 /// A point of the map: where it is in the Web Mercator square (0..1 both ways, y down), and
@@ -40,10 +62,10 @@ pub struct CommuneMap {
     pub toponyms: Vec<MapPoint>,
 }
 
-/// The properties the tiles carry (those of the BAN's tiles, plus `banId`), as static names.
-const PROPERTIES: [&str; 17] = [
+/// The properties the tiles carry (those of the BAN's tiles), as static names. Not `banId`,
+/// which the GeoJSON exports add: random, it would double a tile's compressed size.
+const PROPERTIES: [&str; 16] = [
     "id",
-    "banId",
     "type",
     "numero",
     "suffixe",
@@ -87,20 +109,17 @@ fn point_of(feature: &serde_json::Value) -> Option<MapPoint> {
 impl CommuneMap {
     /// The map points of a commune: its active addresses at their main position, its streets
     /// and lieux-dits at their position, with the properties of the GeoJSON exports.
-    pub fn of(base: &CommuneBase) -> Self {
-        let Some(commune) = &base.commune else { return CommuneMap::default() };
-        let data = CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
-        let prepared = Prepared::new(data, Territories::national());
+    pub fn of(prepared: &Prepared<'_>) -> Self {
         let addresses = prepared
             .addresses()
-            .filter_map(|(street, located)| ban_exports::address_feature(&prepared, street, located))
+            .filter_map(|(street, located)| ban_exports::address_feature(prepared, street, located))
             .filter_map(|feature| point_of(&feature))
             .collect();
         let toponyms = prepared
             .streets
             .iter()
             .chain(&prepared.lieux_dits)
-            .filter_map(|street| ban_exports::toponym_feature(&prepared, street))
+            .filter_map(|street| ban_exports::toponym_feature(prepared, street))
             .filter_map(|feature| point_of(&feature))
             .collect();
         CommuneMap { addresses, toponyms }
@@ -122,7 +141,7 @@ struct Entries {
 }
 
 fn weight(commune: &LoadedCommune) -> usize {
-    1 + commune.base.addresses.len() + commune.base.toponyms.len()
+    1 + commune.objects
 }
 
 impl CommuneCache {
@@ -160,11 +179,11 @@ impl CommuneCache {
         let span = tracing::Span::current();
         let loaded = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let map = CommuneMap::of(&base);
-            LoadedCommune { version: base.version, base, map }
+            LoadedCommune::of(&base)
         })
         .await
         .map_err(StoreError::database)?;
+        let Some(loaded) = loaded else { return Ok(None) };
         let loaded = Arc::new(loaded);
         let mut entries = self.lock();
         if let Some(old) = entries.communes.put(code.to_owned(), loaded.clone()) {

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ban_domain::InseeCode;
-use ban_exports::{CommuneData, Format, Prepared, Scope};
+use ban_exports::{Format, Prepared, Scope};
 use ban_service_kit::ApiError;
 use ban_spatial::contours::Contours;
 use ban_spatial::Territories;
@@ -51,13 +51,14 @@ pub struct Consolidation {
 }
 
 /// A street or lieu-dit of the table.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StreetRow {
     pub name: String,
     pub lieu_dit: bool,
-    /// « 1, 2, 4 bis… ».
-    pub numbers: Vec<String>,
+    pub addresses: usize,
     pub certified: usize,
+    /// « 1, 2, 4 bis… ».
+    pub numbers: String,
 }
 
 /// A download link.
@@ -69,7 +70,7 @@ pub struct Download {
 }
 
 /// The commune's figures.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Figures {
     pub addresses: usize,
     pub streets: usize,
@@ -77,6 +78,55 @@ pub struct Figures {
     pub certified: usize,
     /// Rounded up, as the BAN's site does.
     pub certified_percent: u64,
+}
+
+/// What the page shows of a commune's part of the base, computed once per version of it
+/// (kept with the commune in [`CommuneCache`](crate::cache::CommuneCache)): a large city's
+/// page then only cuts its page of streets.
+#[derive(Debug, Clone)]
+pub struct CommuneSummary {
+    pub figures: Figures,
+    /// Streets then lieux-dits, each in alphabetical order.
+    pub streets: Vec<StreetRow>,
+}
+
+impl CommuneSummary {
+    pub fn of(prepared: &Prepared<'_>) -> Self {
+        let all = || prepared.streets.iter().chain(&prepared.lieux_dits);
+        let addresses: usize = all().map(|s| s.addresses.len()).sum();
+        let certified = all().flat_map(|s| &s.addresses).filter(|a| a.address.certified).count();
+        let streets = all()
+            .map(|street| StreetRow {
+                name: street.toponym.name.clone(),
+                lieu_dit: street.toponym.lieu_dit,
+                addresses: street.addresses.len(),
+                certified: street.addresses.iter().filter(|a| a.address.certified).count(),
+                numbers: street
+                    .addresses
+                    .iter()
+                    .map(|a| match &a.address.suffixe {
+                        Some(suffixe) => format!("{} {suffixe}", a.address.numero),
+                        None => a.address.numero.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect();
+        CommuneSummary {
+            figures: Figures {
+                addresses,
+                streets: prepared.streets.len(),
+                lieux_dits: prepared.lieux_dits.len(),
+                certified,
+                certified_percent: if addresses == 0 {
+                    0
+                } else {
+                    (certified * 100).div_ceil(addresses) as u64
+                },
+            },
+            streets,
+        }
+    }
 }
 
 /// The commune page.
@@ -280,7 +330,7 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
         Some((_, version)) => state.communes.get(&*state.store, code, *version).await?,
         None => None,
     };
-    let commune = loaded.as_ref().and_then(|l| l.base.commune.as_ref());
+    let commune = loaded.as_ref().map(|l| &l.commune);
     if territory.is_none() && commune.is_none() {
         return Ok(None);
     }
@@ -346,52 +396,19 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
         }),
         basemap: state.basemap_style.as_deref().map(str::to_owned),
     };
-    if let (Some(loaded), Some(commune)) = (&loaded, commune) {
-        let base = &loaded.base;
-        let data = CommuneData { commune, toponyms: &base.toponyms, addresses: &base.addresses };
-        let prepared = Prepared::new(data, Territories::national());
-        let addresses: usize =
-            prepared.streets.iter().chain(&prepared.lieux_dits).map(|s| s.addresses.len()).sum();
-        let certified = prepared
-            .streets
-            .iter()
-            .chain(&prepared.lieux_dits)
-            .flat_map(|s| &s.addresses)
-            .filter(|a| a.address.certified)
-            .count();
-        page_view.figures = Some(Figures {
-            addresses,
-            streets: prepared.streets.len(),
-            lieux_dits: prepared.lieux_dits.len(),
-            certified,
-            certified_percent: if addresses == 0 { 0 } else { (certified * 100).div_ceil(addresses) as u64 },
-        });
+    if let Some(loaded) = &loaded {
+        let commune = &loaded.commune;
+        let summary = &loaded.summary;
+        page_view.figures = Some(summary.figures);
         page_view.source = Some(match commune.source {
             ban_store::CommuneSource::Bal => "Base Adresse Locale",
             ban_store::CommuneSource::Legacy => "Ancien export de la BAN",
         });
         page_view.ban_id = Some(commune.id.to_string());
-        let all_streets: Vec<_> = prepared.streets.iter().chain(&prepared.lieux_dits).collect();
-        page_view.pages = all_streets.len().div_ceil(STREETS_PER_PAGE).max(1);
+        page_view.pages = summary.streets.len().div_ceil(STREETS_PER_PAGE).max(1);
         page_view.page = page.clamp(1, page_view.pages);
-        page_view.streets = all_streets
-            .iter()
-            .skip((page_view.page - 1) * STREETS_PER_PAGE)
-            .take(STREETS_PER_PAGE)
-            .map(|street| StreetRow {
-                name: street.toponym.name.clone(),
-                lieu_dit: street.toponym.lieu_dit,
-                numbers: street
-                    .addresses
-                    .iter()
-                    .map(|a| match &a.address.suffixe {
-                        Some(suffixe) => format!("{} {suffixe}", a.address.numero),
-                        None => a.address.numero.to_string(),
-                    })
-                    .collect(),
-                certified: street.addresses.iter().filter(|a| a.address.certified).count(),
-            })
-            .collect();
+        let first = (page_view.page - 1) * STREETS_PER_PAGE;
+        page_view.streets = summary.streets.iter().skip(first).take(STREETS_PER_PAGE).cloned().collect();
         page_view.downloads = downloads(code, page_view.current.as_ref().map(|r| r.id.as_str()));
     }
     Ok(Some(page_view))

@@ -202,8 +202,8 @@ async fn make(state: &WebState, tile: TileId, versions: &[(String, i64)]) -> Res
     summary = "Tuile vectorielle des adresses",
     description = "Les adresses (couche `adresses`) et les voies et lieux-dits (couche `toponymes`) \
         de la Base Adresse Nationale, au format Mapbox Vector Tile 2.1 compressé (gzip), des niveaux \
-        de zoom 10 à 14 (au-delà, la carte agrandit le niveau 14). Propriétés : celles des exports \
-        GeoJSON (`id`, `banId`, `numero`, `suffixe`, `nomVoie`, `certifie`, `sourcePosition`…). \
+        de zoom 10 à 14 (au-delà, la carte agrandit le niveau 14). Propriétés : celles des tuiles \
+        de la BAN (`id`, `numero`, `suffixe`, `nomVoie`, `certifie`, `sourcePosition`…). \
         L'ETag change dès qu'une publication d'une commune de la tuile est consolidée ; \
         `If-None-Match` répond 304.",
     params(
