@@ -196,6 +196,7 @@ async fn the_pages_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(drawn, json!(["54084_0020_00001"]), "the results' map");
+    screenshots(&browser, "accueil-carte", Some("#carte-resultats")).await;
     screenshots(&browser, "accueil", None).await;
 
     // The validator, with JavaScript: the codes and first lines of `ban validate`.

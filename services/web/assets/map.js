@@ -19,13 +19,18 @@
     return new URL(path, window.location.href).href;
   }
 
+  // Draws a commune's contour (GeoJSON at `url`) under the addresses, or moves it there.
+  function showContour(map, url) {
+    if (map.getSource("contour")) { map.getSource("contour").setData(absolute(url)); return; }
+    var under = map.getLayer("adresses") ? "adresses" : undefined;
+    map.addSource("contour", { type: "geojson", data: absolute(url) });
+    map.addLayer({ id: "contour-fond", type: "fill", source: "contour", paint: { "fill-color": "#e3e3fd", "fill-opacity": 0.45 } }, under);
+    map.addLayer({ id: "contour-trait", type: "line", source: "contour", paint: { "line-color": "#000091", "line-width": 2 } }, under);
+  }
+
   // Adds our sources and layers to a loaded map.
   function addLayers(map, element) {
-    if (element.dataset.contour) {
-      map.addSource("contour", { type: "geojson", data: absolute(element.dataset.contour) });
-      map.addLayer({ id: "contour-fond", type: "fill", source: "contour", paint: { "fill-color": "#e3e3fd", "fill-opacity": 0.45 } });
-      map.addLayer({ id: "contour-trait", type: "line", source: "contour", paint: { "line-color": "#000091", "line-width": 2 } });
-    }
+    if (element.dataset.contour) showContour(map, element.dataset.contour);
     map.addSource("ban", {
       type: "vector",
       // Tiles of zoom 10 to 14; the map enlarges those of 14 beyond.
@@ -75,7 +80,7 @@
     return map;
   }
 
-  window.banMaps = { open: open };
+  window.banMaps = { open: open, showContour: showContour };
   // Maps shown with the page; a `data-lazy` one is opened by its page's script when needed.
   document.querySelectorAll(".ban-map[data-tiles]:not([data-lazy])").forEach(open);
 })();

@@ -60,6 +60,8 @@
         map.addLayer({ id: "resultats", type: "circle", source: "resultats",
           paint: { "circle-color": "#000091", "circle-radius": 8, "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
       }
+      var code = points[0].properties && points[0].properties.citycode;
+      if (code) window.banMaps.showContour(map, "/commune/" + encodeURIComponent(code) + "/contour.geojson");
       var bounds = new maplibregl.LngLatBounds();
       points.forEach(function (f) { bounds.extend(f.geometry.coordinates); });
       map.fitBounds(bounds, { padding: 60, maxZoom: 16, duration: 0 });
