@@ -65,7 +65,12 @@ async fn starttls_with_authentication_delivers_the_pin_code() {
     assert_eq!((mail.tls, mail.login.as_deref()), (true, Some("ban")));
     assert_eq!(mail.to, "mairie@mont-bonvillers.fr");
     assert_eq!(mail.from, "BAN Sync <ne-pas-repondre@ban-sync.example>");
-    assert_eq!(mail.subject, "Code de validation pour la publication des adresses de la commune 54084");
+    assert_eq!(mail.subject, "Demande de code d’identification");
+    assert!(
+        mail.body.contains("Publication de la Base Adresse Locale de Mont-Bonvillers (54084)"),
+        "{}",
+        mail.body
+    );
     assert!(mail.body.contains("Votre code de validation est : 042137"), "{}", mail.body);
     assert!(mail.body.contains("Si vous n’êtes pas à l’origine de cette demande"), "UTF-8: {}", mail.body);
     assert_eq!(mail.rcpt_tos, ["mairie@mont-bonvillers.fr", "archives@ban-sync.example"]);

@@ -25,9 +25,9 @@ use rustc_hash::FxHashMap;
 use crate::text;
 
 pub type DocId = u32;
-/// A point of the R-tree: the document, and the house number (`NO_NUMBER` for the document's
-/// own point).
-pub type TreePoint = GeomWithData<[f32; 2], (DocId, u32)>;
+/// A point of the R-tree (on the unit sphere, see [`sphere_point`]): the document, and the
+/// house number (`NO_NUMBER` for the document's own point).
+pub type TreePoint = GeomWithData<[f32; 3], (DocId, u32)>;
 pub const NO_NUMBER: u32 = u32::MAX;
 
 /// Tokens of the name field carry this bit in a document's token list (they weigh more).
@@ -95,10 +95,15 @@ pub fn degrees(micro: i32) -> f64 {
     f64::from(micro) / 1e6
 }
 
-/// The R-tree's plane: longitude shrunk by the cosine of the latitude, so that nearest in the
-/// tree is nearest on the ground (locally).
-pub fn plane(lon: f64, lat: f64) -> [f32; 2] {
-    [(lon * lat.to_radians().cos()) as f32, lat as f32]
+/// A position as the R-tree holds it: the point of the unit sphere. The straight-line distance
+/// between two such points grows with the distance on the ground, everywhere: nearest in the
+/// tree is nearest on the ground, at 166°E as at Greenwich, across the antimeridian too. (A
+/// plane of longitude × cos(latitude) shears away from Greenwich: at 166°E a point 9 m north
+/// came out about 9 m east too, and reverse geocoding in Nouméa picked farther numbers.)
+/// The f32 coordinates round positions by under 0.2 m, which [`crate::search`] allows for.
+pub fn sphere_point(lon: f64, lat: f64) -> [f32; 3] {
+    let (lon, lat) = (lon.to_radians(), lat.to_radians());
+    [(lat.cos() * lon.cos()) as f32, (lat.cos() * lon.sin()) as f32, lat.sin() as f32]
 }
 
 fn token_hash(text: &[u8]) -> u64 {
@@ -179,10 +184,12 @@ impl Index {
         for (id, doc) in self.docs.iter().enumerate() {
             let Some(doc) = doc else { continue };
             let id = id as DocId;
-            points.push(GeomWithData::new(plane(degrees(doc.lon), degrees(doc.lat)), (id, NO_NUMBER)));
+            points.push(GeomWithData::new(sphere_point(degrees(doc.lon), degrees(doc.lat)), (id, NO_NUMBER)));
             for (i, number) in doc.numbers.iter().enumerate() {
-                points
-                    .push(GeomWithData::new(plane(degrees(number.lon), degrees(number.lat)), (id, i as u32)));
+                points.push(GeomWithData::new(
+                    sphere_point(degrees(number.lon), degrees(number.lat)),
+                    (id, i as u32),
+                ));
             }
         }
         self.tree = RTree::bulk_load(points);
@@ -330,9 +337,12 @@ impl Index {
             self.live_docs -= 1;
             self.live_numbers -= doc.numbers.len();
             self.dead_docs += 1;
-            self.tree.remove(&GeomWithData::new(plane(degrees(doc.lon), degrees(doc.lat)), (id, NO_NUMBER)));
+            self.tree.remove(&GeomWithData::new(
+                sphere_point(degrees(doc.lon), degrees(doc.lat)),
+                (id, NO_NUMBER),
+            ));
             for (i, number) in doc.numbers.iter().enumerate() {
-                let point = plane(degrees(number.lon), degrees(number.lat));
+                let point = sphere_point(degrees(number.lon), degrees(number.lat));
                 self.tree.remove(&GeomWithData::new(point, (id, i as u32)));
                 self.odd_ids.remove(&(id, i as u32));
             }
@@ -389,7 +399,7 @@ impl Index {
             }
             let (lon, lat) = (micro(number.lon), micro(number.lat));
             if !self.bulk {
-                self.tree.insert(GeomWithData::new(plane(degrees(lon), degrees(lat)), (id, i as u32)));
+                self.tree.insert(GeomWithData::new(sphere_point(degrees(lon), degrees(lat)), (id, i as u32)));
             }
             numbers.push(Number {
                 ban_id: number.ban_id.as_u128().to_le_bytes(),
@@ -403,7 +413,7 @@ impl Index {
         }
         if !self.bulk {
             let (lon, lat) = (degrees(micro(document.lon)), degrees(micro(document.lat)));
-            self.tree.insert(GeomWithData::new(plane(lon, lat), (id, NO_NUMBER)));
+            self.tree.insert(GeomWithData::new(sphere_point(lon, lat), (id, NO_NUMBER)));
         }
         let doc = Doc {
             kind: document.kind,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use ban_exports::addok::DocumentKind;
 use rustc_hash::FxHashSet;
 
-use crate::index::{degrees, hash_key, plane, Doc, DocId, Index, NO_NUMBER};
+use crate::index::{degrees, hash_key, sphere_point, Doc, DocId, Index, TreePoint, NO_NUMBER};
 use crate::text;
 
 /// Results kept from the candidates' first ranking for full scoring.
@@ -482,7 +482,6 @@ impl Index {
 
     /// Reverse search: the nearest documents' points and house numbers.
     pub fn reverse(&self, query: &ReverseQuery) -> Vec<Hit> {
-        let center = plane(query.lon, query.lat);
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen_docs: FxHashSet<DocId> = FxHashSet::default();
         let only_numbers = query.filters.types == [ResultType::Housenumber];
@@ -491,7 +490,7 @@ impl Index {
         let accepts_numbers =
             query.filters.accepts(ResultType::Housenumber) || query.filters.accepts(ResultType::Street);
         // Nearest points first; one result per document (its closest point), within 1 km.
-        for point in self.tree().nearest_neighbor_iter(&center).take(10_000) {
+        for (point, exact) in self.nearest_exact(query.lon, query.lat).take(10_000) {
             let (doc_id, number) = point.data;
             let Some(doc) = self.doc(doc_id) else { continue };
             let number = (number != NO_NUMBER).then_some(number);
@@ -509,7 +508,7 @@ impl Index {
                 continue;
             }
             let mut hit = Hit { doc: doc_id, number, score: 0.0, distance: None, label: String::new() };
-            let mut metres = distance_m([query.lon, query.lat], hit.point(self));
+            let mut metres = exact;
             // A street's own point ties with its numbers placed on it: the number wins, as in
             // addok (numbers are compared first).
             if hit.number.is_none() && !seen_docs.contains(&doc_id) && accepts_numbers {
@@ -540,6 +539,48 @@ impl Index {
             }
         }
         hits
+    }
+
+    /// The tree's points, nearest to (`lon`, `lat`) first by their exact distance on the
+    /// ground, with that distance in metres. The tree's own order is exact but for the rounding
+    /// of its f32 coordinates (under a metre in all): a point is given once no point still in
+    /// the tree can be closer than it by more than that.
+    fn nearest_exact(&self, lon: f64, lat: f64) -> impl Iterator<Item = (&TreePoint, f64)> + '_ {
+        /// The most the tree's distance can differ from the exact one, in metres.
+        const ROUNDING_M: f64 = 1.0;
+        let center = sphere_point(lon, lat);
+        let mut tree = self.tree().nearest_neighbor_iter(&center);
+        let mut held: BinaryHeap<Held> = BinaryHeap::new();
+        // The tree's distance of the last point taken from it: those after are not closer.
+        let mut frontier = 0.0_f64;
+        let mut exhausted = false;
+        std::iter::from_fn(move || loop {
+            if let Some(first) = held.peek() {
+                if exhausted || first.metres + ROUNDING_M <= frontier {
+                    return held.pop().map(|h| (h.point, h.metres));
+                }
+            } else if exhausted {
+                return None;
+            }
+            match tree.next() {
+                Some(point) => {
+                    frontier = chord_m(&center, point.geom());
+                    let metres = distance_m([lon, lat], self.tree_position(point));
+                    held.push(Held { metres, point });
+                }
+                None => exhausted = true,
+            }
+        })
+    }
+
+    /// The position of a point of the tree, in degrees.
+    fn tree_position(&self, point: &TreePoint) -> [f64; 2] {
+        let (doc_id, number) = point.data;
+        let Some(doc) = self.doc(doc_id) else { return [0.0, 0.0] };
+        match doc.numbers.get(number as usize) {
+            Some(n) if number != NO_NUMBER => [degrees(n.lon), degrees(n.lat)],
+            _ => [degrees(doc.lon), degrees(doc.lat)],
+        }
     }
 }
 
@@ -581,6 +622,44 @@ fn build_labels(doc: &Doc, name: &str, number: Option<&str>, city: Option<&str>)
     built
 }
 
+/// The straight line between two points of the unit sphere, in metres on the ground (the
+/// chord: shorter than the arc by under a millimetre below 10 km).
+fn chord_m(a: &[f32; 3], b: &[f32; 3]) -> f64 {
+    let squared: f64 = a.iter().zip(b).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum();
+    squared.sqrt() * EARTH_RADIUS_M
+}
+
+/// A point taken from the tree, held until its turn: the heap gives the nearest first.
+struct Held<'a> {
+    metres: f64,
+    point: &'a TreePoint,
+}
+
+impl PartialEq for Held<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Held<'_> {}
+
+impl PartialOrd for Held<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Held<'_> {
+    /// Reversed, so that the max-heap gives the nearest; ties by the tree's data, so that the
+    /// order does not depend on the tree's.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.metres.total_cmp(&self.metres).then_with(|| other.point.data.cmp(&self.point.data))
+    }
+}
+
+/// The mean radius of the Earth (IUGG), as the great-circle distances use it.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
 /// Great-circle distance in metres (haversine), in the geocoder's own arithmetic: the
 /// distances and scores it answers are compared with addok's digit for digit, and the same
 /// formula in `geo`'s order of operations differs in the last bits (the rest of BAN Sync uses
@@ -590,7 +669,7 @@ pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     let dlat = lat2 - lat1;
     let dlon = (b[0] - a[0]).to_radians();
     let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * 6_371_008.8 * h.sqrt().asin()
+    2.0 * EARTH_RADIUS_M * h.sqrt().asin()
 }
 
 /// Shared bigrams / all bigrams of both strings (python-ngram's `NGram.compare`, N = 2), as the

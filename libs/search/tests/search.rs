@@ -184,6 +184,193 @@ fn reverse_finds_the_closest_number_and_a_commune_replaced_leaves_no_trace() {
     assert_eq!(index.doc(hit.doc).unwrap().id.as_ref(), "54084");
 }
 
+/// Reverse geocoding returns the truly nearest number in every territory the base covers, far
+/// from Greenwich too (at 166°E the old plane of longitude × cos(latitude) sheared a point 9 m
+/// north about 9 m east, and picked farther numbers in Nouméa): random numbers within 40 m of
+/// a point of each territory, random queries among them, checked against the haversine
+/// distance to each number.
+#[test]
+fn reverse_gives_the_nearest_number_in_every_territory() {
+    use ban_search::search::distance_m;
+    let territories = [
+        ("Strasbourg", 7.7521, 48.5734),
+        ("Brest", -4.4861, 48.3904),
+        ("Ajaccio", 8.7369, 41.9192),
+        ("Pointe-à-Pitre", -61.5331, 16.2411),
+        ("Fort-de-France", -61.0588, 14.6161),
+        ("Cayenne", -52.3260, 4.9372),
+        ("Saint-Denis (La Réunion)", 55.4504, -20.8823),
+        ("Mamoudzou", 45.2279, -12.7806),
+        ("Saint-Pierre", -56.1773, 46.7811),
+        ("Gustavia", -62.8489, 17.8962),
+        ("Marigot", -63.0823, 18.0676),
+        ("Mata-Utu", -176.1745, -13.2825),
+        ("Papeete", -149.5585, -17.5516),
+        ("Nouméa", 166.4572, -22.2758),
+        ("Pouembout", 164.9000, -21.1200),
+    ];
+    // xorshift64: the same layouts at every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for (name, lon, lat) in territories.map(|(n, lon, lat): (&str, f64, f64)| (n, lon, lat)) {
+        // Degrees per metre, east and north, at this latitude.
+        let (east, north) = (1.0 / (111_320.0 * lat.to_radians().cos()), 1.0 / 110_574.0);
+        for layout in 0..100 {
+            let mut offset = |spread: f64| {
+                let (x, y) = ((random() - 0.5) * 2.0 * spread, (random() - 0.5) * 2.0 * spread);
+                (lon + x * east, lat + y * north)
+            };
+            let numbers: Vec<(String, f64, f64)> = (0..8)
+                .map(|i| {
+                    let (x, y) = offset(40.0);
+                    ((2 * i + 1).to_string(), (x * 1e6).round() / 1e6, (y * 1e6).round() / 1e6)
+                })
+                .collect();
+            let keys: Vec<(&str, f64, f64)> = numbers.iter().map(|(k, x, y)| (k.as_str(), *x, *y)).collect();
+            let mut index = Index::new();
+            index
+                .replace_commune("98818", vec![street("98818", "0010", "Rue du Test", name, "98800", &keys)]);
+            let (qlon, qlat) = offset(40.0);
+            let query = ReverseQuery { lon: qlon, lat: qlat, limit: 1, filters: Filters::default() };
+            let hit = &index.reverse(&query)[0];
+            let distances: Vec<f64> =
+                keys.iter().map(|(_, x, y)| distance_m([qlon, qlat], [*x, *y])).collect();
+            let nearest = distances.iter().copied().fold(f64::INFINITY, f64::min);
+            let got = hit.number.map(|n| distances[n as usize]);
+            assert!(
+                got.is_some_and(|d| d - nearest < 0.01),
+                "{name}, layout {layout}: number at {got:?} m, the nearest is at {nearest:.2} m"
+            );
+            assert!(
+                (hit.distance.unwrap() - nearest).abs() < 0.01,
+                "{name}: {:?} for {nearest}",
+                hit.distance
+            );
+        }
+    }
+}
+
+/// The real addresses of New Caledonia (an addok export of the BAN, in `../shared/data`), as
+/// documents of the index: each street or locality with its numbers; and the position of each
+/// number by its id.
+fn new_caledonia() -> (Index, std::collections::HashMap<String, [f64; 2]>) {
+    use std::io::BufRead;
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/real-addok/adresses-addok-988.ndjson.gz");
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect(),
+            _ => vec![],
+        }
+    };
+    let mut communes: std::collections::BTreeMap<String, Vec<Document>> = Default::default();
+    let mut serial = 0u128;
+    let mut positions = std::collections::HashMap::new();
+    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let kind = match v["type"].as_str().unwrap() {
+            "municipality" => DocumentKind::Municipality,
+            "street" => DocumentKind::Street,
+            _ => DocumentKind::Locality,
+        };
+        let citycode = texts(&v["citycode"]);
+        let mut housenumbers: Vec<HouseNumber> = v["housenumbers"]
+            .as_object()
+            .map(|numbers| {
+                numbers
+                    .iter()
+                    .map(|(key, n)| {
+                        serial += 1;
+                        let (lon, lat) = (n["lon"].as_f64().unwrap(), n["lat"].as_f64().unwrap());
+                        positions.insert(n["id"].as_str().unwrap().to_owned(), [lon, lat]);
+                        HouseNumber {
+                            key: key.clone(),
+                            id: n["id"].as_str().unwrap().to_owned(),
+                            ban_id: id(serial),
+                            lon,
+                            lat,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        housenumbers.sort_by(|a, b| a.id.cmp(&b.id));
+        let document = Document {
+            kind,
+            id: v["id"].as_str().unwrap().to_owned(),
+            ban_id: None,
+            name: v["name"].as_str().unwrap().to_owned(),
+            postcode: texts(&v["postcode"]),
+            citycode: citycode.clone(),
+            oldcitycode: None,
+            oldcity: None,
+            city: texts(&v["city"]),
+            district: None,
+            context: v["context"].as_str().unwrap_or_default().to_owned(),
+            importance: v["importance"].as_f64().unwrap_or(0.0),
+            population: v["population"].as_u64().map(|p| p as u32),
+            lon: v["lon"].as_f64().unwrap(),
+            lat: v["lat"].as_f64().unwrap(),
+            housenumbers,
+        };
+        communes.entry(citycode[0].clone()).or_default().push(document);
+    }
+    let mut index = Index::new();
+    index.begin_bulk();
+    for (code, documents) in communes {
+        index.replace_commune(&code, documents);
+    }
+    index.finish_bulk();
+    (index, positions)
+}
+
+/// Reverse geocoding of the real points near New Caledonia's addresses (`reverse.tsv`: a point
+/// a few metres from an address, and that address's id): the nearest number is that address,
+/// or one at most as far (a point between two addresses may be nearer the other).
+#[test]
+fn reverse_in_new_caledonia_finds_the_address_each_point_was_taken_from() {
+    use ban_search::search::distance_m;
+    let (index, positions) = new_caledonia();
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/real-addok/988-queries/reverse.tsv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut points, mut same, mut farther) = (0, 0, Vec::new());
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (lon, lat, expected) = (fields[0].parse().unwrap(), fields[1].parse().unwrap(), fields[2]);
+        let query = ReverseQuery { lon, lat, limit: 1, filters: Filters::default() };
+        let hits = index.reverse(&query);
+        let hit = &hits[0];
+        let doc = index.doc(hit.doc).unwrap();
+        let got = hit.number.map(|n| index.number_id(hit.doc, doc, n));
+        points += 1;
+        if got.as_deref() == Some(expected) {
+            same += 1;
+            continue;
+        }
+        // Another answer is right only if it is no farther than the expected address.
+        let expected_at = positions.get(expected).map(|p| distance_m([lon, lat], *p));
+        if expected_at.is_some_and(|e| hit.distance.unwrap() > e + 0.01) {
+            farther.push(format!("{line}: got {got:?} at {:?} m", hit.distance));
+        }
+    }
+    assert!(points > 4000, "{points} points");
+    assert!(
+        farther.is_empty(),
+        "{} of {points} answers farther than the expected address:\n{}",
+        farther.len(),
+        farther[..farther.len().min(10)].join("\n")
+    );
+    assert!(same * 100 >= points * 99, "{same} of {points} points give their own address");
+}
+
 /// Pieces of messy address queries: numbers, suffixes, street types, names, postcodes,
 /// punctuation, accents, and noise.
 fn query_piece() -> impl proptest::strategy::Strategy<Value = String> {

@@ -26,7 +26,7 @@ pub use config::{
     DEFAULT_DATABASE_URL, DEFAULT_LISTEN_ADDR, DEFAULT_MAX_CONNECTIONS,
 };
 pub use limits::RateLimits;
-pub use problem::{no_route, problem_for_errors, ApiError, Problem, PROBLEM_CONTENT_TYPE};
+pub use problem::{no_route, problem_for_errors, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE};
 pub use request::{app, current_request_id, track_requests, REQUEST_ID_HEADER};
 pub use server::ConnectionLimits;
 

@@ -35,11 +35,29 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// The field of the request's body the error is about (`field` of the answer).
     field: Option<String>,
+    /// Every field at fault when there are several (`errors` of the answer).
+    errors: Vec<FieldProblem>,
+}
+
+/// One field at fault in a refused body, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// Its path in the body (`changesRequested.positions[0].point`).
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), expected: false, retry_after: None, field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            expected: false,
+            retry_after: None,
+            field: None,
+            errors: Vec::new(),
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -77,6 +95,13 @@ impl ApiError {
     /// The same error, about `field` of the request's body (its path: `perimeters[0].code`).
     pub fn with_field(self, field: impl Into<String>) -> Self {
         ApiError { field: Some(field.into()), ..self }
+    }
+
+    /// The same error about several fields: each with its message (`errors` of the answer),
+    /// the first one also as `field`.
+    pub fn with_errors(self, errors: Vec<FieldProblem>) -> Self {
+        let field = errors.first().map(|e| e.field.clone());
+        ApiError { field, errors, ..self }
     }
 
     /// Whether the answer hides the message (a 5xx failure).
@@ -120,6 +145,9 @@ pub struct Problem<'a> {
     /// On a refused body, the field at fault, as a path (`nom`, `perimeters[0].code`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'a str>,
+    /// When several fields are at fault: each, with what is wrong with it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub errors: &'a [FieldProblem],
 }
 
 impl IntoResponse for ApiError {
@@ -148,6 +176,7 @@ impl IntoResponse for ApiError {
             status_code: self.status.as_u16(),
             request_id: request_id.as_deref().filter(|_| self.status.is_server_error()),
             field: self.field.as_deref(),
+            errors: &self.errors,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

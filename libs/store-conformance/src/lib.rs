@@ -20,7 +20,8 @@ use ban_store::{
     StoredFile, Toponym, Viewer, FILE_PIECE_BYTES,
 };
 use ban_store::{
-    AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, TownHall, ADMIN_ACTOR,
+    AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, NewReport,
+    ReportDecision, ReportFilter, ReportSettings, ReportStatus, ReportType, TownHall, ADMIN_ACTOR,
 };
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
@@ -1258,6 +1259,84 @@ impl std::fmt::Debug for TestStore {
 
 /// One `#[tokio::test]` per case of the suite, each on the store that `$open(case_name)`
 /// returns: an `async fn(&'static str) -> Option<TestStore>`, `None` to skip the backend.
+/// Citizen reports: created pending with their first event, read with their request and
+/// author, listed newest first by commune and status, decided once (a second decision is a
+/// precondition failure and changes nothing), expired when left pending, and the communes'
+/// settings replaced.
+pub async fn reports(store: Arc<dyn Store>) {
+    let at = Utc::now().trunc_subsecs(3) - Duration::days(10);
+    let new = |id: &str, commune: &str, at: DateTime<Utc>| NewReport {
+        id: id.into(),
+        code_commune: commune.into(),
+        kind: ReportType::LocationToCreate,
+        existing_location: None,
+        changes_requested: json!({"numero": 12, "suffixe": "bis", "nomVoie": "Rue des Acacias",
+            "positions": [{"type": "entrée", "point": {"type": "Point", "coordinates": [5.8335, 49.3259]}}]}),
+        point: Some([5.8335, 49.3259]),
+        author_name: Some("Jeanne Martin".into()),
+        author_email: Some("jeanne@example.org".into()),
+        source_client_id: None,
+        at,
+    };
+    let first = store.create_report(new("r-1", "54084", at), "public").await.unwrap();
+    assert_eq!((first.status, first.kind), (ReportStatus::Pending, ReportType::LocationToCreate));
+    assert_eq!(first.changes_requested["suffixe"], "bis");
+    assert_eq!((first.lon, first.lat), (Some(5.8335), Some(49.3259)));
+    assert_eq!(first.author_email.as_deref(), Some("jeanne@example.org"));
+    store.create_report(new("r-2", "54084", at + Duration::days(1)), "public").await.unwrap();
+    store.create_report(new("r-3", "54578", at + Duration::days(2)), "public").await.unwrap();
+    assert_eq!(store.report("r-1").await.unwrap().as_ref(), Some(&first));
+    assert_eq!(store.report("nope").await.unwrap(), None);
+
+    let page = PageRequest { offset: 0, limit: 10 };
+    let of_commune = ReportFilter { code_commune: Some("54084".into()), ..ReportFilter::default() };
+    let listed = store.reports(&of_commune, page).await.unwrap();
+    assert_eq!(listed.total, 2);
+    assert_eq!(listed.items.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r-2", "r-1"]);
+
+    let decided_at = at + Duration::days(3);
+    let decision = ReportDecision {
+        status: ReportStatus::Ignored,
+        actor: "client-1".into(),
+        reason: Some("Signalement en double".into()),
+        revision_id: None,
+        at: decided_at,
+    };
+    let ignored = store.decide_report("r-2", decision.clone()).await.unwrap();
+    assert_eq!(ignored.status, ReportStatus::Ignored);
+    assert_eq!(ignored.processed_by.as_deref(), Some("client-1"));
+    assert_eq!(ignored.rejection_reason.as_deref(), Some("Signalement en double"));
+    let again = ReportDecision { status: ReportStatus::Processed, ..decision.clone() };
+    assert!(matches!(store.decide_report("r-2", again).await, Err(StoreError::Precondition(_))));
+    assert!(matches!(store.decide_report("nope", decision).await, Err(StoreError::NotFound(_))));
+    let events = store.report_events("r-2").await.unwrap();
+    let statuses: Vec<_> = events.iter().map(|e| (e.status, e.actor.as_str())).collect();
+    assert_eq!(statuses, [(ReportStatus::Pending, "public"), (ReportStatus::Ignored, "client-1")]);
+    let pending = ReportFilter { status: Some(ReportStatus::Pending), ..of_commune.clone() };
+    assert_eq!(store.reports(&pending, page).await.unwrap().total, 1);
+
+    // Left pending before the horizon: expired, with an event; the others stay.
+    let expired = store.expire_reports(at + Duration::days(2), decided_at).await.unwrap();
+    assert_eq!(expired, 1);
+    assert_eq!(store.report("r-1").await.unwrap().unwrap().status, ReportStatus::Expired);
+    assert_eq!(store.report("r-3").await.unwrap().unwrap().status, ReportStatus::Pending);
+    assert_eq!(store.report_events("r-1").await.unwrap().last().unwrap().status, ReportStatus::Expired);
+
+    assert_eq!(store.report_settings("54084").await.unwrap(), None);
+    let mut settings = ReportSettings {
+        code_commune: "54084".into(),
+        accepted: false,
+        daily_digest: true,
+        updated_by: "client-1".into(),
+        updated_at: decided_at,
+    };
+    store.save_report_settings(&settings).await.unwrap();
+    assert_eq!(store.report_settings("54084").await.unwrap().as_ref(), Some(&settings));
+    settings.accepted = true;
+    store.save_report_settings(&settings).await.unwrap();
+    assert_eq!(store.report_settings("54084").await.unwrap().map(|s| s.accepted), Some(true));
+}
+
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($open:path) => {
@@ -1265,7 +1344,7 @@ macro_rules! store_conformance_tests {
             clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
             concurrent_publications, habilitations, habilitation_cap, directory, audit_log,
             refusal_notices, forced_jobs, administration_records, statistics_and_last_revisions,
-            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication);
+            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication, reports);
     };
     (@cases $open:path; $($case:ident),+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

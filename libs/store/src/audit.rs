@@ -47,6 +47,33 @@ pub enum AuditAction {
     /// A client was created.
     #[serde(rename = "client.created")]
     ClientCreated,
+    /// A client's record was changed (the detail names the fields, never a token).
+    #[serde(rename = "client.changed")]
+    ClientChanged,
+    /// A client was disabled: its token no longer authenticates.
+    #[serde(rename = "client.disabled")]
+    ClientDisabled,
+    /// A disabled client was enabled again.
+    #[serde(rename = "client.enabled")]
+    ClientEnabled,
+    /// A client was given a new token (the old one no longer authenticates).
+    #[serde(rename = "client.token_renewed")]
+    ClientTokenRenewed,
+    /// The perimeters a client publishes within were replaced (the detail lists them).
+    #[serde(rename = "client.perimeters_set")]
+    ClientPerimetersSet,
+    /// A mandataire was created.
+    #[serde(rename = "mandataire.created")]
+    MandataireCreated,
+    /// A mandataire was changed.
+    #[serde(rename = "mandataire.changed")]
+    MandataireChanged,
+    /// A chef de file was created (the detail lists its perimeters).
+    #[serde(rename = "chef_de_file.created")]
+    ChefDeFileCreated,
+    /// A chef de file was changed (the detail names the fields).
+    #[serde(rename = "chef_de_file.changed")]
+    ChefDeFileChanged,
     /// A failed consolidation job was queued again.
     #[serde(rename = "job.retried")]
     JobRetried,
@@ -69,6 +96,15 @@ ban_domain::text_enum!(AuditAction {
     HabilitationForced => "habilitation.forced",
     HabilitationCodeRead => "habilitation.code_read",
     ClientCreated => "client.created",
+    ClientChanged => "client.changed",
+    ClientDisabled => "client.disabled",
+    ClientEnabled => "client.enabled",
+    ClientTokenRenewed => "client.token_renewed",
+    ClientPerimetersSet => "client.perimeters_set",
+    MandataireCreated => "mandataire.created",
+    MandataireChanged => "mandataire.changed",
+    ChefDeFileCreated => "chef_de_file.created",
+    ChefDeFileChanged => "chef_de_file.changed",
     JobRetried => "job.retried",
     JobForced => "job.forced",
     DirectoryImported => "directory.imported",
@@ -76,7 +112,7 @@ ban_domain::text_enum!(AuditAction {
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::RevisionPublished,
         AuditAction::HabilitationCreated,
         AuditAction::HabilitationCodeSent,
@@ -86,6 +122,15 @@ impl AuditAction {
         AuditAction::HabilitationForced,
         AuditAction::HabilitationCodeRead,
         AuditAction::ClientCreated,
+        AuditAction::ClientChanged,
+        AuditAction::ClientDisabled,
+        AuditAction::ClientEnabled,
+        AuditAction::ClientTokenRenewed,
+        AuditAction::ClientPerimetersSet,
+        AuditAction::MandataireCreated,
+        AuditAction::MandataireChanged,
+        AuditAction::ChefDeFileCreated,
+        AuditAction::ChefDeFileChanged,
         AuditAction::JobRetried,
         AuditAction::JobForced,
         AuditAction::DirectoryImported,

@@ -6,7 +6,8 @@
 //! - [`BaseStore`] (`base`): the national base, one commune at a time;
 //! - [`FeedStore`] (`feed`): the ordered change feed, and a mirror's writes;
 //! - [`DirectoryStore`] (`directory`): the directory of town halls, replaced by each import;
-//! - [`AuditStore`] (`audit`): the audit log of publications, habilitations and administration.
+//! - [`AuditStore`] (`audit`): the audit log of publications, habilitations and administration;
+//! - [`ReportStore`] (`reports`): citizen reports on addresses, their decisions, the communes' settings.
 //!
 //! [`Store`] is all of them; services hold an `Arc<dyn Store>` chosen by the database URL.
 //! The SQL implementation ([`sql::SqlStore`]) is written once for both backends: SQLite
@@ -29,6 +30,7 @@ pub mod feed;
 pub mod ids;
 pub mod jobs;
 pub mod notices;
+pub mod reports;
 pub mod sql;
 
 pub use admin::*;
@@ -43,12 +45,13 @@ pub use directory::*;
 pub use feed::*;
 pub use jobs::*;
 pub use notices::*;
+pub use reports::*;
 
 /// The store's traits, to call their methods on an `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
         AdminStore, AuditStore, BaseStore, DepotStore, DirectoryStore, FeedStore, JobStore, NoticeStore,
-        Store,
+        ReportStore, Store,
     };
 }
 
@@ -127,6 +130,7 @@ pub trait Store:
     + FeedStore
     + DirectoryStore
     + AuditStore
+    + ReportStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -5,7 +5,8 @@
 //! action.
 use anyhow::{bail, Context};
 use ban_depot::administration::{
-    self, CreateChefDeFile, CreateClient, CreateMandataire, UpdateChefDeFile, UpdateClient, UpdateMandataire,
+    self, CreateChefDeFile, CreateClient, CreateMandataire, Origin, UpdateChefDeFile, UpdateClient,
+    UpdateMandataire,
 };
 use ban_service_kit::DatabaseArgs;
 use ban_store::{
@@ -219,7 +220,7 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
                     .then(|| mandataire.clone().unwrap_or_else(|| name.clone())),
                 perimeters: perimeters.map_err(anyhow::Error::msg)?,
             };
-            let created = administration::create_client(store, input).await?;
+            let created = administration::create_client(store, Origin::COMMAND_LINE, input).await?;
             let client = &created.client;
             let strategy = client.authorization_strategy.as_str();
             eprintln!(
@@ -228,10 +229,6 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
                 client.nom,
                 if client.is_active { "" } else { ", disabled" }
             );
-            let detail = format!("{} ({}), stratégie {strategy}", client.nom, client.mandataire);
-            let entry =
-                NewAuditEntry::by_admin(AuditAction::ClientCreated).object(&client.id).client(&client.id);
-            audit(store, entry.detail(detail)).await;
             println!("{}", created.token);
         }
         ClientCommand::List => {
@@ -273,18 +270,18 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
                 legacy_id: legacy_id.clone().map(Some),
                 ..UpdateClient::default()
             };
-            print_json(&administration::update_client(store, id, input).await?)?;
+            print_json(&administration::update_client(store, Origin::COMMAND_LINE, id, input).await?)?;
         }
         ClientCommand::Disable { id } => {
-            let client = administration::set_client_active(store, id, false).await?;
+            let client = administration::set_client_active(store, Origin::COMMAND_LINE, id, false).await?;
             eprintln!("client {} ({}) disabled", client.id, client.nom);
         }
         ClientCommand::Enable { id } => {
-            let client = administration::set_client_active(store, id, true).await?;
+            let client = administration::set_client_active(store, Origin::COMMAND_LINE, id, true).await?;
             eprintln!("client {} ({}) enabled", client.id, client.nom);
         }
         ClientCommand::RotateToken { id } => {
-            let renewed = administration::rotate_client_token(store, id).await?;
+            let renewed = administration::rotate_client_token(store, Origin::COMMAND_LINE, id).await?;
             eprintln!(
                 "client {} ({}): new token, the old one no longer works",
                 renewed.client.id, renewed.client.nom
@@ -292,7 +289,9 @@ pub async fn client(command: &ClientCommand, store: &DatabaseArgs) -> anyhow::Re
             println!("{}", renewed.token);
         }
         ClientCommand::Perimeter { id, perimeters } => {
-            print_json(&administration::set_client_perimeters(store, id, perimeters).await?)?;
+            print_json(
+                &administration::set_client_perimeters(store, Origin::COMMAND_LINE, id, perimeters).await?,
+            )?;
         }
     }
     Ok(())
@@ -305,7 +304,7 @@ pub async fn mandataire(command: &MandataireCommand, store: &DatabaseArgs) -> an
     match command {
         MandataireCommand::Create { name, email } => {
             let input = CreateMandataire { nom: name.clone(), email: email.clone() };
-            print_json(&administration::create_mandataire(store, input).await?)?;
+            print_json(&administration::create_mandataire(store, Origin::COMMAND_LINE, input).await?)?;
         }
         MandataireCommand::List => {
             for m in administration::mandataires(store).await? {
@@ -315,7 +314,7 @@ pub async fn mandataire(command: &MandataireCommand, store: &DatabaseArgs) -> an
         MandataireCommand::Show { id } => print_json(&administration::mandataire(store, id).await?)?,
         MandataireCommand::Update { id, name, email } => {
             let input = UpdateMandataire { nom: name.clone(), email: email.clone() };
-            print_json(&administration::update_mandataire(store, id, input).await?)?;
+            print_json(&administration::update_mandataire(store, Origin::COMMAND_LINE, id, input).await?)?;
         }
     }
     Ok(())
@@ -334,7 +333,7 @@ pub async fn chef_de_file(command: &ChefDeFileCommand, store: &DatabaseArgs) -> 
                 is_signataire_charte: Some(*signataire_charte),
                 perimeters: Some(perimeters.clone()),
             };
-            print_json(&administration::create_chef_de_file(store, input).await?)?;
+            print_json(&administration::create_chef_de_file(store, Origin::COMMAND_LINE, input).await?)?;
         }
         ChefDeFileCommand::List => {
             for c in administration::chefs_de_file(store).await? {
@@ -350,7 +349,7 @@ pub async fn chef_de_file(command: &ChefDeFileCommand, store: &DatabaseArgs) -> 
                 is_signataire_charte: *signataire_charte,
                 perimeters: (!perimeters.is_empty()).then(|| perimeters.clone()),
             };
-            print_json(&administration::update_chef_de_file(store, id, input).await?)?;
+            print_json(&administration::update_chef_de_file(store, Origin::COMMAND_LINE, id, input).await?)?;
         }
     }
     Ok(())

@@ -160,7 +160,8 @@ pub async fn serve(
     let notifier = match &services.depot {
         Some(depot) => {
             let notifier =
-                ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?);
+                ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?)
+                    .with_report_expiry(depot.report_expiry_days);
             let stopped = stopped.clone();
             Some(tokio::spawn(async move { notifier.run(until_stopped(stopped)).await }))
         }

@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use ban_store::prelude::*;
+use ban_store::{AuditAction, AuditFilter, PageRequest};
 use serde_json::Value;
 
 /// `ban ARGS` on the store of `url`: exit status, stdout, stderr.
@@ -92,6 +93,26 @@ async fn administration_from_the_command_line(url: &str, store: &dyn Store) {
     assert!(ok(url, &["chef-de-file", "list"]).contains("epci:246700488,departement:54"));
     let unlinked = json(&ok(url, &["client", "update", &client.id, "--no-chef-de-file"]));
     assert_eq!(unlinked["authorizationStrategy"], "habilitation");
+
+    // Every operation is in the audit log, by `admin`, with no address (the command line).
+    let filter = AuditFilter { client_id: Some(client.id.clone()), ..AuditFilter::default() };
+    let log = store.audit_entries(&filter, PageRequest { offset: 0, limit: 100 }).await.expect("audit");
+    let actions: Vec<&str> = log.items.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "client.created",
+            "client.disabled",
+            "client.enabled",
+            "client.token_renewed",
+            "client.perimeters_set",
+            "client.changed",
+        ]
+    );
+    assert!(log.items.iter().all(|e| e.actor == "admin" && e.ip.is_none()), "{log:?}");
+    let filter = AuditFilter { action: Some(AuditAction::MandataireChanged), ..AuditFilter::default() };
+    let changed = store.audit_entries(&filter, PageRequest { offset: 0, limit: 10 }).await.expect("audit");
+    assert_eq!(changed.items[0].object_id.as_deref(), Some(mandataire.as_str()));
 
     // The same refusals as the routes.
     for (args, says) in [

@@ -20,6 +20,7 @@ pub struct AbuseLimits {
     pin_checks_per_client: Option<KeyedLimit<String>>,
     pin_checks_per_ip: Option<KeyedLimit<IpAddr>>,
     auth_failures_per_ip: Option<KeyedLimit<IpAddr>>,
+    reports_per_ip: Option<KeyedLimit<IpAddr>>,
 }
 
 impl AbuseLimits {
@@ -32,6 +33,7 @@ impl AbuseLimits {
             pin_checks_per_client: KeyedLimit::per_minute(args.pin_checks_per_client),
             pin_checks_per_ip: KeyedLimit::per_minute(args.pin_checks_per_ip),
             auth_failures_per_ip: KeyedLimit::per_minute(args.auth_failures_per_ip),
+            reports_per_ip: KeyedLimit::per_minute(args.reports_per_ip),
         }
     }
 
@@ -58,6 +60,17 @@ impl AbuseLimits {
         limit.check(&ip).err().map(|wait| {
             too_many("auth_failures_ip", wait, "Trop d’authentifications échouées depuis cette adresse")
         })
+    }
+}
+
+impl AbuseLimits {
+    /// Counts a citizen report sent from `ip`: a 429 when the address sent too many in the
+    /// last minute.
+    pub fn report(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        let (Some(limit), Some(ip)) = (&self.reports_per_ip, ip) else { return Ok(()) };
+        limit
+            .check(&ip)
+            .map_err(|wait| too_many("reports_ip", wait, "Trop de signalements depuis cette adresse"))
     }
 }
 

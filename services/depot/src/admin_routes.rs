@@ -15,11 +15,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::administration::{
-    self as admin, AdminError, ClientWithToken, CreateChefDeFile, CreateClient, CreateMandataire,
+    self as admin, AdminError, ClientWithToken, CreateChefDeFile, CreateClient, CreateMandataire, Origin,
     PerimetersBody, Record, UpdateChefDeFile, UpdateClient, UpdateMandataire,
 };
 use crate::openapi::AdminProblems;
-use crate::{json_body, Admin, DepotState};
+use crate::{json_body, Admin, ClientIp, DepotState};
 
 type AppState = State<Arc<DepotState>>;
 
@@ -113,10 +113,11 @@ pub async fn list_clients(State(state): AppState, _admin: Admin) -> Result<Json<
 pub async fn create_client(
     State(state): AppState,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ClientWithToken>, ApiError> {
     let input: CreateClient = admin_body(body)?;
-    Ok(Json(admin::create_client(&*state.store, input).await?))
+    Ok(Json(admin::create_client(&*state.store, Origin { ip }, input).await?))
 }
 
 /// `GET /clients/{client_id}`
@@ -167,11 +168,12 @@ pub async fn update_client(
     State(state): AppState,
     Path(id): Path<String>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Client>, ApiError> {
     admin::checked_id(&id)?;
     let input: UpdateClient = admin_body(body)?;
-    Ok(Json(admin::update_client(&*state.store, &id, input).await?))
+    Ok(Json(admin::update_client(&*state.store, Origin { ip }, &id, input).await?))
 }
 
 /// `POST /clients/{client_id}/token/renew`
@@ -194,8 +196,9 @@ pub async fn renew_token(
     State(state): AppState,
     Path(id): Path<String>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
 ) -> Result<Json<ClientWithToken>, ApiError> {
-    Ok(Json(admin::rotate_client_token(&*state.store, &id).await?))
+    Ok(Json(admin::rotate_client_token(&*state.store, Origin { ip }, &id).await?))
 }
 
 /// `PUT /clients/{client_id}/chef_de_file/perimeter`
@@ -222,11 +225,12 @@ pub async fn set_client_perimeters(
     State(state): AppState,
     Path(id): Path<String>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Client>, ApiError> {
     admin::checked_id(&id)?;
     let input: PerimetersBody = admin_body(body)?;
-    Ok(Json(admin::set_client_perimeters(&*state.store, &id, &input.perimeters).await?))
+    Ok(Json(admin::set_client_perimeters(&*state.store, Origin { ip }, &id, &input.perimeters).await?))
 }
 
 /// `GET /mandataires`
@@ -263,10 +267,11 @@ pub async fn list_mandataires(
 pub async fn create_mandataire(
     State(state): AppState,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Mandataire>, ApiError> {
     let input: CreateMandataire = admin_body(body)?;
-    Ok(Json(admin::create_mandataire(&*state.store, input).await?))
+    Ok(Json(admin::create_mandataire(&*state.store, Origin { ip }, input).await?))
 }
 
 /// `GET /mandataires/{mandataire_id}`
@@ -313,11 +318,12 @@ pub async fn update_mandataire(
     State(state): AppState,
     Path(id): Path<String>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Mandataire>, ApiError> {
     admin::checked_id(&id)?;
     let input: UpdateMandataire = admin_body(body)?;
-    Ok(Json(admin::update_mandataire(&*state.store, &id, input).await?))
+    Ok(Json(admin::update_mandataire(&*state.store, Origin { ip }, &id, input).await?))
 }
 
 /// `GET /chefs-de-file`
@@ -356,10 +362,11 @@ pub async fn list_chefs_de_file(
 pub async fn create_chef_de_file(
     State(state): AppState,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ChefDeFile>, ApiError> {
     let input: CreateChefDeFile = admin_body(body)?;
-    Ok(Json(admin::create_chef_de_file(&*state.store, input).await?))
+    Ok(Json(admin::create_chef_de_file(&*state.store, Origin { ip }, input).await?))
 }
 
 /// `GET /chefs-de-file/{chef_de_file_id}`
@@ -407,9 +414,10 @@ pub async fn update_chef_de_file(
     State(state): AppState,
     Path(id): Path<String>,
     _admin: Admin,
+    ClientIp(ip): ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ChefDeFile>, ApiError> {
     admin::checked_id(&id)?;
     let input: UpdateChefDeFile = admin_body(body)?;
-    Ok(Json(admin::update_chef_de_file(&*state.store, &id, input).await?))
+    Ok(Json(admin::update_chef_de_file(&*state.store, Origin { ip }, &id, input).await?))
 }

@@ -11,11 +11,45 @@ use ban_bal::Cog;
 use ban_spatial::{Epcis, Territories};
 use ban_store::ids::{is_object_id, object_id, token};
 use ban_store::{
-    AuthorizationStrategy, ChefDeFile, Client, ClientChanges, ClientLinks, Mandataire, NewClient, Perimeter,
-    PerimeterKind, Store, StoreError,
+    AuditAction, AuthorizationStrategy, ChefDeFile, Client, ClientChanges, ClientLinks, Mandataire,
+    NewAuditEntry, NewClient, Perimeter, PerimeterKind, Store, StoreError,
 };
 use chrono::Utc;
 use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::audit::record_in;
+
+/// Where an administration operation comes from, written with it to the audit log: the
+/// administration API (the caller's address) or the command line (no address). The actor is
+/// `admin` either way: `ADMIN_TOKEN` names no one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub ip: Option<std::net::IpAddr>,
+}
+
+impl Origin {
+    /// An operation run by `ban client|mandataire|chef-de-file`.
+    pub const COMMAND_LINE: Origin = Origin { ip: None };
+
+    /// The audit entry of `action` on the object `id`, done now from here.
+    fn entry(self, action: AuditAction, id: &str, detail: String) -> NewAuditEntry {
+        NewAuditEntry::by_admin(action).object(id).ip(self.ip).detail(detail)
+    }
+}
+
+/// Perimeters as the audit log shows them (`commune:54084, epci:200039865`), or « aucun ».
+fn perimeters_text(perimeters: &[Perimeter]) -> String {
+    if perimeters.is_empty() {
+        return "aucun".to_owned();
+    }
+    perimeters.iter().map(Perimeter::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// « champs modifiés : nom, email » for the fields given.
+fn changed_fields(fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields.iter().filter_map(|(name, given)| given.then_some(*name)).collect();
+    format!("champs modifiés : {}", names.join(", "))
+}
 
 /// What the administration manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,7 +369,11 @@ fn strategy(
 }
 
 /// Creates a client and its token.
-pub async fn create_client(store: &dyn Store, input: CreateClient) -> Result<ClientWithToken, AdminError> {
+pub async fn create_client(
+    store: &dyn Store,
+    origin: Origin,
+    input: CreateClient,
+) -> Result<ClientWithToken, AdminError> {
     let nom = name("nom", &input.nom, 1)?;
     let email = input.email.as_deref().map(|e| email("email", e)).transpose()?;
     let perimeters = checked_perimeters("perimeters", &input.perimeters)?;
@@ -377,6 +415,8 @@ pub async fn create_client(store: &dyn Store, input: CreateClient) -> Result<Cli
         (e, _) => e.into(),
     })?;
     tracing::info!(client = %client.id, strategy = strategy.as_str(), "client created");
+    let detail = format!("{} ({}), stratégie {}", client.nom, client.mandataire, strategy.as_str());
+    record_in(store, origin.entry(AuditAction::ClientCreated, &client.id, detail).client(&client.id)).await;
     Ok(ClientWithToken { client, token: token.expose().to_owned() })
 }
 
@@ -396,7 +436,12 @@ pub async fn client(store: &dyn Store, id: &str) -> Result<Client, AdminError> {
 }
 
 /// Changes the client `id`.
-pub async fn update_client(store: &dyn Store, id: &str, input: UpdateClient) -> Result<Client, AdminError> {
+pub async fn update_client(
+    store: &dyn Store,
+    origin: Origin,
+    id: &str,
+    input: UpdateClient,
+) -> Result<Client, AdminError> {
     let current = client(store, id).await?;
     let mut changes = ClientChanges {
         nom: input.nom.as_deref().map(|n| name("nom", n, 1)).transpose()?,
@@ -454,6 +499,7 @@ pub async fn update_client(store: &dyn Store, id: &str, input: UpdateClient) -> 
     if changes.is_empty() {
         return Ok(current);
     }
+    let (action, detail) = client_change_entry(&current, &changes);
     let updated = store.update_client(id, changes, Utc::now()).await.map_err(|e| match e {
         StoreError::Conflict(_) => AdminError::Conflict {
             code: "legacy_id_taken",
@@ -465,22 +511,56 @@ pub async fn update_client(store: &dyn Store, id: &str, input: UpdateClient) -> 
         e => e.into(),
     })?;
     tracing::info!(client = %id, active = updated.is_active, "client changed");
+    record_in(store, origin.entry(action, id, detail).client(id)).await;
     Ok(updated)
+}
+
+/// The audit action and detail of a client's change: enabled or disabled when only that
+/// changed, else the fields changed (by name: never a value that could be a secret).
+fn client_change_entry(current: &Client, changes: &ClientChanges) -> (AuditAction, String) {
+    let activity = changes.is_active.filter(|active| *active != current.is_active);
+    let fields = [
+        ("nom", changes.nom.is_some()),
+        ("email", changes.email.is_some()),
+        ("mandataire", changes.mandataire.is_some() || changes.mandataire_id.is_some()),
+        ("chefDeFileId", changes.chef_de_file_id.is_some()),
+        ("legacyId", changes.legacy_id.is_some()),
+        ("authorizationStrategy", changes.authorization_strategy.is_some()),
+        ("isActive", activity.is_some()),
+    ];
+    let only_activity = fields.iter().all(|(name, changed)| *name == "isActive" || !changed);
+    match activity {
+        Some(false) if only_activity => (AuditAction::ClientDisabled, "client désactivé".to_owned()),
+        Some(true) if only_activity => (AuditAction::ClientEnabled, "client réactivé".to_owned()),
+        _ => (AuditAction::ClientChanged, changed_fields(&fields)),
+    }
 }
 
 /// Enables or disables the client `id`: a disabled client no longer authenticates (403), its
 /// publications stay.
-pub async fn set_client_active(store: &dyn Store, id: &str, active: bool) -> Result<Client, AdminError> {
-    update_client(store, id, UpdateClient { is_active: Some(active), ..UpdateClient::default() }).await
+pub async fn set_client_active(
+    store: &dyn Store,
+    origin: Origin,
+    id: &str,
+    active: bool,
+) -> Result<Client, AdminError> {
+    update_client(store, origin, id, UpdateClient { is_active: Some(active), ..UpdateClient::default() })
+        .await
 }
 
 /// Gives the client `id` a new token: the old one no longer authenticates.
-pub async fn rotate_client_token(store: &dyn Store, id: &str) -> Result<ClientWithToken, AdminError> {
+pub async fn rotate_client_token(
+    store: &dyn Store,
+    origin: Origin,
+    id: &str,
+) -> Result<ClientWithToken, AdminError> {
     client(store, id).await?;
     let token = token();
     let changes = ClientChanges { token: Some(token.clone()), ..ClientChanges::default() };
     let client = store.update_client(id, changes, Utc::now()).await?;
     tracing::info!(client = %id, "client token renewed");
+    let entry = origin.entry(AuditAction::ClientTokenRenewed, id, "l’ancien jeton ne vaut plus".to_owned());
+    record_in(store, entry.client(id)).await;
     Ok(ClientWithToken { client, token: token.expose().to_owned() })
 }
 
@@ -489,14 +569,18 @@ pub async fn rotate_client_token(store: &dyn Store, id: &str) -> Result<ClientWi
 /// does not publish as chef de file.
 pub async fn set_client_perimeters(
     store: &dyn Store,
+    origin: Origin,
     id: &str,
     perimeters: &[Perimeter],
 ) -> Result<Client, AdminError> {
     let current = client(store, id).await?;
     let perimeters = checked_perimeters("perimeters", perimeters)?;
+    let detail = perimeters_text(&perimeters);
     if let Some(chef) = &current.chef_de_file_id {
         let input = UpdateChefDeFile { perimeters: Some(perimeters), ..UpdateChefDeFile::default() };
-        update_chef_de_file(store, chef, input).await?;
+        update_chef_de_file(store, origin, chef, input).await?;
+        let detail = format!("ceux de son chef de file {chef} : {detail}");
+        record_in(store, origin.entry(AuditAction::ClientPerimetersSet, id, detail).client(id)).await;
         return client(store, id).await;
     }
     if current.authorization_strategy != AuthorizationStrategy::ChefDeFile {
@@ -509,10 +593,16 @@ pub async fn set_client_perimeters(
         });
     }
     let changes = ClientChanges { perimeters: Some(perimeters), ..ClientChanges::default() };
-    Ok(store.update_client(id, changes, Utc::now()).await?)
+    let updated = store.update_client(id, changes, Utc::now()).await?;
+    record_in(store, origin.entry(AuditAction::ClientPerimetersSet, id, detail).client(id)).await;
+    Ok(updated)
 }
 
-pub async fn create_mandataire(store: &dyn Store, input: CreateMandataire) -> Result<Mandataire, AdminError> {
+pub async fn create_mandataire(
+    store: &dyn Store,
+    origin: Origin,
+    input: CreateMandataire,
+) -> Result<Mandataire, AdminError> {
     let now = Utc::now();
     let mandataire = Mandataire {
         id: object_id(now),
@@ -523,6 +613,7 @@ pub async fn create_mandataire(store: &dyn Store, input: CreateMandataire) -> Re
     };
     let created = store.create_mandataire(mandataire).await?;
     tracing::info!(mandataire = %created.id, "mandataire created");
+    record_in(store, origin.entry(AuditAction::MandataireCreated, &created.id, created.nom.clone())).await;
     Ok(created)
 }
 
@@ -537,6 +628,7 @@ pub async fn mandataire(store: &dyn Store, id: &str) -> Result<Mandataire, Admin
 
 pub async fn update_mandataire(
     store: &dyn Store,
+    origin: Origin,
     id: &str,
     input: UpdateMandataire,
 ) -> Result<Mandataire, AdminError> {
@@ -554,11 +646,15 @@ pub async fn update_mandataire(
         e => e.into(),
     })?;
     tracing::info!(mandataire = %id, "mandataire changed");
+    let fields = [("nom", input.nom.is_some()), ("email", input.email.is_some())];
+    let detail = changed_fields(&fields);
+    record_in(store, origin.entry(AuditAction::MandataireChanged, id, detail)).await;
     Ok(saved)
 }
 
 pub async fn create_chef_de_file(
     store: &dyn Store,
+    origin: Origin,
     input: CreateChefDeFile,
 ) -> Result<ChefDeFile, AdminError> {
     let now = Utc::now();
@@ -574,6 +670,8 @@ pub async fn create_chef_de_file(
     };
     let created = store.create_chef_de_file(chef_de_file).await?;
     tracing::info!(chef_de_file = %created.id, perimeters = created.perimeters.len(), "chef de file created");
+    let detail = format!("{}, périmètres : {}", created.nom, perimeters_text(&created.perimeters));
+    record_in(store, origin.entry(AuditAction::ChefDeFileCreated, &created.id, detail)).await;
     Ok(created)
 }
 
@@ -589,10 +687,19 @@ pub async fn chef_de_file(store: &dyn Store, id: &str) -> Result<ChefDeFile, Adm
 /// Changes the chef de file `id`; new perimeters replace the old ones, for all its clients.
 pub async fn update_chef_de_file(
     store: &dyn Store,
+    origin: Origin,
     id: &str,
     input: UpdateChefDeFile,
 ) -> Result<ChefDeFile, AdminError> {
     let current = chef_de_file(store, id).await?;
+    let mut detail = changed_fields(&[
+        ("nom", input.nom.is_some()),
+        ("email", input.email.is_some()),
+        ("isEmailPublic", input.is_email_public.is_some()),
+        ("isSignataireCharte", input.is_signataire_charte.is_some()),
+        ("perimeters", input.perimeters.is_some()),
+    ]);
+    let current_perimeters = current.perimeters.clone();
     let changed = ChefDeFile {
         nom: input.nom.as_deref().map(|n| name("nom", n, 3)).transpose()?.unwrap_or(current.nom),
         email: input.email.as_deref().map(|e| email("email", e)).transpose()?.unwrap_or(current.email),
@@ -612,6 +719,10 @@ pub async fn update_chef_de_file(
         e => e.into(),
     })?;
     tracing::info!(chef_de_file = %id, perimeters = saved.perimeters.len(), "chef de file changed");
+    if saved.perimeters != current_perimeters {
+        detail = format!("{detail} ; périmètres : {}", perimeters_text(&saved.perimeters));
+    }
+    record_in(store, origin.entry(AuditAction::ChefDeFileChanged, id, detail)).await;
     Ok(saved)
 }
 

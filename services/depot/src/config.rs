@@ -72,6 +72,13 @@ pub struct DepotArgs {
     /// limit).
     #[arg(long = "auth-failures-per-ip", env = "AUTH_FAILURES_PER_IP", default_value_t = DEFAULT_AUTH_FAILURES)]
     pub auth_failures_per_ip: u32,
+    /// Citizen reports per minute from one client address (429 with Retry-After beyond; 0: no
+    /// limit).
+    #[arg(long = "reports-per-ip", env = "REPORTS_PER_IP", default_value_t = DEFAULT_REPORTS_PER_IP)]
+    pub reports_per_ip: u32,
+    /// Days a citizen report may stay pending before it expires (0: never).
+    #[arg(long = "report-expiry-days", env = "REPORT_EXPIRY_DAYS", default_value_t = DEFAULT_REPORT_EXPIRY_DAYS)]
+    pub report_expiry_days: u32,
 }
 
 /// Validations at once unless told otherwise.
@@ -84,6 +91,12 @@ pub const DEFAULT_OPEN_HABILITATIONS: u32 = 3;
 pub const DEFAULT_PIN_CHECKS: u32 = 30;
 /// Failed authentications per minute and address unless told otherwise.
 pub const DEFAULT_AUTH_FAILURES: u32 = 20;
+/// Citizen reports per minute and address unless told otherwise: a resident reports one or
+/// two errors; more in a minute from one address is a script.
+pub const DEFAULT_REPORTS_PER_IP: u32 = 5;
+/// Days a report stays pending unless told otherwise: a year, the rhythm of the slowest town
+/// halls' updates.
+pub const DEFAULT_REPORT_EXPIRY_DAYS: u32 = 365;
 
 impl Default for DepotArgs {
     fn default() -> Self {
@@ -98,6 +111,8 @@ impl Default for DepotArgs {
             pin_checks_per_client: DEFAULT_PIN_CHECKS,
             pin_checks_per_ip: DEFAULT_PIN_CHECKS,
             auth_failures_per_ip: DEFAULT_AUTH_FAILURES,
+            reports_per_ip: DEFAULT_REPORTS_PER_IP,
+            report_expiry_days: DEFAULT_REPORT_EXPIRY_DAYS,
         }
     }
 }

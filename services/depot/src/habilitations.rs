@@ -375,11 +375,13 @@ pub async fn validate_pin_code(
         ));
     };
     let now = Utc::now();
-    if now > expiration {
-        return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
-    }
     let read_at = h.updated_at;
+    // As production: the code is compared before its expiry is checked, so that a wrong code
+    // costs a try even once the code has expired; the right one, expired, is refused.
     if body.code.trim() == expected.expose() {
+        if now > expiration {
+            return Err(ApiError::precondition("pin_code_expired", "Code expiré."));
+        }
         let accepted = Habilitation {
             status: HabilitationStatus::Accepted,
             accepted_at: Some(now),
@@ -482,4 +484,26 @@ pub async fn force_accept(
     )
     .await;
     Ok(Json(public(&saved, None)))
+}
+
+/// The habilitation `id` of `client` for `commune`, if it is accepted: a 404 otherwise (an
+/// id that is not one: 400). What publishing, and deciding on a citizen report, rely on.
+pub async fn accepted(
+    state: &DepotState,
+    client: &ban_store::Client,
+    id: &str,
+    commune: &str,
+) -> Result<Habilitation, ApiError> {
+    crate::revisions::checked_id(id)?;
+    let found = state.store.habilitation(id).await?;
+    found
+        .filter(|h| {
+            h.status == HabilitationStatus::Accepted && h.client_id == client.id && h.code_commune == commune
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "habilitation_not_found",
+                "Aucune habilitation acceptée de ce client pour cette commune.",
+            )
+        })
 }

@@ -8,7 +8,9 @@
 //! valid (ready) revision can be published, which makes it the commune's current revision
 //! and queues its consolidation in the same transaction. What became of it is on the
 //! revision's answer and per commune ([`consolidation`]); a refusal is mailed to the producer
-//! and the town hall ([`notices`]).
+//! and the town hall ([`notices`]). Citizens report address errors to the communes through
+//! the same service ([`reports`]), whose clients and habilitations say who speaks for a
+//! commune.
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -33,6 +35,7 @@ pub mod mailer;
 pub mod notices;
 pub mod openapi;
 pub mod pages;
+pub mod reports;
 mod revisions;
 pub mod stats;
 pub mod validation;
@@ -127,6 +130,9 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(habilitations::force_accept))
         .routes(routes!(directory::emails))
         .routes(routes!(audit::entries))
+        .routes(routes!(reports::create, reports::list))
+        .routes(routes!(reports::get, reports::decide))
+        .routes(routes!(reports::settings, reports::save_settings))
         .routes(routes!(consolidation::commune))
         .routes(routes!(consolidation::force_route))
         .routes(routes!(stats::last_revisions))

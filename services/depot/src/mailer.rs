@@ -86,14 +86,22 @@ pub mod messages {
         pub body: String,
     }
 
+    /// The PIN code's message, with production's subject.
     pub fn pin_code(code_commune: &str, pin: &str) -> Text {
+        let commune = match ban_bal::Cog::get().commune(code_commune) {
+            Some(c) => format!("{} ({code_commune})", c.nom),
+            None => format!("la commune {code_commune}"),
+        };
         Text {
-            subject: format!(
-                "Code de validation pour la publication des adresses de la commune {code_commune}"
-            ),
+            subject: "Demande de code d’identification".to_owned(),
             body: format!(
-                "Bonjour,\n\nVotre code de validation est : {pin}\n\nIl est valable 24 heures.\n\
-                 Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.\n"
+                "Bonjour,\n\nPublication de la Base Adresse Locale de {commune}\n\
+                 Demande d’authentification\n\n\
+                 Votre code de validation est : {pin}\n\nIl est valable 24 heures.\n\n\
+                 Pourquoi recevez-vous ce courriel ? Quelqu’un souhaite s’authentifier comme agent ou élu \
+                 de la commune habilité à publier sa Base Adresse Locale, et a choisi cette adresse de la mairie.\n\
+                 Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : sans ce code, \
+                 rien ne peut être publié.\n\nL’équipe BAN Sync\n"
             ),
         }
     }

@@ -60,7 +60,12 @@ pub struct Notifier {
     sender: String,
     idle: Duration,
     backoff: Duration,
+    /// How long a citizen report may stay pending (none: for ever).
+    report_expiry: Option<chrono::Duration>,
 }
+
+/// How often pending reports are looked at for expiry.
+const REPORT_EXPIRY_EVERY: Duration = Duration::from_secs(3600);
 
 impl Notifier {
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>) -> Self {
@@ -70,7 +75,26 @@ impl Notifier {
             sender: format!("depot:{}", std::process::id()),
             idle: Duration::from_secs(2),
             backoff: NOTICE_BACKOFF,
+            report_expiry: None,
         }
+    }
+
+    /// Expires the citizen reports left pending `days` days (0: never), once an hour.
+    pub fn with_report_expiry(mut self, days: u32) -> Self {
+        self.report_expiry = (days > 0).then(|| chrono::Duration::days(i64::from(days)));
+        self
+    }
+
+    /// Expires the reports pending for longer than the delay: how many.
+    pub async fn expire_reports(&self) -> Result<u64, StoreError> {
+        let Some(delay) = self.report_expiry else { return Ok(0) };
+        let now = Utc::now();
+        let expired = self.store.expire_reports(now - delay, now).await?;
+        if expired > 0 {
+            tracing::info!(expired, "citizen reports left pending expired");
+            metrics::counter!("reports_expired_total").increment(expired);
+        }
+        Ok(expired)
     }
 
     /// How long to wait before looking for notices again when there were none.
@@ -88,7 +112,14 @@ impl Notifier {
     /// Sends notices until `shutdown` resolves; a notice under way is finished first.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut next_expiry = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_expiry {
+                if let Err(error) = self.expire_reports().await {
+                    tracing::warn!(%error, "cannot expire citizen reports");
+                }
+                next_expiry = tokio::time::Instant::now() + REPORT_EXPIRY_EVERY;
+            }
             let sent = match self.send_one().await {
                 Ok(sent) => sent,
                 Err(error) => {

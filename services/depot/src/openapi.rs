@@ -35,7 +35,8 @@ pub const ADMIN_TOKEN: &str = "adminToken";
         (name = "habilitations", description = "Habilitations : le consentement d’une commune, donné par un code PIN envoyé à une adresse de sa mairie dans l’annuaire des services publics"),
         (name = "consolidation", description = "Ce que sont devenues les publications : intégrées à la Base Adresse Nationale, ou refusées avec leur motif"),
         (name = "administration", description = "Administration (jeton ADMIN_TOKEN) : clients, mandataires, chefs de file et leurs périmètres, journal d’audit"),
-        (name = "statistiques", description = "Statistiques des publications (jeton ADMIN_TOKEN)"),
+        (name = "statistiques", description = "Statistiques des publications (publiques)"),
+        (name = "signalements", description = "Signalements : tout le monde signale une erreur d’adresse à la commune, qui seule décide"),
         (name = "documentation", description = "Cette description")
     )
 )]

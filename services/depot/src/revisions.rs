@@ -14,8 +14,8 @@ use ban_service_kit::openapi::CommunePath;
 use ban_service_kit::ApiError;
 use ban_store::ids::{is_object_id, object_id};
 use ban_store::{
-    AuditAction, AuthorizationStrategy, HabilitationStatus, NewAuditEntry, NewRevision, Publication,
-    Revision, RevisionFilter, RevisionSummary, StoreError, StoredFile,
+    AuditAction, AuthorizationStrategy, NewAuditEntry, NewRevision, Publication, Revision, RevisionFilter,
+    RevisionSummary, StoreError, StoredFile,
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -43,7 +43,7 @@ pub struct RevisionPath {
     id: String,
 }
 
-fn checked_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn checked_id(id: &str) -> Result<(), ApiError> {
     if is_object_id(id) {
         Ok(())
     } else {
@@ -305,19 +305,7 @@ pub async fn publish(
             let hid = body.habilitation_id.ok_or_else(|| {
                 ApiError::bad_request("habilitation_required", "Ce client doit fournir habilitationId.")
             })?;
-            checked_id(&hid)?;
-            let found = state.store.habilitation(&hid).await?;
-            let valid = found.filter(|h| {
-                h.status == HabilitationStatus::Accepted
-                    && h.client_id == caller.0.id
-                    && h.code_commune == revision.code_commune
-            });
-            let h = valid.ok_or_else(|| {
-                ApiError::not_found(
-                    "habilitation_not_found",
-                    "Aucune habilitation acceptée de ce client pour cette commune.",
-                )
-            })?;
+            let h = crate::habilitations::accepted(&state, &caller.0, &hid, &revision.code_commune).await?;
             Some(serde_json::to_value(&h).unwrap_or(Value::Null))
         }
         _ => None,

@@ -1,5 +1,7 @@
-//! The statistics routes (`/stats/…`, administrators only, as in production) and
-//! `/last-revisions` (everyone, as the other read routes: drafts to their client and the
+//! The statistics routes (`/stats/…`) and `/last-revisions`, open to everyone. Production
+//! keeps `/stats/…` to its administrators; here they are public, like the rest of what they
+//! count: every figure is derived from published revisions, which the public read routes
+//! already show commune by commune (`/last-revisions` shows drafts to their client and the
 //! administrators only). Every answer is bounded: date ranges are checked and capped, lists
 //! come in pages. Days are UTC days.
 use std::collections::BTreeMap;
@@ -13,9 +15,9 @@ use ban_store::{LastRevision, PageRequest, PublicationCounts};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::openapi::{AdminProblems, ReaderProblems};
+use crate::openapi::ReaderProblems;
 use crate::pages::PageQuery;
-use crate::{Admin, DepotState, Reader};
+use crate::{DepotState, Reader};
 
 type AppState = State<Arc<DepotState>>;
 
@@ -179,22 +181,19 @@ pub fn cumulated_firsts(
     get,
     path = "/stats/firsts-publications",
     tag = "statistiques",
-    summary = "Communes publiées, cumul jour par jour (administration)",
+    summary = "Communes publiées, cumul jour par jour",
     description = "Pour chaque jour de from à to (le dernier mois par défaut ; 3 660 jours au plus), le nombre de \
         communes dont la première publication a eu lieu ce jour-là ou avant, et combien d’entre elles l’ont été \
         d’abord par Mes Adresses (client `mes-adresses`) et par le moissonneur (`moissonneur-bal`). Jours UTC.",
     params(DateRangeQuery),
-    security(("adminToken" = [])),
     responses(
         (status = 200, description = "Un élément par jour, dans l’ordre", body = Vec<FirstPublicationsDay>),
         (status = 400, description = "from ou to seul, date invalide, from après to, intervalle trop long", body = Problem, content_type = "application/problem+json"),
-        AdminProblems,
     )
 )]
 pub async fn firsts_publications(
     State(state): AppState,
     Query(query): Query<DateRangeQuery>,
-    _admin: Admin,
 ) -> Result<Json<Vec<FirstPublicationsDay>>, ApiError> {
     let range = DayRange::read(&query, Utc::now().date_naive(), MAX_FIRSTS_DAYS)?;
     let firsts = state.store.first_publications(range.end()).await?;
@@ -206,22 +205,19 @@ pub async fn firsts_publications(
     get,
     path = "/stats/publications",
     tag = "statistiques",
-    summary = "Publications par jour et par commune (administration)",
+    summary = "Publications par jour et par commune",
     description = "Les jours de from à to (le dernier mois par défaut ; 366 jours au plus) qui ont eu des \
         publications, et pour chacun les communes publiées, avec le nombre de publications, dont par Mes Adresses \
         et par le moissonneur. Jours UTC.",
     params(DateRangeQuery),
-    security(("adminToken" = [])),
     responses(
         (status = 200, description = "Un élément par jour qui a eu des publications, dans l’ordre", body = Vec<PublicationsDay>),
         (status = 400, description = "from ou to seul, date invalide, from après to, intervalle trop long", body = Problem, content_type = "application/problem+json"),
-        AdminProblems,
     )
 )]
 pub async fn publications(
     State(state): AppState,
     Query(query): Query<DateRangeQuery>,
-    _admin: Admin,
 ) -> Result<Json<Vec<PublicationsDay>>, ApiError> {
     let range = DayRange::read(&query, Utc::now().date_naive(), MAX_PUBLICATIONS_DAYS)?;
     let rows = state.store.publications(range.start(), range.end()).await?;
@@ -324,22 +320,19 @@ pub struct MetricsIncubateur {
     get,
     path = "/stats/metrics-incubateur",
     tag = "statistiques",
-    summary = "Activité des communes publiées (administration)",
+    summary = "Activité des communes publiées",
     description = "Pour chaque commune qui a publié, par code commune : tu = 1, et yau, mau, wau = 1 si sa dernière \
         publication date de moins d’un an, d’un mois, d’une semaine. count est le nombre de ces communes ; \
         offset et limit choisissent la page (100 communes par défaut, 1 000 au plus).",
     params(OffsetQuery),
-    security(("adminToken" = [])),
     responses(
         (status = 200, description = "Le nombre de communes et une page de leurs métriques", body = MetricsIncubateur),
         (status = 400, description = "offset ou limit invalide", body = Problem, content_type = "application/problem+json"),
-        AdminProblems,
     )
 )]
 pub async fn metrics_incubateur(
     State(state): AppState,
     Query(query): Query<OffsetQuery>,
-    _admin: Admin,
 ) -> Result<Json<MetricsIncubateur>, ApiError> {
     let page = query.request()?;
     // The last publication of a commune is its current revision.

@@ -2,74 +2,28 @@
 //! perimeters), its statistics and `/last-revisions`, on a fresh database per test: SQLite
 //! always, PostgreSQL when `TEST_DATABASE_URL` is set (schemas `adm_*`).
 #![allow(clippy::unwrap_used)]
-use std::path::PathBuf;
-use std::sync::Arc;
+#[macro_use]
+mod common;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use axum::Router;
-use ban_depot::{router, DepotArgs, DepotState, LogMailer};
 use ban_store::ids::object_id;
-use ban_store::{ComputedValidation, NewRevision, Publication, Store};
+use ban_store::{ComputedValidation, NewRevision, Publication};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const ADMIN: &str = "admin-secret";
+use common::{sample, Call, Harness, ADMIN};
 
-struct Harness {
-    app: Router,
-    store: Arc<dyn Store>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
-    harness(store, Some(dir))
-}
-
-/// A schema per test, named after it, emptied at the start of each run.
-async fn postgres(test: &str) -> Option<Harness> {
-    let url = std::env::var("TEST_DATABASE_URL").ok()?;
-    let url = ban_store_postgres::fresh_schema(&url, &format!("adm_{test}")).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::open(&url, 8).await.unwrap());
-    Some(harness(store, None))
-}
-
-fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let args = DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() };
-    let mut state = DepotState::new(store.clone(), &args).unwrap();
-    state.mailer = Arc::new(LogMailer);
-    Harness { app: router(state), store, _dir: dir }
-}
-
-/// Runs a test body on every available backend.
-macro_rules! on_every_backend {
-    ($name:ident, $body:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let body = $body;
-            body(sqlite().await).await;
-            if let Some(h) = postgres(stringify!($name)).await {
-                body(h).await;
-            }
-        }
-    };
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/samples").join(name);
-    std::fs::read(path).unwrap()
-}
+/// The PostgreSQL schemas of this file's tests.
+const SCHEMA_PREFIX: &str = "adm_";
 
 /// An id of nothing.
 const NOBODY: &str = "0123456789abcdef01234567";
 
 impl Harness {
     /// A request with a raw body: status, headers and the answer as JSON (or text).
-    async fn send(
+    async fn send_raw(
         &self,
         method: Method,
         path: &str,
@@ -77,21 +31,8 @@ impl Harness {
         body: Body,
         content_type: &str,
     ) -> (StatusCode, HeaderMap, Value) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
-        }
-        let request = request.header(header::CONTENT_TYPE, content_type).body(body).unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let (status, headers) = (response.status(), response.headers().clone());
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        let value =
-            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
-        if !status.is_success() {
-            assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{status} {value}");
-            assert!(value["code"].is_string() && value["detail"].is_string(), "{value}");
-        }
-        (status, headers, value)
+        let answer = self.request(Call { method, path, token, body, content_type, from: None }).await;
+        (answer.status, answer.headers, answer.body)
     }
 
     async fn call(
@@ -102,7 +43,7 @@ impl Harness {
         body: Option<Value>,
     ) -> (StatusCode, Value) {
         let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
-        let (status, _, value) = self.send(method, path, token, body, "application/json").await;
+        let (status, _, value) = self.send_raw(method, path, token, body, "application/json").await;
         (status, value)
     }
 
@@ -147,7 +88,7 @@ impl Harness {
         assert_eq!(status, StatusCode::CREATED, "{revision}");
         let id = revision["id"].as_str().unwrap();
         let (status, _, _) = self
-            .send(
+            .send_raw(
                 Method::PUT,
                 &format!("/revisions/{id}/files/bal"),
                 Some(token),
@@ -221,9 +162,7 @@ fn admin_routes() -> Vec<(Method, String, Option<Value>)> {
         (Method::POST, "/chefs-de-file".into(), Some(json!({"nom": "X"}))),
         (Method::GET, format!("/chefs-de-file/{id}"), None),
         (Method::PUT, format!("/chefs-de-file/{id}"), Some(json!({"nom": "X"}))),
-        (Method::GET, "/stats/firsts-publications".into(), None),
-        (Method::GET, "/stats/publications".into(), None),
-        (Method::GET, "/stats/metrics-incubateur".into(), None),
+        (Method::GET, "/admin/audit".into(), None),
     ]
 }
 
@@ -349,7 +288,7 @@ on_every_backend!(clients_are_created_read_listed_and_changed, |h: Harness| asyn
     }
     // Not JSON, not an object.
     let (status, _, answer) =
-        h.send(Method::POST, "/clients", Some(ADMIN), Body::from("{nom:"), "application/json").await;
+        h.send_raw(Method::POST, "/clients", Some(ADMIN), Body::from("{nom:"), "application/json").await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
     let (status, answer) = h.admin(Method::POST, "/clients", Some(json!(["nom"]))).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
@@ -408,6 +347,58 @@ on_every_backend!(a_rotated_token_works_and_the_old_one_does_not, |h: Harness| a
     let (status, habilitation) = h.call(Method::POST, "/communes/54084/habilitations", Some(new), None).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(habilitation["client"]["id"], id);
+});
+
+on_every_backend!(every_administration_action_is_in_the_audit_log, |h: Harness| async move {
+    let mandataire = h.mandataire().await;
+    let chef = h.chef_de_file(json!([{"type": "departement", "code": "54"}])).await;
+    let created = h.client(json!({"chefDeFileId": chef})).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    h.ok(Method::PUT, &format!("/clients/{id}"), Some(json!({"nom": "Éditeur renommé"}))).await;
+    h.ok(Method::PUT, &format!("/clients/{id}"), Some(json!({"isActive": false}))).await;
+    h.ok(Method::PUT, &format!("/clients/{id}"), Some(json!({"isActive": true}))).await;
+    let renewed = h.ok(Method::POST, &format!("/clients/{id}/token/renew"), None).await;
+    let perimeters = json!({"perimeters": [{"type": "commune", "code": "54084"}]});
+    h.ok(Method::PUT, &format!("/clients/{id}/chef_de_file/perimeter"), Some(perimeters)).await;
+    h.ok(Method::PUT, &format!("/mandataires/{mandataire}"), Some(json!({"nom": "ACME"}))).await;
+
+    let (status, log) = h.admin(Method::GET, "/admin/audit?limit=100", None).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let mut entries: Vec<&Value> = log.as_array().unwrap().iter().collect();
+    entries.reverse(); // oldest first
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "mandataire.created",
+            "chef_de_file.created",
+            "mandataire.created",
+            "client.created",
+            "client.changed",
+            "client.disabled",
+            "client.enabled",
+            "client.token_renewed",
+            "chef_de_file.changed",
+            "client.perimeters_set",
+            "mandataire.changed",
+        ]
+    );
+    assert!(entries.iter().all(|e| e["actor"] == "admin"), "{log}");
+    let about_client: Vec<&&Value> = entries.iter().filter(|e| e["objectId"] == id.as_str()).collect();
+    assert_eq!(about_client.len(), 6, "{log}");
+    assert!(about_client.iter().all(|e| e["clientId"] == id.as_str()), "{log}");
+    assert_eq!(entries[1]["detail"], "Partenaire, périmètres : departement:54");
+    assert_eq!(entries[4]["detail"], "champs modifiés : nom");
+    assert_eq!(entries[8]["detail"], "champs modifiés : perimeters ; périmètres : commune:54084");
+    assert_eq!(entries[9]["detail"], format!("ceux de son chef de file {chef} : commune:54084"));
+    assert_eq!(entries[10]["objectId"], mandataire.as_str());
+    // Never a secret: neither the first token nor the renewed one is written anywhere.
+    for token in [&created["token"], &renewed["token"]] {
+        assert!(!log.to_string().contains(token.as_str().unwrap()), "a token in the audit log");
+    }
+    // Filtered by client: its own entries.
+    let (_, filtered) = h.admin(Method::GET, &format!("/admin/audit?client={id}"), None).await;
+    assert_eq!(filtered.as_array().unwrap().len(), 6, "{filtered}");
 });
 
 on_every_backend!(mandataires_and_chefs_de_file, |h: Harness| async move {
@@ -604,6 +595,10 @@ on_every_backend!(statistics_count_publications, |h: Harness| async move {
     assert_eq!(recent.as_array().unwrap().last().unwrap()["totalCreations"], 3);
 
     let publications = h.ok(Method::GET, "/stats/publications?from=2000-01-01&to=2000-02-28", None).await;
+    // Public: the same answer without a token.
+    let (status, public) =
+        h.call(Method::GET, "/stats/publications?from=2000-01-01&to=2000-02-28", None, None).await;
+    assert_eq!((status, &public), (StatusCode::OK, &publications));
     assert_eq!(
         publications,
         json!([
@@ -658,7 +653,7 @@ on_every_backend!(last_revisions_show_each_commune_s_latest, |h: Harness| async 
         let h = &h;
         async move {
             let (status, headers, page) = h
-                .send(Method::GET, "/last-revisions", token.as_deref(), Body::empty(), "application/json")
+                .send_raw(Method::GET, "/last-revisions", token.as_deref(), Body::empty(), "application/json")
                 .await;
             assert_eq!(status, StatusCode::OK, "{page}");
             assert_eq!(headers["x-total-count"], "2");
@@ -691,8 +686,9 @@ on_every_backend!(last_revisions_show_each_commune_s_latest, |h: Harness| async 
         assert_eq!(serde_json::to_value(read).unwrap(), all[0]);
     }
     // In pages.
-    let (status, headers, page) =
-        h.send(Method::GET, "/last-revisions?limit=1&page=2", None, Body::empty(), "application/json").await;
+    let (status, headers, page) = h
+        .send_raw(Method::GET, "/last-revisions?limit=1&page=2", None, Body::empty(), "application/json")
+        .await;
     assert_eq!((status, page.as_array().unwrap().len()), (StatusCode::OK, 1));
     assert_eq!(page[0]["id"], other.as_str());
     assert!(headers[header::LINK].to_str().unwrap().contains("rel=\"prev\""));
@@ -704,7 +700,7 @@ on_every_backend!(last_revisions_show_each_commune_s_latest, |h: Harness| async 
 
 #[tokio::test]
 async fn openapi_describes_the_administration() {
-    let h = sqlite().await;
+    let h = common::sqlite(&common::args(|a| a)).await;
     let (status, spec) = h.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     ban_service_kit::openapi::check_document(&spec).unwrap();

@@ -5,107 +5,32 @@
 //! checks and failed authentications are limited with 429 and `Retry-After`, and every
 //! action lands in the audit log that administrators read.
 #![allow(clippy::unwrap_used)]
-use std::net::SocketAddr;
+#[macro_use]
+mod common;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use axum::Router;
-use ban_depot::{router, DepotArgs, DepotState, LogMailer};
-use ban_store::ids::{object_id, token};
-use ban_store::{AuthorizationStrategy, NewClient, NewDirectoryImport, Store};
+use axum::http::{header, Method, Request, StatusCode};
+use ban_depot::DepotArgs;
+use ban_store::AuthorizationStrategy;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const ADMIN: &str = "admin-secret";
+use common::{args, Answer, Call, Harness, ADMIN};
+
+/// The PostgreSQL schemas of this file's tests.
+const SCHEMA_PREFIX: &str = "dir_";
 /// The fixture's addresses of Mont-Bonvillers (54084), in its order.
 const MONT_BONVILLERS: [&str; 2] = ["mairie@mont-bonvillers.invalid", "secretariat@mont-bonvillers.invalid"];
 
-struct Harness {
-    app: Router,
-    store: Arc<dyn Store>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-/// The depot's options of the tests: the administrators' token, and `limits` over them.
-fn args(limits: impl FnOnce(DepotArgs) -> DepotArgs) -> DepotArgs {
-    limits(DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() })
-}
-
-async fn sqlite(args: &DepotArgs) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
-    harness(store, args, Some(dir))
-}
-
-/// A schema per test (`dir_` and its name), emptied at the start of each run.
-async fn postgres(test: &str, args: &DepotArgs) -> Option<Harness> {
-    let url = std::env::var("TEST_DATABASE_URL").ok()?;
-    let url = ban_store_postgres::fresh_schema(&url, &format!("dir_{test}")).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::open(&url, 8).await.unwrap());
-    Some(harness(store, args, None))
-}
-
-fn harness(store: Arc<dyn Store>, args: &DepotArgs, dir: Option<tempfile::TempDir>) -> Harness {
-    let mut state = DepotState::new(store.clone(), args).unwrap();
-    state.mailer = Arc::new(LogMailer);
-    Harness { app: router(state), store, _dir: dir }
-}
-
-/// Runs a test body on every available backend, with the depot's options `$args`.
-macro_rules! on_every_backend {
-    ($name:ident, $args:expr, $body:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let args: DepotArgs = $args;
-            let body = $body;
-            body(sqlite(&args).await).await;
-            if let Some(h) = postgres(stringify!($name), &args).await {
-                body(h).await;
-            }
-        }
-    };
-}
-
-/// An answer: status, headers, JSON body.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
 impl Harness {
     async fn client(&self) -> (String, String) {
-        let client = self
-            .store
-            .create_client(NewClient {
-                id: object_id(chrono::Utc::now()),
-                nom: "Éditeur".into(),
-                mandataire: "Mandataire".into(),
-                email: None,
-                authorization_strategy: AuthorizationStrategy::Habilitation,
-                perimeters: vec![],
-                token: token(),
-            })
-            .await
-            .unwrap();
-        (client.id, client.token.expose().to_owned())
+        self.new_client(AuthorizationStrategy::Habilitation, &[]).await
     }
 
     /// Imports the directory fixture of `data/directory/`.
     async fn import_fixture(&self) {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../data/directory/api-lannuaire-administration.json");
-        let export = ban_directory::read_export(std::fs::File::open(path).unwrap()).unwrap();
-        let import = NewDirectoryImport {
-            source: "fixture.json".into(),
-            sha256: "00".repeat(32),
-            at: chrono::Utc::now(),
-        };
-        self.store.replace_directory(import, &export.town_halls).await.unwrap();
+        common::import_directory(&*self.store).await
     }
 
     /// A request with a JSON body, from the address `from` when given.
@@ -117,26 +42,9 @@ impl Harness {
         body: Value,
         from: Option<&str>,
     ) -> Answer {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
-        }
-        if let Some(from) = from {
-            let peer: SocketAddr = format!("{from}:40000").parse().unwrap();
-            request = request.extension(ConnectInfo(peer));
-        }
-        let request = request
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let (status, headers) = (response.status(), response.headers().clone());
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if !status.is_success() {
-            assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{status} {body}");
-        }
-        Answer { status, headers, body }
+        let mut call = Call::json(method, path, token, Some(&body));
+        call.from = from;
+        self.request(call).await
     }
 
     async fn post(&self, path: &str, token: &str, body: Value) -> Answer {

@@ -1,88 +1,24 @@
 //! The depot's routes on a fresh database per test, SQLite always and PostgreSQL when
 //! `TEST_DATABASE_URL` is set: the whole publication flow and every failure path.
 #![allow(clippy::unwrap_used)]
-use std::path::PathBuf;
+#[macro_use]
+mod common;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use axum::Router;
-use ban_depot::{router, DepotArgs, DepotState, LogMailer};
-use ban_store::ids::{object_id, token};
-use ban_store::{
-    AuthorizationStrategy, ComputedValidation, NewClient, NewRevision, Perimeter, Publication, Store,
-    StoreError,
-};
+use ban_depot::LogMailer;
+use ban_store::ids::object_id;
+use ban_store::{AuthorizationStrategy, ComputedValidation, NewRevision, Publication, StoreError};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const ADMIN: &str = "admin-secret";
+use common::{sample, Call, Harness, ADMIN};
+
 /// `openssl md5 -binary data/samples/54084_mont-bonvillers.csv | base64`
 const SAMPLE_MD5: &str = "JeoD7i/67JYIBw7EOHAsRg==";
-
-struct Harness {
-    app: Router,
-    store: Arc<dyn Store>,
-    /// The depot's validation permits.
-    computes: Arc<tokio::sync::Semaphore>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("ban.db").display());
-    let store: Arc<dyn Store> = Arc::new(ban_store_sqlite::open(&url).await.unwrap());
-    harness(store, Some(dir))
-}
-
-/// A schema per test, named after it, emptied at the start of each run.
-async fn postgres(test: &str) -> Option<Harness> {
-    let url = std::env::var("TEST_DATABASE_URL").ok()?;
-    let schema = format!("depot_{test}");
-    let url = ban_store_postgres::fresh_schema(&url, &schema).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(ban_store_postgres::open(&url, 8).await.unwrap());
-    Some(harness(store, None))
-}
-
-fn harness(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Harness {
-    let args = DepotArgs { admin_token: Some(ADMIN.into()), ..DepotArgs::default() };
-    let mut state = DepotState::new(store.clone(), &args).unwrap();
-    state.mailer = Arc::new(LogMailer);
-    let computes = state.computes.clone();
-    Harness { app: router(state), store, computes, _dir: dir }
-}
-
-/// The directory of town halls of `data/directory/` (where PIN codes may be sent), imported.
-async fn with_directory(store: &dyn Store) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/directory/api-lannuaire-administration.json");
-    let export = ban_directory::read_export(std::fs::File::open(path).unwrap()).unwrap();
-    let import = ban_store::NewDirectoryImport {
-        source: "fixture".into(),
-        sha256: String::new(),
-        at: chrono::Utc::now(),
-    };
-    store.replace_directory(import, &export.town_halls).await.unwrap();
-}
-
-/// Runs a test body on every available backend.
-macro_rules! on_every_backend {
-    ($name:ident, $body:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let body = $body;
-            body(sqlite().await).await;
-            if let Some(h) = postgres(stringify!($name)).await {
-                body(h).await;
-            }
-        }
-    };
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/samples").join(name);
-    std::fs::read(path).unwrap()
-}
+/// The PostgreSQL schemas of this file's tests.
+const SCHEMA_PREFIX: &str = "depot_";
 
 /// The codes of a computed revision's findings of one level (`errors`, `warnings`, `infos`).
 fn codes<'a>(revision: &'a Value, level: &str) -> &'a [Value] {
@@ -91,20 +27,7 @@ fn codes<'a>(revision: &'a Value, level: &str) -> &'a [Value] {
 
 impl Harness {
     async fn client(&self, strategy: AuthorizationStrategy, perimeters: &[&str]) -> String {
-        let client = self
-            .store
-            .create_client(NewClient {
-                id: object_id(chrono::Utc::now()),
-                nom: "Client de test".into(),
-                mandataire: "Mandataire".into(),
-                email: None,
-                authorization_strategy: strategy,
-                perimeters: perimeters.iter().map(|p| Perimeter::parse(p).unwrap()).collect(),
-                token: token(),
-            })
-            .await
-            .unwrap();
-        client.token.expose().to_owned()
+        self.new_client(strategy, perimeters).await.1
     }
 
     async fn call(
@@ -115,23 +38,8 @@ impl Harness {
         body: Body,
         content_type: &str,
     ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(format!("/{}", path.trim_start_matches('/')));
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
-        }
-        let request = request.header(header::CONTENT_TYPE, content_type).body(body).unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let is_problem =
-            response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v == "application/problem+json");
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        let value =
-            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
-        if !status.is_success() {
-            assert!(is_problem, "errors answer problem+json: {status} {value}");
-            assert!(value["code"].is_string() && value["detail"].is_string(), "{value}");
-        }
-        (status, value)
+        let answer = self.request(Call { method, path, token, body, content_type, from: None }).await;
+        (answer.status, answer.body)
     }
 
     async fn json(
@@ -450,7 +358,7 @@ on_every_backend!(concurrent_publications, |h: Harness| async move {
 });
 
 on_every_backend!(habilitation_flow, |h: Harness| async move {
-    with_directory(&*h.store).await;
+    common::import_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let other = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let computed = h.computed(&token, "54084", sample("54084_mont-bonvillers.csv")).await;
@@ -498,6 +406,11 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
         (status, problem["code"].as_str()),
         (StatusCode::PRECONDITION_FAILED, Some("pin_code_expired"))
     );
+    // A wrong code still costs a try once the code has expired (as production: the code is
+    // compared first).
+    let (status, problem) = h.json(Method::POST, &validate, Some(&token), json!({"code": wrong})).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert!(problem["detail"].as_str().unwrap().contains("8 tentatives restantes"), "{problem}");
     let mut fresh = h.store.habilitation(&hid).await.unwrap().unwrap();
     let read_at = fresh.updated_at;
     fresh.pin_code_expiration = Some(chrono::Utc::now() + chrono::Duration::hours(1));
@@ -519,7 +432,7 @@ on_every_backend!(habilitation_flow, |h: Harness| async move {
 });
 
 on_every_backend!(pin_attempts_run_out, |h: Harness| async move {
-    with_directory(&*h.store).await;
+    common::import_directory(&*h.store).await;
     let token = h.client(AuthorizationStrategy::Habilitation, &[]).await;
     let (_, habilitation) =
         h.json(Method::POST, "/communes/54084/habilitations", Some(&token), json!({})).await;
@@ -567,7 +480,7 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 42] = [
+const OPERATIONS: [&str; 48] = [
     "GET /admin/audit",
     "GET /chefs-de-file",
     "GET /chefs-de-file/{chef_de_file_id}",
@@ -578,6 +491,7 @@ const OPERATIONS: [&str; 42] = [
     "GET /communes/{code}/current-revision/files/bal/download",
     "GET /communes/{code}/emails",
     "GET /communes/{code}/revisions",
+    "GET /communes/{code}/signalements/settings",
     "GET /current-revisions",
     "GET /docs",
     "GET /habilitations/{id}",
@@ -589,6 +503,8 @@ const OPERATIONS: [&str; 42] = [
     "GET /revisions/{id}",
     "GET /revisions/{id}/files/bal/download",
     "GET /revisions/{id}/files/bal/findings",
+    "GET /signalements",
+    "GET /signalements/{id}",
     "GET /stats/firsts-publications",
     "GET /stats/metrics-incubateur",
     "GET /stats/publications",
@@ -604,17 +520,20 @@ const OPERATIONS: [&str; 42] = [
     "POST /mandataires",
     "POST /revisions/{id}/compute",
     "POST /revisions/{id}/publish",
+    "POST /signalements",
     "PUT /chefs-de-file/{chef_de_file_id}",
     "PUT /clients/{client_id}",
     "PUT /clients/{client_id}/chef_de_file/perimeter",
+    "PUT /communes/{code}/signalements/settings",
     "PUT /habilitations/{id}/validate",
     "PUT /mandataires/{mandataire_id}",
     "PUT /revisions/{id}/files/bal",
+    "PUT /signalements/{id}",
 ];
 
 #[tokio::test]
 async fn openapi_describes_every_route() {
-    let h = sqlite().await;
+    let h = common::sqlite(&common::args(|a| a)).await;
     let (status, spec) = h.get("/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     let operations = ban_service_kit::openapi::check_document(&spec).unwrap();
@@ -813,7 +732,7 @@ on_every_backend!(refusal_notices_recipients, |h: Harness| async move {
     let id = h.published(&internal, "54084").await;
     let revision = h.store.revision(&id).await.unwrap().unwrap();
     assert!(town_hall_emails(&*h.store, &revision).await.unwrap().is_empty(), "no address known");
-    with_directory(&*h.store).await;
+    common::import_directory(&*h.store).await;
     assert_eq!(
         town_hall_emails(&*h.store, &revision).await.unwrap(),
         ["mairie@mont-bonvillers.invalid", "secretariat@mont-bonvillers.invalid"],

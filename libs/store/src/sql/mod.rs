@@ -15,7 +15,7 @@
 //! The code is generic over `sqlx::Database`; the bounds it needs (what the backends can
 //! bind and decode) are listed on each implementation, as sqlx requires for generic code.
 //! One module per aggregate: [`depot`], [`admin`], [`jobs`], [`notices`], [`base`], [`feed`],
-//! [`directory`], [`audit`].
+//! [`directory`], [`audit`], [`reports`].
 use async_trait::async_trait;
 use sqlx::{Connection, Database, Executor, IntoArguments, Pool, Transaction};
 
@@ -29,6 +29,7 @@ mod directory;
 mod feed;
 mod jobs;
 mod notices;
+mod reports;
 
 /// Rows per multi-row statement (well under both backends' parameter limits).
 const CHUNK: usize = 500;
@@ -200,7 +201,8 @@ where
         + crate::BaseStore
         + crate::FeedStore
         + crate::DirectoryStore
-        + crate::AuditStore,
+        + crate::AuditStore
+        + crate::ReportStore,
 {
     fn backend(&self) -> &'static str {
         self.dialect.name
