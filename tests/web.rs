@@ -180,6 +180,28 @@ async fn the_pages_in_a_real_browser() {
     let text = first.text().await.unwrap();
     assert!(text.contains("1 Allee des Acacias") && text.contains("Mont-Bonvillers"), "{text}");
     assert_eq!(first.attr("data-id").await.unwrap().as_deref(), Some("54084_0020_00001"));
+    // Each result links to its commune's page, and the results are drawn on a map.
+    let link = first.find(Locator::Css("a.ban-result__commune")).await.unwrap();
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("/commune/54084"));
+    let drawn = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const started = Date.now();
+             (function wait() {
+               const map = document.getElementById('carte-resultats').banMap;
+               if (map && map.getLayer('resultats') && map.loaded()) {
+                 const found = map.queryRenderedFeatures({layers: ['resultats']});
+                 if (found.length > 0) return done(found.map(f => f.properties.id));
+               }
+               if (Date.now() - started > 20000) return done(null);
+               setTimeout(wait, 100);
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn, json!(["54084_0020_00001"]), "the results' map");
+    screenshots(&browser, "accueil-carte", Some("#carte-resultats")).await;
     screenshots(&browser, "accueil", None).await;
     a11y::assert_accessible(&browser, "/ (with results)").await;
 
@@ -219,6 +241,7 @@ async fn the_pages_in_a_real_browser() {
 
     downloads_page(&browser, &base).await;
     keyboard_only(&browser, &base, &defects).await;
+    commune_page(&browser, &base, &*store).await;
     browser.close().await.unwrap();
 
     // The same page without JavaScript.
@@ -236,6 +259,12 @@ async fn the_pages_in_a_real_browser() {
     assert!(browser.find_all(Locator::Css("#resultats-liste li")).await.unwrap().is_empty());
     let shown = validate_in_page(&browser, &base, &defects).await;
     assert_eq!(shown, expected);
+    // The commune page without JavaScript: the figures and the streets, no map.
+    browser.goto(&format!("{base}/commune/54084")).await.unwrap();
+    let addresses = browser.find(Locator::Id("nb-adresses")).await.unwrap().text().await.unwrap();
+    assert_eq!(addresses, store.base_commune("54084").await.unwrap().unwrap().addresses.to_string());
+    assert!(!browser.find_all(Locator::Css("#voies tbody tr")).await.unwrap().is_empty());
+    assert!(browser.find_all(Locator::Css("#carte canvas")).await.unwrap().is_empty());
     browser.close().await.unwrap();
 
     let _ = stop.send(());
@@ -496,4 +525,57 @@ async fn keyboard_only(browser: &Client, base: &str, file: &Path) {
         assert!(started.elapsed() < Duration::from_secs(5), "the focus never moved to the report");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The commune page of the published sample: its figures are the store's, its streets are
+/// listed, and its map draws the addresses of our tiles (asked of MapLibre itself).
+async fn commune_page(browser: &Client, base: &str, store: &dyn Store) {
+    let commune = store.base_commune("54084").await.unwrap().unwrap();
+    let streets = store.commune_base("54084").await.unwrap().toponyms.iter().filter(|t| t.active).count();
+    browser.goto(&format!("{base}/commune/54084")).await.unwrap();
+    assert_eq!(browser.title().await.unwrap(), "Mont-Bonvillers – 54084 — BAN Sync");
+    let title = browser.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(title, "Mont-Bonvillers – 54084");
+    let figure =
+        |id: &'static str| async move { browser.find(Locator::Id(id)).await.unwrap().text().await.unwrap() };
+    assert_eq!(figure("nb-adresses").await, commune.addresses.to_string());
+    assert_eq!(figure("taux-certification").await, "0 %");
+    assert_eq!(browser.find_all(Locator::Css("#voies tbody tr")).await.unwrap().len(), streets);
+    let current = figure("revision-actuelle").await;
+    // (The DSFR writes badges in capitals.)
+    assert!(current.contains("Éditeur") && current.to_lowercase().contains("intégrée"), "{current}");
+    // Opening a street's numbers (a native <details>) shows them.
+    let joffre = browser.find(Locator::XPath("//tr[th='Rue Joffre']//summary")).await.unwrap();
+    joffre.click().await.unwrap();
+    let numbers =
+        browser.find(Locator::XPath("//tr[th='Rue Joffre']//details/p")).await.unwrap().text().await.unwrap();
+    assert!(numbers.starts_with("1, 2, "), "{numbers}");
+
+    // The map: wait until MapLibre has drawn what it asked of our tiles.
+    let drawn = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const started = Date.now();
+             (function wait() {
+               const map = document.getElementById('carte').banMap;
+               if (map && map.loaded() && map.getLayer('adresses')) {
+                 const features = map.queryRenderedFeatures({layers: ['adresses']});
+                 if (features.length > 0 || Date.now() - started > 20000) {
+                   return done({count: features.length, ids: features.map(f => f.properties.id),
+                                colour: map.getPaintProperty('adresses', 'circle-color')});
+                 }
+               }
+               if (Date.now() - started > 25000) return done({count: -1});
+               setTimeout(wait, 100);
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let count = drawn["count"].as_i64().unwrap();
+    assert!(count > 100, "addresses drawn on the map: {drawn}");
+    assert!(drawn["ids"].as_array().unwrap().iter().any(|id| id == "54084_0200_00001"), "{drawn}");
+    assert!(browser.find(Locator::Css("#carte canvas")).await.is_ok());
+    screenshots(browser, "commune", Some("h1")).await;
+    screenshots(browser, "commune-carte", Some("#titre-carte")).await;
 }

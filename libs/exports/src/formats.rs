@@ -521,7 +521,9 @@ impl ExportWriter {
     }
 }
 
-fn address_feature(commune: &Prepared<'_>, street: &Street<'_>, located: &Located<'_>) -> Option<Value> {
+/// An address as a GeoJSON Feature (its main position), with the properties of the BAN's
+/// GeoJSON and map tiles; `None` without a position.
+pub fn address_feature(commune: &Prepared<'_>, street: &Street<'_>, located: &Located<'_>) -> Option<Value> {
     let main = located.main?;
     let address = located.address;
     let mut properties = Map::new();
@@ -555,7 +557,9 @@ fn address_feature(commune: &Prepared<'_>, street: &Street<'_>, located: &Locate
     }))
 }
 
-fn toponym_feature(commune: &Prepared<'_>, street: &Street<'_>) -> Option<Value> {
+/// A street or lieu-dit as a GeoJSON Feature (its position), with the properties of the
+/// BAN's GeoJSON and map tiles; `None` without a position.
+pub fn toponym_feature(commune: &Prepared<'_>, street: &Street<'_>) -> Option<Value> {
     let position = street.position?;
     let lieu_dit = street.toponym.lieu_dit;
     let mut properties = Map::new();

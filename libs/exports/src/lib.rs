@@ -15,7 +15,7 @@ pub mod text;
 
 pub use afnor::nom_afnor;
 pub use commune::{CommuneData, Prepared};
-pub use formats::{BalVersion, ExportWriter, Format, Scope};
+pub use formats::{address_feature, toponym_feature, BalVersion, ExportWriter, Format, Scope};
 pub use text::CsvStyle;
 
 use ban_spatial::Territories;

@@ -50,6 +50,11 @@ impl Contour {
         rstar::Envelope::contains_point(&self.bbox, &p) && self.shape.contains(&Point::from(p))
     }
 
+    /// The contour itself (longitude, latitude), to draw it.
+    pub fn shape(&self) -> &MultiPolygon<f64> {
+        &self.shape
+    }
+
     /// Distance in metres from the point to the contour; 0 inside.
     ///
     /// The nearest point of the rings is found in a flat projection around the point (over a
@@ -184,6 +189,14 @@ impl Contours {
     /// The contour of a commune.
     pub fn get(&self, code: &str) -> Option<&Contour> {
         self.by_code.get(code).map(|&i| &self.contours[i])
+    }
+
+    /// The communes whose contour's bounding box meets the box from `min` to `max`
+    /// (longitude, latitude): those that may have addresses in it (a map tile's).
+    pub fn intersecting(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = &Contour> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|entry| &self.contours[entry.data])
     }
 
     /// The communes whose contour contains the point.

@@ -1025,6 +1025,13 @@ pub async fn feed_readers(store: Arc<dyn Store>) {
     assert_eq!(store.scope_seq(Some("29")).await.unwrap(), last);
     assert_eq!(store.scope_seq(None).await.unwrap(), last);
     assert_eq!(store.scope_seq(Some("971")).await.unwrap(), 0);
+    // The versions of several communes at once (a map tile's), by code; unknown codes left out.
+    let codes = ["29001", "2A004", "00000", "29001"].map(String::from);
+    assert_eq!(
+        store.commune_versions(&codes).await.unwrap(),
+        vec![("29001".to_owned(), last), ("2A004".to_owned(), in_2a[0].seq)]
+    );
+    assert!(store.commune_versions(&[]).await.unwrap().is_empty());
     let codes: Vec<String> =
         store.base_communes(None).await.unwrap().into_iter().map(|c| c.commune.code).collect();
     assert!(codes.windows(2).all(|w| w[0] < w[1]), "communes ordered by code: {codes:?}");

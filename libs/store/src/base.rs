@@ -73,6 +73,10 @@ pub trait BaseStore: Send + Sync {
     async fn apply_changes(&self, changes: BaseChanges) -> StoreResult<Applied>;
     /// Communes of the base, by code: those of `departement` (all when `None`).
     async fn base_communes(&self, departement: Option<&str>) -> StoreResult<Vec<BaseCommune>>;
+    /// The version (the seq of its last change) of each of `codes` that is in the base, as
+    /// `(code, seq)` ordered by code: what a cache of several communes (a map tile) is
+    /// versioned by, read without their states.
+    async fn commune_versions(&self, codes: &[String]) -> StoreResult<Vec<(String, i64)>>;
     /// The last change to a département's communes (all communes when `None`), 0 if none.
     async fn scope_seq(&self, departement: Option<&str>) -> StoreResult<i64>;
     /// The object (commune, toponym or address) with this BAN id, disabled ones included.

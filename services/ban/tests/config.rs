@@ -100,6 +100,8 @@ fn the_configuration_reads_the_environment_and_hides_its_secrets() {
     assert!(config.web.depot_url.is_none() && config.web.depot_token.is_none(), "empty: in process");
     // The web's downloads page reads the downloads' France files: same directory.
     assert_eq!(config.services().web.unwrap().export_cache_dir, PathBuf::from("/var/lib/ban/exports"));
+    assert_eq!((config.web.cache_objects, config.web.tile_cache_mb), (500_000, 64));
+    assert_eq!(config.web.basemap_style, None, "an empty WEB_BASEMAP_STYLE: the offline background");
     let shown = format!("{config:?}");
     assert!(shown.contains("postgres://ban:***@postgres:5432/ban"), "{shown}");
     assert!(!shown.contains("ban:ban@"), "{shown}");

@@ -1,4 +1,5 @@
-// The home page's address search: the geocoder's /search/ while typing, results as a list.
+// The home page's address search: the geocoder's /search/ while typing, results as a list,
+// each with a link to its commune's page, and on a map when MapLibre is there.
 (function () {
   "use strict";
   var form = document.getElementById("recherche");
@@ -23,13 +24,49 @@
       context.textContent = [kinds[p.type] || p.type, p.postcode, p.context].filter(Boolean).join(" · ");
       item.appendChild(label);
       item.appendChild(context);
+      if (p.citycode) {
+        var link = document.createElement("a");
+        link.className = "fr-link fr-link--sm ban-result__commune";
+        link.href = "/commune/" + encodeURIComponent(p.citycode);
+        link.textContent = "Voir la commune" + (p.city ? " de " + p.city : "");
+        item.appendChild(link);
+      }
       item.dataset.id = p.id || "";
       list.appendChild(item);
     });
+    showOnMap(features);
     state.textContent = features.length
       ? features.length + " résultat(s) pour « " + query + " »"
       : "Aucun résultat pour « " + query + " »";
     state.className = features.length ? "fr-sr-only" : "fr-text--sm";
+  }
+
+  // With MapLibre (map.js), the results as points on a map under the list (which says the same).
+  function showOnMap(features) {
+    var element = document.getElementById("carte-resultats");
+    if (!element || !window.banMaps) return;
+    var points = features.filter(function (f) { return f.geometry && f.geometry.type === "Point"; });
+    element.hidden = points.length === 0;
+    if (!points.length) return;
+    var map = window.banMaps.open(element);
+    if (!map) return;
+    map.resize();
+    var data = { type: "FeatureCollection", features: points };
+    var draw = function () {
+      if (map.getSource("resultats")) {
+        map.getSource("resultats").setData(data);
+      } else {
+        map.addSource("resultats", { type: "geojson", data: data });
+        map.addLayer({ id: "resultats", type: "circle", source: "resultats",
+          paint: { "circle-color": "#000091", "circle-radius": 8, "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
+      }
+      var code = points[0].properties && points[0].properties.citycode;
+      if (code) window.banMaps.showContour(map, "/commune/" + encodeURIComponent(code) + "/contour.geojson");
+      var bounds = new maplibregl.LngLatBounds();
+      points.forEach(function (f) { bounds.extend(f.geometry.coordinates); });
+      map.fitBounds(bounds, { padding: 60, maxZoom: 16, duration: 0 });
+    };
+    if (map.loaded() && map.getLayer("adresses")) draw(); else map.once("idle", draw);
   }
 
   function search() {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use ban_service_kit::config::{secret, unless_empty};
 use secrecy::SecretString;
 
-/// Options of the web pages and of `POST /api/validate`.
+/// Options of the web pages, the map and `POST /api/validate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WebArgs {
     /// Files validated at once by the validator page and `POST /api/validate` (each holds its
@@ -42,6 +42,25 @@ pub struct WebArgs {
     /// [`WebAloneArgs`] to `ban web`, by the downloads options to `ban serve`).
     #[arg(skip = ban_downloads::config::default_cache_dir())]
     pub export_cache_dir: PathBuf,
+    /// Objects (addresses and toponyms) of the communes kept in memory for the commune pages
+    /// and the map tiles (the least recently used communes are dropped past it; about 500
+    /// bytes each).
+    #[arg(long = "web-cache-objects", env = "WEB_CACHE_OBJECTS", default_value_t = 500_000)]
+    pub cache_objects: usize,
+    /// Megabytes of encoded map tiles kept in memory (each with the versions it shows).
+    #[arg(long = "web-tile-cache-mb", env = "WEB_TILE_CACHE_MB", default_value_t = 64)]
+    pub tile_cache_mb: usize,
+    /// URL of a MapLibre style drawn under the addresses on the maps (IGN Plan, OpenMapTiles…);
+    /// without it the maps draw the commune contours on a plain background, which needs
+    /// nothing outside BAN Sync.
+    #[arg(
+        long = "web-basemap-style",
+        env = "WEB_BASEMAP_STYLE",
+        default_value = "",
+        hide_default_value = true,
+        value_parser = unless_empty(text)
+    )]
+    pub basemap_style: std::option::Option<String>,
 }
 
 fn text(value: &str) -> Result<String, std::convert::Infallible> {
@@ -56,6 +75,9 @@ impl Default for WebArgs {
             depot_token: None,
             geocoder_url: None,
             export_cache_dir: ban_downloads::config::default_cache_dir(),
+            cache_objects: 500_000,
+            tile_cache_mb: 64,
+            basemap_style: None,
         }
     }
 }

@@ -11,15 +11,23 @@
 //!   the size and date of those already written, and how to follow the change feed;
 //! - `POST /api/validate`: the validator's public API (JSON report, or every finding as CSV or
 //!   NDJSON), described at `/api/validate/openapi.json`;
+//! - `/commune/{code}`: a commune's page (figures, publications, streets and numbers, map,
+//!   downloads), and `/commune/{code}/contour.geojson`, the contour its map draws;
+//! - `/tiles/ban/{z}/{x}/{y}.pbf`: the map's vector tiles (addresses and toponyms), built from
+//!   the live base;
 //! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
 //!   changes with their bytes).
 pub mod assets;
+pub mod cache;
+pub mod commune;
 pub mod config;
 pub mod depot_client;
 pub mod donnees;
+pub mod mvt;
 pub mod openapi;
 pub mod pages;
 pub mod publish;
+pub mod tiles;
 pub mod validate;
 
 use std::sync::Arc;
@@ -53,6 +61,12 @@ pub struct WebState {
     pub exports: ban_downloads::cache::ExportCache,
     /// What the downloads page shows of the base, until the feed moves.
     pub base_summary: donnees::SummaryCache,
+    /// The communes read for the pages and the tiles, by version.
+    pub communes: Arc<cache::CommuneCache>,
+    /// The encoded tiles, by version.
+    pub tiles: Arc<tiles::TileCache>,
+    /// A MapLibre style drawn under the maps' addresses (`WEB_BASEMAP_STYLE`).
+    pub basemap_style: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for WebState {
@@ -88,6 +102,9 @@ impl WebState {
             trust_forwarded_for: false,
             exports: ban_downloads::cache::ExportCache::new(args.export_cache_dir.clone()),
             base_summary: donnees::SummaryCache::default(),
+            communes: Arc::new(cache::CommuneCache::new(args.cache_objects)),
+            tiles: Arc::new(tiles::TileCache::new(args.tile_cache_mb.saturating_mul(1 << 20))),
+            basemap_style: args.basemap_style.as_deref().filter(|s| !s.is_empty()).map(Arc::from),
         }
     }
 
@@ -137,6 +154,11 @@ pub fn router(state: WebState) -> Router {
         .route("/publier/{revision}/suivi", axum::routing::get(publish::status))
         .route("/publier/{revision}/suivi.json", axum::routing::get(publish::status_json))
         .route("/donnees", axum::routing::get(donnees::page))
+        .route("/commune/{code}", axum::routing::get(commune::page))
+        .route("/commune/{code}/contour.geojson", axum::routing::get(commune::contour))
+        // Described in the OpenAPI document (`tiles::tile`); routed here because the path's last
+        // segment is a parameter with a suffix (`{y}.pbf`).
+        .route("/tiles/ban/{z}/{x}/{file}", axum::routing::get(tiles::tile))
         .merge(api)
         // The file limit is checked while reading (413); this only lets a whole file through.
         .layer(DefaultBodyLimit::max(validate::MAX_FILE_BYTES + validate::FORM_OVERHEAD_BYTES))

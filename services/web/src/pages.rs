@@ -15,7 +15,7 @@ pub struct Layout {
     /// The URL prefix of the assets (`/static/{version}`).
     pub assets: String,
     /// The page's `<title>`, before the site's name.
-    pub title: &'static str,
+    pub title: String,
     /// The path of the page, to mark its menu entry as current.
     pub path: &'static str,
     /// A `<title>` made for this request (a step, a commune), instead of `title`.
@@ -23,8 +23,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(title: &'static str, path: &'static str) -> Self {
-        Layout { assets: crate::assets::prefix(), title, path, dynamic_title: None }
+    pub(crate) fn new(title: impl Into<String>, path: &'static str) -> Self {
+        Layout { assets: crate::assets::prefix(), title: title.into(), path, dynamic_title: None }
     }
 }
 
@@ -41,6 +41,8 @@ pub fn level_word(level: &str) -> &'static str {
 #[template(path = "home.html")]
 pub struct Home {
     pub layout: Layout,
+    /// The basemap style of the results' map (`WEB_BASEMAP_STYLE`).
+    pub basemap: Option<String>,
 }
 
 /// A profile of the select: its value and its label.
@@ -94,7 +96,7 @@ impl Validator {
 }
 
 /// A rendered page, or a 500 if a template fails (it should not: they are checked at build).
-pub(crate) fn html(status: StatusCode, page: &impl Template) -> Response {
+pub fn html(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(body) => {
             let mut response = (status, body).into_response();
@@ -108,8 +110,9 @@ pub(crate) fn html(status: StatusCode, page: &impl Template) -> Response {
 }
 
 /// `GET /`.
-pub async fn home() -> Response {
-    html(StatusCode::OK, &Home { layout: Layout::new("Accueil", "/") })
+pub async fn home(State(state): State<WebState>) -> Response {
+    let basemap = state.basemap_style.as_deref().map(str::to_owned);
+    html(StatusCode::OK, &Home { layout: Layout::new("Accueil", "/"), basemap })
 }
 
 /// `GET /outils/validateur`: the form.

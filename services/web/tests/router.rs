@@ -215,7 +215,7 @@ async fn every_route_is_described() {
     assert_eq!(status, StatusCode::OK);
     let document: Value = serde_json::from_slice(&body).unwrap();
     let operations = ban_service_kit::openapi::check_document(&document).unwrap();
-    let expected = ["GET /api/validate/openapi.json", "POST /api/validate"];
+    let expected = ["GET /api/validate/openapi.json", "GET /tiles/ban/{z}/{x}/{y}.pbf", "POST /api/validate"];
     assert_eq!(operations, expected.iter().map(|o| o.to_string()).collect());
 }
 

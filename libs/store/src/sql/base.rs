@@ -39,6 +39,7 @@ where
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
+    for<'r> (String, i64): FromRow<'r, DB::Row>,
     for<'r> (Json<Commune>, i64): FromRow<'r, DB::Row>,
     for<'r> (Json<Commune>, i64, DateTime<Utc>): FromRow<'r, DB::Row>,
     for<'r> (Json<Toponym>,): FromRow<'r, DB::Row>,
@@ -218,6 +219,25 @@ where
             .into_iter()
             .map(|(commune, seq, changed_at)| BaseCommune { commune: commune.0, seq, changed_at })
             .collect())
+    }
+
+    async fn commune_versions(&self, codes: &[String]) -> StoreResult<Vec<(String, i64)>> {
+        let mut versions = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT code, seq FROM base_communes WHERE code IN ({})",
+                self.dialect.placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as(&sql);
+            for code in chunk {
+                query = query.bind(code.as_str());
+            }
+            let rows: Vec<(String, i64)> = query.fetch_all(&self.read).await.map_err(map_error)?;
+            versions.extend(rows);
+        }
+        versions.sort();
+        versions.dedup();
+        Ok(versions)
     }
 
     async fn scope_seq(&self, departement: Option<&str>) -> StoreResult<i64> {
