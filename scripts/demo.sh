@@ -120,9 +120,17 @@ curl -sfi "http://$LISTEN/api/changes?since=0&limit=1" | tr -d '\r' | grep -i '^
 
 echo
 curl -sf "$BASE/communes/54084/current-revision" | json '"GET /api-depot/communes/54084/current-revision → %s (%s)" % (d["id"], d["status"])'
+
+echo
+echo "== a citizen reports a missing number of 54084 (no account; the author stays private)"
+REPORT='{"codeCommune":"54084","type":"LOCATION_TO_CREATE","existingLocation":{"type":"VOIE","nom":"Allée des Acacias"},"changesRequested":{"numero":14,"suffixe":"bis","nomVoie":"Allée des Acacias","positions":[{"type":"entrée","point":{"type":"Point","coordinates":[5.8335,49.3259]}}],"comment":"Maison neuve"},"author":{"firstName":"Jeanne","lastName":"Martin","email":"jeanne.martin@example.org"}}'
+curl -sf -X POST -H 'Content-Type: application/json' -d "$REPORT" "$BASE/signalements" \
+  | json '"POST /api-depot/signalements → %s %s, %s (author answered: %s)" % (d["id"], d["type"], d["status"], "author" in d)'
 echo
 echo "BAN Sync is serving on http://$LISTEN (store: $DATABASE_URL)"
 echo "  in a browser: http://$LISTEN/ (address search) · http://$LISTEN/outils/validateur (BAL validator)"
+echo "    · http://$LISTEN/publier (publish a BAL) · http://$LISTEN/commune/54084 (a commune, its map) · http://$LISTEN/donnees (downloads)"
+echo "  citizen reports: GET http://$LISTEN/api-depot/signalements?codeCommune=54084"
 echo "  API description: http://$LISTEN/api-depot/docs and /api/openapi.json · health: /healthz · metrics: /metrics"
 echo "  client tokens of this demo: $TOKEN (internal), $TOKEN_HAB (habilitation $HABILITATION)"
 echo "  audit log: ban audit, or GET /api-depot/admin/audit with ADMIN_TOKEN"
