@@ -388,6 +388,16 @@ pub async fn habilitation_cap(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(created, 1, "one place was free");
+    // Requests left untouched longer than a code lives hold no place.
+    let abandoned = new_client(&*store, AuthorizationStrategy::Habilitation).await;
+    let long_ago = Utc::now() - ban_store::HABILITATION_ABANDONED_AFTER - Duration::minutes(1);
+    for _ in 0..2 {
+        let old =
+            Habilitation::pending(object_id(long_ago), abandoned.id.clone(), "54084".into(), 10, long_ago);
+        assert!(matches!(store.open_habilitation(old, 2).await.unwrap(), HabilitationOpening::Created(_)));
+    }
+    let h = store.open_habilitation(pending(&abandoned, "54084"), 2).await.unwrap();
+    assert!(matches!(h, HabilitationOpening::Created(_)), "abandoned requests hold no place: {h:?}");
 }
 
 fn office(id: &str, commune: &str, emails: &[&str], delegated: bool) -> TownHall {

@@ -276,6 +276,12 @@ pub enum HabilitationStatus {
 
 ban_domain::text_enum!(HabilitationStatus { Pending => "pending", Accepted => "accepted", Rejected => "rejected" });
 
+/// How long a pending habilitation left untouched still counts against its client's cap: a
+/// PIN code lives 24 hours, so a request abandoned for longer holds no place (a platform whose
+/// visitors share one client, as the web pages, would otherwise be closed to a commune for good
+/// by three abandoned requests).
+pub const HABILITATION_ABANDONED_AFTER: chrono::Duration = chrono::Duration::hours(24);
+
 /// A commune's consent that a client publishes its addresses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -416,8 +422,9 @@ pub trait DepotStore: Send + Sync {
 
     async fn create_habilitation(&self, habilitation: Habilitation) -> StoreResult<Habilitation>;
     /// Creates a pending habilitation unless its client already has `max_open` pending
-    /// habilitations of the same commune; counted and created in one transaction, so that
-    /// concurrent requests cannot pass the cap together.
+    /// habilitations of the same commune, each touched (created, a code sent, a code tried)
+    /// within [`HABILITATION_ABANDONED_AFTER`] of the new one; counted and created in one
+    /// transaction, so that concurrent requests cannot pass the cap together.
     async fn open_habilitation(
         &self,
         habilitation: Habilitation,

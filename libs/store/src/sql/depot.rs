@@ -504,10 +504,11 @@ where
         lock(&mut tx, self.dialect.lock_commune, Some(&key)).await?;
         let open: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM habilitations WHERE client_id = $1 AND code_commune = $2 AND status = 'pending' \
-             ORDER BY created_at, id",
+             AND updated_at > $3 ORDER BY created_at, id",
         )
         .bind(h.client_id.as_str())
         .bind(h.code_commune.as_str())
+        .bind(h.created_at - crate::HABILITATION_ABANDONED_AFTER)
         .fetch_all(&mut *tx)
         .await
         .map_err(map_error)?;
