@@ -17,7 +17,7 @@ use ban_service_kit::ApiError;
 use ban_spatial::contours::Contours;
 use ban_spatial::Territories;
 use ban_store::{Job, JobStatus, PageRequest, RevisionFilter, RevisionSummary, Viewer};
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::pages::{html, Layout};
@@ -170,31 +170,9 @@ pub fn not_found(message: String) -> Response {
     html(StatusCode::NOT_FOUND, &NotFound { layout: Layout::new("Page introuvable", ""), message })
 }
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// « le 7 décembre 2026 à 17:21 (UTC) ».
-pub fn french_date(at: DateTime<Utc>) -> String {
-    format!(
-        "le {} {} {} à {:02}:{:02} (UTC)",
-        at.day(),
-        MONTHS[at.month0() as usize],
-        at.year(),
-        at.hour(),
-        at.minute()
-    )
+/// « le 7 décembre 2026 à 17 h 21 UTC ».
+fn french_date(at: DateTime<Utc>) -> String {
+    format!("le {}", crate::french::date(at))
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {

@@ -19,7 +19,7 @@ use ban_downloads::export::{version_of, Version};
 use ban_exports::{BalVersion, Format, Scope};
 use ban_service_kit::ApiError;
 use ban_store::BaseCommune;
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::pages::{html, Layout};
 use crate::WebState;
@@ -242,7 +242,10 @@ pub struct Timestamp {
 
 impl Timestamp {
     pub fn of(at: DateTime<Utc>) -> Self {
-        Timestamp { text: french_date(at), machine: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }
+        Timestamp {
+            text: crate::french::date(at),
+            machine: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
     }
 }
 
@@ -425,31 +428,9 @@ pub fn french_size(bytes: u64) -> String {
     format!("{text}\u{a0}{}", UNITS[unit])
 }
 
-/// `7 décembre 2026 à 17 h 21 UTC`.
-pub fn french_date(at: DateTime<Utc>) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let month = MONTHS[at.month0() as usize];
-    let day = if at.day() == 1 { "1er".to_owned() } else { at.day().to_string() };
-    format!("{day}\u{a0}{month} {} à {}\u{a0}h\u{a0}{:02} UTC", at.year(), at.hour(), at.minute())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn numbers_sizes_and_dates_are_written_the_french_way() {
@@ -464,8 +445,6 @@ mod tests {
         assert_eq!(french_size(12_400), "12\u{a0}ko");
         assert_eq!(french_size(999_960), "1,0\u{a0}Mo");
         assert_eq!(french_size(1_234_000_000), "1,2\u{a0}Go");
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 5, 0).single().expect("a date");
-        assert_eq!(french_date(at), "1er\u{a0}décembre 2026 à 9\u{a0}h\u{a0}05 UTC");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod commune;
 pub mod config;
 pub mod depot_client;
 pub mod donnees;
+pub mod french;
 pub mod mvt;
 pub mod openapi;
 pub mod pages;
