@@ -441,6 +441,11 @@ async fn publication_in_a_real_browser() {
             .await
             .unwrap();
     assert_eq!(answer["features"][0]["properties"]["citycode"], "54084");
+    // And on the commune's map, from the tiles, as soon as the follow-up says searchable.
+    browser.goto(&format!("{base}/commune/54084")).await.unwrap();
+    let drawn = drawn_addresses(&browser).await;
+    assert!(drawn["count"].as_i64().unwrap() > 100, "the published addresses on the map: {drawn}");
+    assert!(drawn["ids"].as_array().unwrap().iter().any(|id| id == "54084_0200_00001"), "{drawn}");
     browser.close().await.unwrap();
 
     let _ = stop.send(());
@@ -552,7 +557,19 @@ async fn commune_page(browser: &Client, base: &str, store: &dyn Store) {
     assert!(numbers.starts_with("1, 2, "), "{numbers}");
 
     // The map: wait until MapLibre has drawn what it asked of our tiles.
-    let drawn = browser
+    let drawn = drawn_addresses(browser).await;
+    let count = drawn["count"].as_i64().unwrap();
+    assert!(count > 100, "addresses drawn on the map: {drawn}");
+    assert!(drawn["ids"].as_array().unwrap().iter().any(|id| id == "54084_0200_00001"), "{drawn}");
+    assert!(browser.find(Locator::Css("#carte canvas")).await.is_ok());
+    screenshots(browser, "commune", Some("h1")).await;
+    screenshots(browser, "commune-carte", Some("#titre-carte")).await;
+}
+
+/// The addresses the commune page's map drew from our tiles, asked of MapLibre itself once it
+/// has drawn some (or after 20 s): `{count, ids, colour}`.
+async fn drawn_addresses(browser: &Client) -> serde_json::Value {
+    browser
         .execute_async(
             "const done = arguments[arguments.length - 1];
              const started = Date.now();
@@ -571,11 +588,5 @@ async fn commune_page(browser: &Client, base: &str, store: &dyn Store) {
             vec![],
         )
         .await
-        .unwrap();
-    let count = drawn["count"].as_i64().unwrap();
-    assert!(count > 100, "addresses drawn on the map: {drawn}");
-    assert!(drawn["ids"].as_array().unwrap().iter().any(|id| id == "54084_0200_00001"), "{drawn}");
-    assert!(browser.find(Locator::Css("#carte canvas")).await.is_ok());
-    screenshots(browser, "commune", Some("h1")).await;
-    screenshots(browser, "commune-carte", Some("#titre-carte")).await;
+        .unwrap()
 }
