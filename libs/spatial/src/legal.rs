@@ -202,6 +202,38 @@ mod tests {
         assert_eq!(project(-176.2, -13.3).projection.epsg, 2988);
     }
 
+    /// Legal x/y written to the centimetre give back the WGS84 point to the centimetre, in
+    /// every territory: a point inside each box (its centre, and near two of its corners)
+    /// projected, rounded, then projected back by the inverse operation.
+    #[test]
+    fn positions_round_trip_to_the_centimetre_in_every_territory() {
+        let projector = Projector::new();
+        for projection in &LEGAL_PROJECTIONS {
+            let inverse = Proj::new(&format!(
+                "+proj=pipeline +step +inv {} +step +proj=unitconvert +xy_in=rad +xy_out=deg",
+                projection.operation
+            ))
+            .unwrap_or_else(|e| panic!("{}: {e}", projection.name));
+            let [min_lon, min_lat, max_lon, max_lat] = projection.bounds;
+            let points = [
+                [(min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0],
+                [min_lon + 0.01, min_lat + 0.01],
+                [max_lon - 0.01, max_lat - 0.01],
+            ];
+            for [lon, lat] in points {
+                let Ok(Some(p)) = projector.project(lon, lat) else {
+                    panic!("{}: ({lon}, {lat})", projection.name)
+                };
+                if p.projection.epsg != projection.epsg {
+                    continue; // in an earlier box (the Polynesian zones overlap)
+                }
+                let (back_lon, back_lat) = inverse.convert((p.x, p.y)).unwrap();
+                let metres = crate::contours::distance_m([lon, lat], [back_lon, back_lat]);
+                assert!(metres < 0.01, "{}: ({lon}, {lat}) came back {metres:.4} m away", projection.name);
+            }
+        }
+    }
+
     #[test]
     fn outside_every_territory_is_none_and_outside_the_world_an_error() {
         assert!(matches!(Projector::new().project(-30.0, 40.0), Ok(None)));
