@@ -227,7 +227,8 @@ mod tests {
                 if p.projection.epsg != projection.epsg {
                     continue; // in an earlier box (the Polynesian zones overlap)
                 }
-                let (back_lon, back_lat) = inverse.convert((p.x, p.y)).unwrap();
+                let (back_lon, back_lat) =
+                    inverse.convert((p.x, p.y)).unwrap_or_else(|e| panic!("{}: {e}", projection.name));
                 let metres = crate::contours::distance_m([lon, lat], [back_lon, back_lat]);
                 assert!(metres < 0.01, "{}: ({lon}, {lat}) came back {metres:.4} m away", projection.name);
             }
