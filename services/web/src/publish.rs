@@ -509,6 +509,15 @@ pub struct StepQuery {
 }
 
 /// The revision of a step's URL, or the page that says why it cannot be read.
+/// The revision `id` while it is not published yet; a published one leads to its follow-up.
+async fn unpublished_revision(depot: &DepotClient, id: &str) -> Result<Revision, Response> {
+    let revision = revision_or_page(depot, id).await?;
+    if revision.status == RevisionStatus::Published {
+        return Err(Redirect::to(&format!("/publier/{id}/suivi")).into_response());
+    }
+    Ok(revision)
+}
+
 async fn revision_or_page(depot: &DepotClient, id: &str) -> Result<Revision, Response> {
     depot.revision(id).await.map_err(|error| {
         let mut p = PublishPage::new(1);
@@ -596,13 +605,10 @@ pub async fn step(
     Query(query): Query<StepQuery>,
 ) -> Response {
     let Some(depot) = &state.depot else { return unavailable() };
-    let revision = match revision_or_page(depot, &id).await {
+    let revision = match unpublished_revision(depot, &id).await {
         Ok(revision) => revision,
         Err(response) => return response,
     };
-    if revision.status == RevisionStatus::Published {
-        return Redirect::to(&format!("/publier/{id}/suivi")).into_response();
-    }
     let p = step_page(depot, &revision, query.habilitation.as_deref()).await;
     let status = if p.step == 1 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     page(status, p)
@@ -638,13 +644,10 @@ pub async fn send_code(
 ) -> Response {
     let Some(depot) = &state.depot else { return unavailable() };
     let form = read_step_form(&body);
-    let revision = match revision_or_page(depot, &id).await {
+    let revision = match unpublished_revision(depot, &id).await {
         Ok(revision) => revision,
         Err(response) => return response,
     };
-    if revision.status == RevisionStatus::Published {
-        return Redirect::to(&format!("/publier/{id}/suivi")).into_response();
-    }
     let fail = |p: PublishPage, title: &str, error: &DepotError| {
         let mut p = p;
         p.problem = Some(Problem::new(title, plain(error)));
@@ -729,13 +732,10 @@ pub async fn publish(
 ) -> Response {
     let Some(depot) = &state.depot else { return unavailable() };
     let form = read_step_form(&body);
-    let revision = match revision_or_page(depot, &id).await {
+    let revision = match unpublished_revision(depot, &id).await {
         Ok(revision) => revision,
         Err(response) => return response,
     };
-    if revision.status == RevisionStatus::Published {
-        return Redirect::to(&format!("/publier/{id}/suivi")).into_response();
-    }
     let Some(habilitation) = form.habilitation else {
         return Redirect::to(&format!("/publier/{id}")).into_response();
     };

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::{map_error, SqlStore};
+use super::{equal_filters, map_error, SqlStore};
 use crate::{AuditEntry, AuditFilter, AuditStore, NewAuditEntry, Page, PageRequest, StoreResult};
 
 const AUDIT_COLUMNS: &str = "id, at, actor, action, object_id, code_commune, client_id, ip, detail";
@@ -42,24 +42,11 @@ where
     }
 
     async fn audit_entries(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEntry>> {
-        let mut values: Vec<&str> = Vec::new();
-        let mut conditions = Vec::new();
-        let wanted = [
+        let (filter, values) = equal_filters(&[
             ("code_commune", filter.code_commune.as_deref()),
             ("client_id", filter.client_id.as_deref()),
             ("action", filter.action.map(|action| action.as_str())),
-        ];
-        for (column, value) in wanted {
-            if let Some(value) = value {
-                values.push(value);
-                conditions.push(format!("{column} = ${}", values.len()));
-            }
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
+        ]);
         let count = format!("SELECT COUNT(*) FROM audit_log{filter}");
         let mut total = sqlx::query_scalar(&count);
         let list = format!(

@@ -186,6 +186,22 @@ fn is_busy_code(code: &str) -> bool {
 }
 
 /// A value as JSON text, to bind as a JSON column.
+/// `" WHERE a = $1 AND b = $2"` for the columns whose value is given (nothing when none is),
+/// and those values in the order of their parameters.
+fn equal_filters<'a>(wanted: &[(&str, Option<&'a str>)]) -> (String, Vec<&'a str>) {
+    let mut values = Vec::new();
+    let mut conditions = Vec::new();
+    for (column, value) in wanted {
+        if let Some(value) = value {
+            values.push(*value);
+            conditions.push(format!("{column} = ${}", values.len()));
+        }
+    }
+    let clause =
+        if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+    (clause, values)
+}
+
 fn json(value: &impl serde::Serialize) -> StoreResult<Box<serde_json::value::RawValue>> {
     serde_json::value::to_raw_value(value).map_err(StoreError::database)
 }

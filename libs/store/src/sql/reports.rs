@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::{json, map_error, SqlStore};
+use super::{equal_filters, json, map_error, SqlStore};
 use crate::{
     NewReport, Page, PageRequest, Report, ReportDecision, ReportEvent, ReportFilter, ReportSettings,
     ReportStatus, ReportStore, StoreError, StoreResult,
@@ -87,21 +87,10 @@ where
     }
 
     async fn reports(&self, filter: &ReportFilter, page: PageRequest) -> StoreResult<Page<Report>> {
-        let mut values: Vec<&str> = Vec::new();
-        let mut conditions = Vec::new();
-        let wanted =
-            [("code_commune", filter.code_commune.as_deref()), ("status", filter.status.map(|s| s.as_str()))];
-        for (column, value) in wanted {
-            if let Some(value) = value {
-                values.push(value);
-                conditions.push(format!("{column} = ${}", values.len()));
-            }
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
+        let (filter, values) = equal_filters(&[
+            ("code_commune", filter.code_commune.as_deref()),
+            ("status", filter.status.map(|s| s.as_str())),
+        ]);
         let count = format!("SELECT COUNT(*) FROM reports{filter}");
         let list = format!(
             "SELECT {REPORT_COLUMNS} FROM reports{filter} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
