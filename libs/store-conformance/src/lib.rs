@@ -21,7 +21,8 @@ use ban_store::{
 };
 use ban_store::{
     AuditAction, AuditFilter, HabilitationOpening, NewAuditEntry, NewDirectoryImport, NewReport,
-    ReportDecision, ReportFilter, ReportSettings, ReportStatus, ReportType, TownHall, ADMIN_ACTOR,
+    ReportDecision, ReportFilter, ReportMailKind, ReportSettings, ReportStatus, ReportType, TownHall,
+    ADMIN_ACTOR,
 };
 
 async fn new_client(store: &dyn Store, strategy: AuthorizationStrategy) -> ban_store::Client {
@@ -1286,6 +1287,8 @@ pub async fn reports(store: Arc<dyn Store>) {
         author_name: Some("Jeanne Martin".into()),
         author_email: Some("jeanne@example.org".into()),
         source_client_id: None,
+        source_ip: None,
+        town_hall_digest: false,
         at,
     };
     let first = store.create_report(new("r-1", "54084", at), "public").await.unwrap();
@@ -1311,6 +1314,7 @@ pub async fn reports(store: Arc<dyn Store>) {
         reason: Some("Signalement en double".into()),
         revision_id: None,
         at: decided_at,
+        tell_author: true,
     };
     let ignored = store.decide_report("r-2", decision.clone()).await.unwrap();
     assert_eq!(ignored.status, ReportStatus::Ignored);
@@ -1347,6 +1351,130 @@ pub async fn reports(store: Arc<dyn Store>) {
     assert_eq!(store.report_settings("54084").await.unwrap().map(|s| s.accepted), Some(true));
 }
 
+/// The e-mails of citizen reports: a report told at once queues its town hall's e-mail with
+/// it, one told in the digest does not; a decision queues its author's e-mail when they left
+/// an address and the decision says so; the day's digest is queued once per commune; e-mails
+/// are claimed once, under a lease, and finished. The pending reports of one address are
+/// counted and found from one of them.
+pub async fn report_mails(store: Arc<dyn Store>) {
+    let day = Utc::now().date_naive() - Duration::days(3);
+    let noon = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let new = |id: &str, commune: &str, ip: Option<&str>, digest: bool, author: Option<&str>| NewReport {
+        id: id.into(),
+        code_commune: commune.into(),
+        kind: ReportType::LocationToCreate,
+        existing_location: None,
+        changes_requested: json!({"numero": 12, "nomVoie": "Rue des Acacias"}),
+        point: None,
+        author_name: None,
+        author_email: author.map(Into::into),
+        source_client_id: None,
+        source_ip: ip.map(Into::into),
+        town_hall_digest: digest,
+        at: noon,
+    };
+    store
+        .create_report(new("m-1", "54084", Some("192.0.2.1"), false, Some("a@example.org")), "public")
+        .await
+        .unwrap();
+    store.create_report(new("m-2", "54084", Some("192.0.2.1"), false, None), "public").await.unwrap();
+    store.create_report(new("m-3", "54084", Some("192.0.2.2"), false, None), "public").await.unwrap();
+    store.create_report(new("d-1", "54578", Some("192.0.2.1"), true, None), "public").await.unwrap();
+    store.create_report(new("d-2", "54578", None, true, None), "public").await.unwrap();
+    let mails = store.report_mails("54084").await.unwrap();
+    let kinds: Vec<_> = mails.iter().map(|m| (m.kind, m.report_id.as_deref().unwrap())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ReportMailKind::NewReport, "m-1"),
+            (ReportMailKind::NewReport, "m-2"),
+            (ReportMailKind::NewReport, "m-3")
+        ]
+    );
+    assert!(mails.iter().all(|m| m.status == NoticeStatus::Pending && m.attempts == 0));
+    assert_eq!(store.report_mails("54578").await.unwrap(), []);
+
+    // The pending reports of one address, per commune.
+    assert_eq!(store.pending_reports_from("54084", "192.0.2.1").await.unwrap(), 2);
+    assert_eq!(store.pending_reports_from("54578", "192.0.2.1").await.unwrap(), 1);
+    assert_eq!(store.pending_reports_of_same_source("m-2").await.unwrap(), ["m-1", "m-2"]);
+    assert_eq!(store.pending_reports_of_same_source("d-2").await.unwrap(), Vec::<String>::new());
+    assert!(matches!(store.pending_reports_of_same_source("nope").await, Err(StoreError::NotFound(_))));
+
+    // Decisions: the author told once, when there is one and the decision says so.
+    let decision = |status, tell_author| ReportDecision {
+        status,
+        actor: "client-1".into(),
+        reason: Some("Doublon".into()),
+        revision_id: None,
+        at: noon,
+        tell_author,
+    };
+    store.decide_report("m-1", decision(ReportStatus::Processed, true)).await.unwrap();
+    store.decide_report("m-2", decision(ReportStatus::Ignored, true)).await.unwrap();
+    store.decide_report("m-3", decision(ReportStatus::Ignored, false)).await.unwrap();
+    let kinds: Vec<_> = store
+        .report_mails("54084")
+        .await
+        .unwrap()
+        .iter()
+        .skip(3)
+        .map(|m| (m.kind, m.report_id.clone().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(ReportMailKind::ProcessedToAuthor, "m-1".to_owned())]);
+    assert_eq!(store.pending_reports_from("54084", "192.0.2.1").await.unwrap(), 0);
+
+    // The day's digest: once per commune that has reports to tell in it.
+    assert_eq!(store.queue_report_digests(day - Duration::days(1), noon).await.unwrap(), 0);
+    assert_eq!(store.queue_report_digests(day, noon).await.unwrap(), 1);
+    assert_eq!(store.queue_report_digests(day, noon).await.unwrap(), 0);
+    let digests = store.report_mails("54578").await.unwrap();
+    assert_eq!(digests.len(), 1);
+    assert_eq!(
+        (digests[0].kind, digests[0].digest_day.clone()),
+        (ReportMailKind::DailyDigest, Some(day.format("%Y-%m-%d").to_string()))
+    );
+    let told: Vec<_> = store.digest_reports("54578", day).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(told, ["d-1", "d-2"]);
+    assert_eq!(store.digest_reports("54084", day).await.unwrap(), []);
+
+    // Claimed once, oldest first, under a lease; a finished one is not claimed again.
+    let now = Utc::now();
+    let first = store.claim_report_mail("s-1", now, now + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_eq!(
+        (first.report_id.as_deref(), first.status, first.attempts),
+        (Some("m-1"), NoticeStatus::Sending, 1)
+    );
+    let second = store.claim_report_mail("s-2", now, now + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_ne!(first.id, second.id);
+    store
+        .finish_report_mail(first.id, NoticeEnd::Sent { recipients: vec!["mairie@example.org".into()] }, now)
+        .await
+        .unwrap();
+    let later = now + Duration::hours(1);
+    store
+        .finish_report_mail(second.id, NoticeEnd::Retry { error: "away".into(), not_before: later }, now)
+        .await
+        .unwrap();
+    let mut claimed = Vec::new();
+    while let Some(mail) = store.claim_report_mail("s-1", now, now + Duration::minutes(5)).await.unwrap() {
+        claimed.push(mail.id);
+    }
+    assert_eq!(claimed.len(), 3, "the other mails, not the sent one nor the one waiting: {claimed:?}");
+    assert!(!claimed.contains(&first.id) && !claimed.contains(&second.id));
+    // Leases run out: taken over; the retried one is due again.
+    let after = later + Duration::minutes(1);
+    let again = store.claim_report_mail("s-3", after, after + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (second.id, 2));
+    let sent = store.report_mails("54084").await.unwrap().into_iter().find(|m| m.id == first.id).unwrap();
+    assert_eq!((sent.status, sent.recipients.as_deref()), (NoticeStatus::Sent, Some("mairie@example.org")));
+    assert!(sent.sent_at.is_some());
+    assert!(matches!(
+        store.finish_report_mail(-1, NoticeEnd::Failed { error: "x".into() }, now).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($open:path) => {
@@ -1354,7 +1482,7 @@ macro_rules! store_conformance_tests {
             clients, revision_lifecycle, revision_pages_and_drafts, publication_guards, outdated_checks,
             concurrent_publications, habilitations, habilitation_cap, directory, audit_log,
             refusal_notices, forced_jobs, administration_records, statistics_and_last_revisions,
-            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication, reports);
+            job_queue, job_takeover, base_and_feed, concurrent_changes, feed_readers, replication, reports, report_mails);
     };
     (@cases $open:path; $($case:ident),+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

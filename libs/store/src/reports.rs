@@ -5,11 +5,11 @@
 //! is kept apart, never answered publicly. Every change of status is an event: who, when, why,
 //! and the revision that did it.
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::{Page, PageRequest, StoreResult};
+use crate::{NoticeEnd, NoticeStatus, Page, PageRequest, StoreResult};
 
 /// What a report asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -99,6 +99,12 @@ pub struct NewReport {
     pub author_name: Option<String>,
     pub author_email: Option<String>,
     pub source_client_id: Option<String>,
+    /// The address it was sent from: never answered (it bounds the pending reports of one
+    /// address, and finds the other reports of a spammer).
+    pub source_ip: Option<String>,
+    /// Its town hall is told in the day's digest (the commune's choice), not at once: else a
+    /// [`ReportMailKind::NewReport`] is queued with it.
+    pub town_hall_digest: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -111,6 +117,9 @@ pub struct ReportDecision {
     pub reason: Option<String>,
     pub revision_id: Option<String>,
     pub at: DateTime<Utc>,
+    /// Queue the author's e-mail when the report is processed or ignored and they left an
+    /// address (not for spam ignored in bulk: its "author" may be anyone's address).
+    pub tell_author: bool,
 }
 
 /// One change of a report's status.
@@ -146,10 +155,56 @@ pub struct ReportSettings {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An e-mail owed about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportMailKind {
+    /// A new report, to the town hall of its commune.
+    NewReport,
+    /// The new reports of a day, to the town hall of a commune that chose a digest.
+    DailyDigest,
+    /// The report was processed (by the commune, or a publication), to its author.
+    ProcessedToAuthor,
+    /// The report was ignored, with the reason, to its author.
+    IgnoredToAuthor,
+}
+
+ban_domain::text_enum!(ReportMailKind {
+    NewReport => "new_report",
+    DailyDigest => "daily_digest",
+    ProcessedToAuthor => "processed_to_author",
+    IgnoredToAuthor => "ignored_to_author",
+});
+
+/// An e-mail owed about a report (or a day's reports), queued like a refusal's notices
+/// ([`NoticeStatus`], ended by a [`NoticeEnd`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportMail {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: ReportMailKind,
+    pub code_commune: String,
+    /// The report (every kind but the digest).
+    pub report_id: Option<String>,
+    /// The day (UTC, `YYYY-MM-DD`) whose new reports a digest lists.
+    pub digest_day: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: NoticeStatus,
+    pub attempts: i32,
+    /// The addresses it was sent to, comma-separated.
+    pub recipients: Option<String>,
+    /// Why it could not be sent, or the last attempt's error.
+    pub message: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// The citizen reports.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// Stores a new pending report and its first event (`actor`: who sent it).
+    /// Stores a new pending report and its first event (`actor`: who sent it), and queues the
+    /// town hall's e-mail unless it is told in the day's digest.
     async fn create_report(&self, report: NewReport, actor: &str) -> StoreResult<Report>;
     async fn report(&self, id: &str) -> StoreResult<Option<Report>>;
     /// A page of the reports that match `filter`, newest first.
@@ -157,11 +212,36 @@ pub trait ReportStore: Send + Sync {
     /// Every change of status of a report, oldest first.
     async fn report_events(&self, id: &str) -> StoreResult<Vec<ReportEvent>>;
     /// Ends a pending report (or keeps it pending) and records the event, in one transaction:
-    /// `NotFound`, or `Precondition` when the report is not pending any more.
+    /// `NotFound`, or `Precondition` when the report is not pending any more. A report
+    /// processed or ignored queues its author's e-mail, in the same transaction, when they left
+    /// an address and `tell_author`.
     async fn decide_report(&self, id: &str, decision: ReportDecision) -> StoreResult<Report>;
     /// Expires the reports still pending that were created before `before`: how many.
     async fn expire_reports(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<u64>;
     /// The commune's choices, if it made any.
     async fn report_settings(&self, code_commune: &str) -> StoreResult<Option<ReportSettings>>;
     async fn save_report_settings(&self, settings: &ReportSettings) -> StoreResult<()>;
+    /// How many reports of the commune sent from `source_ip` are pending.
+    async fn pending_reports_from(&self, code_commune: &str, source_ip: &str) -> StoreResult<u64>;
+    /// The pending reports of the same commune sent from the same address as report `id` (it
+    /// among them if it is pending), oldest first; none when its address is unknown.
+    /// `NotFound` when there is no such report.
+    async fn pending_reports_of_same_source(&self, id: &str) -> StoreResult<Vec<String>>;
+    /// The reports told in the digest of `day` (UTC) of a commune, oldest first.
+    async fn digest_reports(&self, code_commune: &str, day: NaiveDate) -> StoreResult<Vec<Report>>;
+    /// Queues the digest of `day` (UTC) of each commune that has reports to tell in it, once
+    /// (a digest queued already is left as it is): how many were queued.
+    async fn queue_report_digests(&self, day: NaiveDate, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Claims for `sender` the oldest report e-mail due (or one whose sender let its lease run
+    /// out), until `lease_until`. Concurrent senders never claim the same one.
+    async fn claim_report_mail(
+        &self,
+        sender: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ReportMail>>;
+    /// Records how a claimed report e-mail ended. `NotFound` if there is no such e-mail.
+    async fn finish_report_mail(&self, id: i64, end: NoticeEnd, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The e-mails owed about a commune's reports, in the order they were queued.
+    async fn report_mails(&self, code_commune: &str) -> StoreResult<Vec<ReportMail>>;
 }

@@ -232,7 +232,8 @@ pub async fn serve(
         Some(depot) => {
             let notifier =
                 ban_depot::Notifier::new(store.clone(), depot.mailer().map_err(anyhow::Error::msg)?)
-                    .with_report_expiry(depot.report_expiry_days);
+                    .with_report_expiry(depot.report_expiry_days)
+                    .with_report_mails(depot.report_mail_settings());
             let stopped = stopped.clone();
             Some(tokio::spawn(async move { notifier.run(until_stopped(stopped)).await }))
         }

@@ -507,6 +507,8 @@ impl Consolidator {
                 reason: Some(format!("Appliqué par la publication de la révision {}.", revision.id)),
                 revision_id: Some(revision.id.clone()),
                 at: Utc::now(),
+                // Its author is told, with the revision (queued with the decision).
+                tell_author: true,
             };
             match self.store.decide_report(&report.id, decision).await {
                 Ok(_) => {

@@ -11,7 +11,8 @@ use ban_consolidator::Consolidator;
 use ban_store::ids::{object_id, token};
 use ban_store::{
     AuthorizationStrategy, BanId, ChangeCounts, ComputedValidation, Job, JobStatus, NewClient, NewReport,
-    NewRevision, NoticeKind, ObjectCounts, Publication, Refusal, ReportStatus, ReportType, Store, StoredFile,
+    NewRevision, NoticeKind, ObjectCounts, Publication, Refusal, ReportMailKind, ReportStatus, ReportType,
+    Store, StoredFile,
 };
 use chrono::Utc;
 use serde_json::json;
@@ -268,6 +269,8 @@ async fn report(
         author_name: None,
         author_email: Some("habitant@example.org".into()),
         source_client_id: None,
+        source_ip: None,
+        town_hall_digest: false,
         at: Utc::now(),
     };
     store.create_report(new, "public").await.unwrap();
@@ -315,4 +318,16 @@ on_every_backend!(a_publication_closes_the_reports_it_answers, |store: Arc<dyn S
     for id in ["create-12", "rename"] {
         assert_eq!(h.store.report(id).await.unwrap().unwrap().status, ReportStatus::Pending, "{id}");
     }
+    // The authors of the closed reports are owed an e-mail (sent by the depot's notifier).
+    let mut told: Vec<_> = h
+        .store
+        .report_mails("54084")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == ReportMailKind::ProcessedToAuthor)
+        .map(|m| m.report_id.unwrap())
+        .collect();
+    told.sort();
+    assert_eq!(told, ["create-11", "delete-3"]);
 });

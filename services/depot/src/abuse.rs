@@ -1,7 +1,8 @@
 //! The depot's limits against guessing: a PIN code has 10 tries per habilitation (kept across
 //! resends), a client holds a few pending habilitations per commune at most, and PIN code
-//! checks and failed authentications are limited per minute, per client and per address
-//! (429 with `Retry-After`), on the model of the server's request rates
+//! checks, failed authentications and citizen reports are limited per minute, per client and
+//! per address (429 with `Retry-After`), and the pending reports of one address per commune
+//! are bounded (409), on the model of the server's request rates
 //! (`ban_service_kit::limits`). Each refusal is counted in
 //! `depot_abuse_refused_total{limit}`.
 use std::net::IpAddr;
@@ -17,6 +18,8 @@ use crate::DepotArgs;
 pub struct AbuseLimits {
     /// Pending habilitations a client may hold per commune (`u32::MAX`: no cap).
     pub max_open_habilitations: u32,
+    /// Pending citizen reports one address may have per commune (`u32::MAX`: no cap).
+    pub max_pending_reports_per_ip: u32,
     pin_checks_per_client: Option<KeyedLimit<String>>,
     pin_checks_per_ip: Option<KeyedLimit<IpAddr>>,
     auth_failures_per_ip: Option<KeyedLimit<IpAddr>>,
@@ -27,6 +30,10 @@ impl AbuseLimits {
     pub fn new(args: &DepotArgs) -> Self {
         AbuseLimits {
             max_open_habilitations: match args.max_open_habilitations {
+                0 => u32::MAX,
+                cap => cap,
+            },
+            max_pending_reports_per_ip: match args.max_pending_reports_per_ip {
                 0 => u32::MAX,
                 cap => cap,
             },

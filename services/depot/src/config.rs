@@ -1,5 +1,6 @@
 //! The depot's configuration: its own options ([`DepotArgs`]: the administrators' token, the
-//! SMTP relay of its e-mails, the limits against guessing PIN codes and tokens), beside the
+//! SMTP relay of its e-mails and the site's address for their links, the limits against
+//! guessing PIN codes and tokens and against floods of citizen reports), beside the
 //! groups every server shares for a depot process alone
 //! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
 //! environment.
@@ -79,6 +80,19 @@ pub struct DepotArgs {
     /// Days a citizen report may stay pending before it expires (0: never).
     #[arg(long = "report-expiry-days", env = "REPORT_EXPIRY_DAYS", default_value_t = DEFAULT_REPORT_EXPIRY_DAYS)]
     pub report_expiry_days: u32,
+    /// Pending citizen reports one address may have for one commune; one more is refused
+    /// (409) until the commune decides on some (0: no cap).
+    #[arg(long = "max-pending-reports-per-ip", env = "MAX_PENDING_REPORTS_PER_IP", default_value_t = DEFAULT_PENDING_REPORTS_PER_IP)]
+    pub max_pending_reports_per_ip: u32,
+    /// The hour (UTC, 0 to 23) from which the daily digests of the previous day's citizen
+    /// reports are sent to the town halls that chose them.
+    #[arg(long = "report-digest-hour", env = "REPORT_DIGEST_HOUR", default_value_t = DEFAULT_REPORT_DIGEST_HOUR,
+          value_parser = clap::value_parser!(u32).range(0..24))]
+    pub report_digest_hour: u32,
+    /// The public address of the site (its web pages), for the links of the e-mails: a
+    /// commune's page is `{PUBLIC_URL}/commune/{code}`.
+    #[arg(long = "public-url", env = "PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL, value_parser = public_url)]
+    pub public_url: String,
 }
 
 /// Validations at once unless told otherwise.
@@ -98,6 +112,15 @@ pub const DEFAULT_REPORTS_PER_IP: u32 = 5;
 /// halls' updates.
 pub const DEFAULT_REPORT_EXPIRY_DAYS: u32 = 365;
 
+/// Pending reports per address and commune unless told otherwise: a resident has a few
+/// errors to report in their commune; dozens waiting from one address are a script.
+pub const DEFAULT_PENDING_REPORTS_PER_IP: u32 = 10;
+/// The digests' hour unless told otherwise: 6 h UTC, 7 or 8 h in metropolitan France, before
+/// the town hall opens.
+pub const DEFAULT_REPORT_DIGEST_HOUR: u32 = 6;
+/// The site's address unless told otherwise: `ban serve` on this machine.
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
+
 impl Default for DepotArgs {
     fn default() -> Self {
         DepotArgs {
@@ -113,11 +136,22 @@ impl Default for DepotArgs {
             auth_failures_per_ip: DEFAULT_AUTH_FAILURES,
             reports_per_ip: DEFAULT_REPORTS_PER_IP,
             report_expiry_days: DEFAULT_REPORT_EXPIRY_DAYS,
+            max_pending_reports_per_ip: DEFAULT_PENDING_REPORTS_PER_IP,
+            report_digest_hour: DEFAULT_REPORT_DIGEST_HOUR,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
         }
     }
 }
 
 impl DepotArgs {
+    /// What the citizen reports' e-mails need: the site's address, the digests' hour.
+    pub fn report_mail_settings(&self) -> crate::ReportMailSettings {
+        crate::ReportMailSettings {
+            public_url: self.public_url.clone(),
+            digest_hour: self.report_digest_hour,
+        }
+    }
+
     /// How e-mails are sent: through the SMTP relay if there is one, else to the log.
     pub fn mailer(&self) -> Result<Arc<dyn Mailer>, String> {
         Ok(match &self.smtp_url {
@@ -130,6 +164,15 @@ impl DepotArgs {
             None => Arc::new(LogMailer),
         })
     }
+}
+
+/// An http(s) URL, without its trailing slash.
+fn public_url(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("{value:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{value:?}: expected http(s)://HOST[:PORT][/PATH]"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 fn text(value: &str) -> Result<String, String> {

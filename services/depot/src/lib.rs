@@ -10,7 +10,7 @@
 //! revision's answer and per commune ([`consolidation`]); a refusal is mailed to the producer
 //! and the town hall ([`notices`]). Citizens report address errors to the communes through
 //! the same service ([`reports`]), whose clients and habilitations say who speaks for a
-//! commune.
+//! commune; the town hall and the authors are told by e-mail ([`report_mails`]).
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -35,6 +35,7 @@ pub mod mailer;
 pub mod notices;
 pub mod openapi;
 pub mod pages;
+pub mod report_mails;
 pub mod reports;
 mod revisions;
 pub mod stats;
@@ -43,8 +44,12 @@ pub mod validation;
 pub use abuse::AbuseLimits;
 pub use auth::{Admin, Authenticated, ClientIp, Reader};
 pub use config::DepotArgs;
-pub use mailer::{LogMailer, MailError, Mailer, RefusalNotice, SmtpMailer, SmtpSettings};
+pub use mailer::{
+    LogMailer, MailError, Mailer, RefusalNotice, ReportAbout, ReportMessage, ReportSummary, SmtpMailer,
+    SmtpSettings,
+};
 pub use notices::Notifier;
+pub use report_mails::ReportMailSettings;
 
 /// Largest file accepted, in bytes (the production API's raw-body limit).
 pub const MAX_FILE_BYTES: usize = 50_000_000;
@@ -133,6 +138,7 @@ fn routes() -> OpenApiRouter<Arc<DepotState>> {
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::get, reports::decide))
         .routes(routes!(reports::settings, reports::save_settings))
+        .routes(routes!(reports::ignore_many))
         .routes(routes!(consolidation::commune))
         .routes(routes!(consolidation::force_route))
         .routes(routes!(stats::last_revisions))

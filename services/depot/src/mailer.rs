@@ -1,5 +1,6 @@
-//! The depot's e-mails: PIN codes to town halls, and the notices of a publication refused at
-//! consolidation to its producer and to the commune's town hall (one method per kind of
+//! The depot's e-mails: PIN codes to town halls, the notices of a publication refused at
+//! consolidation to its producer and to the commune's town hall, and those of citizen reports
+//! (to the town hall, to their authors) (one method per kind of
 //! message, their French texts in [`messages`]). Sent through an SMTP relay when one is
 //! configured ([`SmtpMailer`]: plain, STARTTLS or implicit TLS through rustls, with
 //! authentication), else written to the log ([`LogMailer`], for local use, where `ban
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ban_service_kit::SecretUrl;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -63,6 +64,44 @@ pub struct RefusalNotice {
     pub advice: String,
 }
 
+/// A citizen report as its e-mails describe it: what is asked, never who asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSummary {
+    pub id: String,
+    /// What kind of change: « Créer une adresse », « Modifier une voie »…
+    pub request: String,
+    /// The object concerned, as the report names it (« 12 Rue des Acacias »), if any.
+    pub concerned: Option<String>,
+    /// What is asked (« 14 bis Allée des Acacias »), with the parcels and positions given.
+    pub asked: Vec<String>,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An e-mail about citizen reports of a commune.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportMessage {
+    pub code_commune: String,
+    /// The commune's name in the COG, when it is there.
+    pub nom_commune: Option<String>,
+    /// The commune's page of the site, where its reports are listed.
+    pub commune_page: String,
+    pub about: ReportAbout,
+}
+
+/// What a report's e-mail is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportAbout {
+    /// A new report, to the town hall.
+    New(ReportSummary),
+    /// The new reports of a day, to the town hall.
+    Digest { day: NaiveDate, reports: Vec<ReportSummary> },
+    /// To the author: done by the commune, or by a publication (its revision).
+    Processed { report: ReportSummary, revision_id: Option<String> },
+    /// To the author: refused by the commune, for a reason.
+    Ignored { report: ReportSummary, reason: String },
+}
+
 /// Sends the messages of the depot, one method per kind of message.
 #[async_trait]
 pub trait Mailer: Send + Sync + std::fmt::Debug {
@@ -73,11 +112,13 @@ pub trait Mailer: Send + Sync + std::fmt::Debug {
     /// A refused publication, to the town hall of its commune.
     async fn send_refusal_to_town_hall(&self, to: &[String], notice: &RefusalNotice)
         -> Result<(), MailError>;
+    /// An e-mail about citizen reports: to the town hall, or to a report's author.
+    async fn send_report_mail(&self, to: &[String], message: &ReportMessage) -> Result<(), MailError>;
 }
 
 /// The texts of the messages: subject and body, in French.
 pub mod messages {
-    use super::RefusalNotice;
+    use super::{RefusalNotice, ReportAbout, ReportMessage, ReportSummary};
 
     /// A message's subject and plain-text body.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +217,110 @@ pub mod messages {
             ),
         }
     }
+
+    /// `Mont-Bonvillers (54084)`, or the code alone outside the COG.
+    fn report_commune(message: &ReportMessage) -> String {
+        match &message.nom_commune {
+            Some(nom) => format!("{nom} ({})", message.code_commune),
+            None => format!("la commune {}", message.code_commune),
+        }
+    }
+
+    /// A report's lines: what is asked, about what, the comment (never its author).
+    fn report_lines(report: &ReportSummary) -> String {
+        let mut lines = vec![format!("Demande : {}", report.request)];
+        if let Some(concerned) = &report.concerned {
+            lines.push(format!("Concerne : {concerned}"));
+        }
+        lines.extend(report.asked.iter().map(|asked| format!("Demandé : {asked}")));
+        if let Some(comment) = &report.comment {
+            lines.push(format!("Commentaire : {comment}"));
+        }
+        lines.push(format!(
+            "Reçu le {} (UTC), signalement {}",
+            report.created_at.format("%d/%m/%Y à %H:%M"),
+            report.id
+        ));
+        lines.join("\n")
+    }
+
+    const AUTOMATIC: &str = "Ce message est envoyé automatiquement : n’y répondez pas.";
+
+    /// The texts of citizen reports' e-mails. The town hall is never told who reported.
+    pub fn report(message: &ReportMessage) -> Text {
+        let commune = report_commune(message);
+        let page = &message.commune_page;
+        match &message.about {
+            ReportAbout::New(report) => Text {
+                subject: format!("Nouveau signalement d’adresse pour {commune}"),
+                body: format!(
+                    "Bonjour,\n\n\
+                     Une erreur sur les adresses de votre commune, {commune}, a été signalée sur la Base \
+                     Adresse Nationale :\n\n{}\n\n\
+                     Seule la commune modifie ses adresses : si la demande est fondée, corrigez votre Base \
+                     Adresse Locale et publiez-la ; le signalement sera clos de lui-même par la publication \
+                     qui l’applique. Vous pouvez aussi le traiter ou l’ignorer depuis la page de la commune :\n\
+                     {page}\n\n\
+                     Vous recevez ce message parce que cette adresse est celle de la mairie. La commune peut \
+                     choisir de recevoir un seul courriel par jour qui récapitule les signalements.\n\n{AUTOMATIC}\n",
+                    report_lines(report)
+                ),
+            },
+            ReportAbout::Digest { day, reports } => {
+                let count = reports.len();
+                let listed =
+                    reports.iter().map(report_lines).collect::<Vec<_>>().join("\n\n---\n\n");
+                let (noun, verb) = if count > 1 {
+                    (format!("{count} signalements d’adresse"), "ont été reçus")
+                } else {
+                    ("1 signalement d’adresse".to_owned(), "a été reçu")
+                };
+                Text {
+                    subject: format!(
+                        "Signalements d’adresse pour {commune} : récapitulatif du {}",
+                        day.format("%d/%m/%Y")
+                    ),
+                    body: format!(
+                        "Bonjour,\n\n\
+                         {noun} {verb} le {} pour votre commune, {commune} :\n\n{listed}\n\n\
+                         Seule la commune modifie ses adresses : si une demande est fondée, corrigez votre \
+                         Base Adresse Locale et publiez-la ; le signalement sera clos de lui-même par la \
+                         publication qui l’applique. Les signalements de la commune, à traiter ou ignorer :\n\
+                         {page}\n\n\
+                         Vous recevez ce récapitulatif une fois par jour, comme la commune l’a choisi.\n\n{AUTOMATIC}\n",
+                        day.format("%d/%m/%Y")
+                    ),
+                }
+            }
+            ReportAbout::Processed { report, revision_id } => {
+                let how = match revision_id {
+                    Some(revision) => format!(
+                        "La commune a publié ses adresses avec la modification demandée (révision {revision}) : \
+                         elle est dans la Base Adresse Nationale."
+                    ),
+                    None => "La commune l’a traité.".to_owned(),
+                };
+                Text {
+                    subject: format!("Votre signalement d’adresse à {commune} a été traité"),
+                    body: format!(
+                        "Bonjour,\n\nVotre signalement sur les adresses de {commune} a été traité. {how}\n\n\
+                         {}\n\nLes adresses et les signalements de la commune : {page}\n\n\
+                         Merci de votre aide.\n\n{AUTOMATIC}\n",
+                        report_lines(report)
+                    ),
+                }
+            }
+            ReportAbout::Ignored { report, reason } => Text {
+                subject: format!("Votre signalement d’adresse à {commune} n’a pas été retenu"),
+                body: format!(
+                    "Bonjour,\n\nLa commune de {commune} n’a pas retenu votre signalement sur ses adresses.\n\n\
+                     Motif : {reason}\n\n{}\n\n\
+                     Les adresses et les signalements de la commune : {page}\n\n{AUTOMATIC}\n",
+                    report_lines(report)
+                ),
+            },
+        }
+    }
 }
 
 /// Writes messages to the log instead of sending them.
@@ -202,6 +347,12 @@ impl Mailer for LogMailer {
     ) -> Result<(), MailError> {
         let text = messages::refusal_to_town_hall(notice);
         tracing::info!(?to, subject = %text.subject, body = %text.body, "refusal notice (no SMTP_URL: not sent)");
+        Ok(())
+    }
+
+    async fn send_report_mail(&self, to: &[String], message: &ReportMessage) -> Result<(), MailError> {
+        let text = messages::report(message);
+        tracing::info!(?to, subject = %text.subject, body = %text.body, "report e-mail (no SMTP_URL: not sent)");
         Ok(())
     }
 }
@@ -395,6 +546,10 @@ impl Mailer for SmtpMailer {
         notice: &RefusalNotice,
     ) -> Result<(), MailError> {
         self.send(to, messages::refusal_to_town_hall(notice)).await
+    }
+
+    async fn send_report_mail(&self, to: &[String], message: &ReportMessage) -> Result<(), MailError> {
+        self.send(to, messages::report(message)).await
     }
 }
 

@@ -17,6 +17,7 @@ use ban_store::{Notice, NoticeEnd, NoticeKind, Revision, Store, StoreError};
 use chrono::Utc;
 
 use crate::mailer::{Mailer, RefusalNotice};
+use crate::report_mails::ReportMailSettings;
 
 /// How long a claimed notice stays with its sender (an SMTP exchange takes seconds).
 const NOTICE_LEASE: Duration = Duration::from_secs(300);
@@ -28,10 +29,8 @@ const NOTICE_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The town hall's addresses for a publication of `revision`. The one place that says where
 /// they come from, in order: the address the habilitation the revision was published with
-/// was confirmed with (one of the directory's, when it was sent); else the one of the
-/// commune's habilitation last confirmed by e-mail (a client that publishes without
-/// habilitation); else the main town hall's addresses in the directory of town halls (its
-/// offices not delegated, or all of them when every office is).
+/// was confirmed with (one of the directory's, when it was sent); else the commune's
+/// ([`commune_town_hall_emails`]).
 pub async fn town_hall_emails(store: &dyn Store, revision: &Revision) -> Result<Vec<String>, StoreError> {
     let of_revision = revision
         .habilitation
@@ -42,11 +41,21 @@ pub async fn town_hall_emails(store: &dyn Store, revision: &Revision) -> Result<
     if let Some(email) = of_revision {
         return Ok(vec![email.to_owned()]);
     }
-    let confirmed = store.last_confirmed_habilitation(&revision.code_commune).await?;
+    commune_town_hall_emails(store, &revision.code_commune).await
+}
+
+/// The town hall's addresses of a commune, in order: the one of the commune's habilitation
+/// last confirmed by e-mail; else the main town hall's addresses in the directory of town
+/// halls (its offices not delegated, or all of them when every office is).
+pub async fn commune_town_hall_emails(
+    store: &dyn Store,
+    code_commune: &str,
+) -> Result<Vec<String>, StoreError> {
+    let confirmed = store.last_confirmed_habilitation(code_commune).await?;
     if let Some(email) = confirmed.and_then(|h| h.email_commune) {
         return Ok(vec![email]);
     }
-    let offices = store.town_halls(&revision.code_commune).await?;
+    let offices = store.town_halls(code_commune).await?;
     let main: Vec<_> = offices.iter().filter(|office| !office.delegated).collect();
     Ok(if main.is_empty() { commune_emails(&offices) } else { commune_emails(main) })
 }
@@ -54,18 +63,22 @@ pub async fn town_hall_emails(store: &dyn Store, revision: &Revision) -> Result<
 /// Sends the notices owed, one at a time.
 #[derive(Debug, Clone)]
 pub struct Notifier {
-    store: Arc<dyn Store>,
-    mailer: Arc<dyn Mailer>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) mailer: Arc<dyn Mailer>,
     /// The sender's name in the queue.
-    sender: String,
+    pub(crate) sender: String,
     idle: Duration,
     backoff: Duration,
     /// How long a citizen report may stay pending (none: for ever).
     report_expiry: Option<chrono::Duration>,
+    /// The site's address and the digests' hour, for the e-mails of citizen reports.
+    pub(crate) report_mails: ReportMailSettings,
 }
 
 /// How often pending reports are looked at for expiry.
 const REPORT_EXPIRY_EVERY: Duration = Duration::from_secs(3600);
+/// How often the daily digests owed are looked for (queued once per commune and day).
+const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 
 impl Notifier {
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>) -> Self {
@@ -76,7 +89,14 @@ impl Notifier {
             idle: Duration::from_secs(2),
             backoff: NOTICE_BACKOFF,
             report_expiry: None,
+            report_mails: ReportMailSettings::default(),
         }
+    }
+
+    /// The site's address (the links of the reports' e-mails) and the digests' hour.
+    pub fn with_report_mails(mut self, settings: ReportMailSettings) -> Self {
+        self.report_mails = settings;
+        self
     }
 
     /// Expires the citizen reports left pending `days` days (0: never), once an hour.
@@ -113,12 +133,19 @@ impl Notifier {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut next_expiry = tokio::time::Instant::now();
+        let mut next_digests = tokio::time::Instant::now();
         loop {
             if tokio::time::Instant::now() >= next_expiry {
                 if let Err(error) = self.expire_reports().await {
                     tracing::warn!(%error, "cannot expire citizen reports");
                 }
                 next_expiry = tokio::time::Instant::now() + REPORT_EXPIRY_EVERY;
+            }
+            if tokio::time::Instant::now() >= next_digests {
+                if let Err(error) = self.queue_report_digests(Utc::now()).await {
+                    tracing::warn!(%error, "cannot queue the daily digests of citizen reports");
+                }
+                next_digests = tokio::time::Instant::now() + DIGESTS_EVERY;
             }
             let sent = match self.send_one().await {
                 Ok(sent) => sent,
@@ -146,12 +173,15 @@ impl Notifier {
         Ok(worked)
     }
 
-    /// Claims one notice and sends it; `false` when there was none.
+    /// Claims one notice or report e-mail and sends it; `false` when there was none.
     pub async fn send_one(&self) -> Result<bool, StoreError> {
         let now = Utc::now();
         let lease = chrono::Duration::from_std(NOTICE_LEASE).unwrap_or(chrono::Duration::minutes(5));
         let Some(notice) = self.store.claim_notice(&self.sender, now, now + lease).await? else {
-            return Ok(false);
+            return match self.store.claim_report_mail(&self.sender, now, now + lease).await? {
+                Some(mail) => self.send_report_mail(mail).await.map(|()| true),
+                None => Ok(false),
+            };
         };
         let end = self.send(&notice).await;
         let outcome = match &end {
@@ -202,8 +232,14 @@ impl Notifier {
 
     /// A failed attempt: tried again later if the cause may pass and attempts remain.
     fn failed(&self, notice: &Notice, error: String, transient: bool) -> NoticeEnd {
-        if transient && notice.attempts < MAX_NOTICE_ATTEMPTS {
-            let doublings = u32::try_from(notice.attempts.saturating_sub(1)).unwrap_or(0).min(16);
+        self.failed_attempt(notice.attempts, error, transient)
+    }
+
+    /// A failed attempt, the `attempts`-th: tried again later if the cause may pass and
+    /// attempts remain.
+    pub(crate) fn failed_attempt(&self, attempts: i32, error: String, transient: bool) -> NoticeEnd {
+        if transient && attempts < MAX_NOTICE_ATTEMPTS {
+            let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
             let wait = self.backoff.saturating_mul(1 << doublings);
             let not_before =
                 Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));

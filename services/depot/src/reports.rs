@@ -233,13 +233,29 @@ pub async fn create(
             .with_errors(errors)
     })?;
     let commune = checked.request.code_commune.clone();
-    if state.store.report_settings(&commune).await?.is_some_and(|s| !s.accepted) {
+    let settings = state.store.report_settings(&commune).await?;
+    if settings.as_ref().is_some_and(|s| !s.accepted) {
         return Err(ApiError::forbidden(
             "reports_not_accepted",
             format!("La commune {commune} n’accepte pas les signalements en ligne : contactez sa mairie."),
         ));
     }
     check_object(&state, &checked).await?;
+    let source_ip = ip.map(|ip| ip.to_string());
+    if let Some(ip) = &source_ip {
+        let max = state.limits.max_pending_reports_per_ip;
+        if state.store.pending_reports_from(&commune, ip).await? >= u64::from(max) {
+            metrics::counter!("depot_abuse_refused_total", "limit" => "pending_reports_ip").increment(1);
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_pending_reports",
+                format!(
+                    "Déjà {max} signalements en attente depuis cette adresse pour la commune {commune} : \
+                     attendez que la commune en ait traité."
+                ),
+            ));
+        }
+    }
     let (source, actor) = match &reader {
         Reader::Client(client) => (Some(client.id.clone()), client.id.clone()),
         Reader::Admin => (None, ban_store::ADMIN_ACTOR.to_owned()),
@@ -262,6 +278,8 @@ pub async fn create(
         author_name: checked.author_name.clone(),
         author_email: checked.author_email.clone(),
         source_client_id: source,
+        source_ip,
+        town_hall_digest: settings.is_some_and(|s| s.daily_digest),
         at,
     };
     let report = state.store.create_report(new, &actor).await?;
@@ -445,7 +463,14 @@ pub async fn decide(
     if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
         return Err(unprocessable("rejectionReason : 1 000 caractères au plus."));
     }
-    let decision = ReportDecision { status: body.status, actor, reason, revision_id: None, at: Utc::now() };
+    let decision = ReportDecision {
+        status: body.status,
+        actor,
+        reason,
+        revision_id: None,
+        at: Utc::now(),
+        tell_author: true,
+    };
     let decided = state.store.decide_report(&id, decision).await.map_err(|e| match e {
         StoreError::Precondition(_) => ApiError::new(
             StatusCode::CONFLICT,
@@ -555,4 +580,142 @@ pub async fn save_settings(
     };
     state.store.save_report_settings(&settings).await?;
     Ok(Json(SettingsView { code_commune: code, accepted: body.accepted, daily_digest: body.daily_digest }))
+}
+
+/// What to ignore as spam: reports by their ids, and/or every pending report sent from the
+/// same address as a given one (the address itself is never shown).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BulkIgnoreBody {
+    /// Ces signalements (1 000 au plus).
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// Et tous les signalements en attente de la commune envoyés depuis la même adresse que
+    /// celui-ci (l’adresse n’est jamais montrée).
+    #[serde(default)]
+    pub same_source_as: Option<String>,
+    /// La raison, gardée pour chacun (« Signalement abusif. » par défaut).
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
+    /// L’habilitation acceptée de la commune (clients qui publient par habilitation).
+    #[serde(default)]
+    pub habilitation_id: Option<String>,
+}
+
+/// What a bulk ignore did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkIgnoreView {
+    /// Les signalements ignorés, chacun avec son changement de statut.
+    pub ignored: Vec<String>,
+    /// Ceux qui n’étaient plus en attente, laissés tels quels.
+    pub not_pending: Vec<String>,
+}
+
+/// Reports ignored at once, at most.
+const MAX_BULK_IGNORE: usize = 1_000;
+/// The reason kept when the commune gives none.
+const SPAM_REASON: &str = "Signalement abusif.";
+
+/// `POST /communes/{code}/signalements/ignore`
+#[utoipa::path(
+    post,
+    path = "/communes/{code}/signalements/ignore",
+    tag = "signalements",
+    summary = "Ignorer des signalements abusifs en une fois (la commune)",
+    description = "Ignore les signalements donnés par leurs ids, et/ou tous les signalements en attente de la commune \
+        envoyés depuis la même adresse que sameSourceAs (l’adresse n’est jamais montrée). Chacun garde son changement \
+        de statut, avec la raison ; leurs auteurs ne sont pas prévenus (l’adresse d’un signalement abusif peut être \
+        celle de n’importe qui). Ceux qui ne sont plus en attente sont laissés tels quels (notPending). Mêmes droits \
+        que pour traiter un signalement ; tous doivent être de la commune, sinon rien n’est fait.",
+    params(CommunePath),
+    request_body(content = BulkIgnoreBody, content_type = "application/json"),
+    security(("token" = []), ("adminToken" = [])),
+    responses(
+        (status = 200, description = "Ce qui a été ignoré", body = BulkIgnoreView),
+        (status = 400, description = "Corps invalide, rien à ignorer, habilitationId manquant", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Ce client n’agit pas pour cette commune", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Commune, signalement ou habilitation inconnus", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Un signalement d’une autre commune, trop de signalements, raison trop longue", body = Problem, content_type = "application/problem+json"),
+        ReaderProblems,
+    )
+)]
+pub async fn ignore_many(
+    State(state): AppState,
+    Path(path): Path<CommunePath>,
+    reader: Reader,
+    body: Result<Json<BulkIgnoreBody>, JsonRejection>,
+) -> Result<Json<BulkIgnoreView>, ApiError> {
+    let code = known_commune(&path.code)?;
+    let body = json_body(body)?;
+    let actor = commune_authority(&state, &reader, &code, body.habilitation_id.as_deref()).await?;
+    if body.ids.is_empty() && body.same_source_as.is_none() {
+        return Err(ApiError::bad_request(
+            "nothing_to_ignore",
+            "Rien à ignorer : donnez ids, sameSourceAs, ou les deux.",
+        ));
+    }
+    let unprocessable = |code: &'static str, field: &str, message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
+    };
+    let reason = body.rejection_reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
+        return Err(unprocessable(
+            "invalid_reason",
+            "rejectionReason",
+            "rejectionReason : 1 000 caractères au plus.".into(),
+        ));
+    }
+    let mut ids = Vec::new();
+    for (at, id) in body.ids.iter().enumerate() {
+        let report = report_of(&state, id).await?;
+        if report.code_commune != code {
+            return Err(unprocessable(
+                "not_of_commune",
+                &format!("ids[{at}]"),
+                format!("Le signalement {id} est de la commune {}, pas de {code}.", report.code_commune),
+            ));
+        }
+        ids.push(report.id);
+    }
+    if let Some(id) = &body.same_source_as {
+        let report = report_of(&state, id).await?;
+        if report.code_commune != code {
+            return Err(unprocessable(
+                "not_of_commune",
+                "sameSourceAs",
+                format!("Le signalement {id} est de la commune {}, pas de {code}.", report.code_commune),
+            ));
+        }
+        ids.extend(state.store.pending_reports_of_same_source(id).await?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.len() > MAX_BULK_IGNORE {
+        return Err(unprocessable(
+            "too_many_reports",
+            "ids",
+            format!("{} signalements : {MAX_BULK_IGNORE} au plus en une fois.", ids.len()),
+        ));
+    }
+    let reason = reason.unwrap_or_else(|| SPAM_REASON.to_owned());
+    let mut view = BulkIgnoreView { ignored: Vec::new(), not_pending: Vec::new() };
+    for id in ids {
+        let decision = ReportDecision {
+            status: ReportStatus::Ignored,
+            actor: actor.clone(),
+            reason: Some(reason.clone()),
+            revision_id: None,
+            at: Utc::now(),
+            tell_author: false,
+        };
+        match state.store.decide_report(&id, decision).await {
+            Ok(_) => view.ignored.push(id),
+            Err(StoreError::Precondition(_)) => view.not_pending.push(id),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    tracing::info!(commune = %code, ignored = view.ignored.len(), "reports ignored as spam");
+    metrics::counter!("reports_ignored_as_spam_total").increment(view.ignored.len() as u64);
+    Ok(Json(view))
 }

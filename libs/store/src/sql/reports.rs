@@ -1,22 +1,27 @@
 //! The citizen reports in SQL: a row per report (its request as JSON), its events, and the
 //! communes' settings. A decision reads the report's status and writes the new one with its
 //! event in one transaction, so that two decisions cannot both end the same pending report.
+//! The e-mails a report owes are queued in the transaction that owes them (its creation, its
+//! decision) and claimed like the refusal notices (see `notices`).
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{equal_filters, json, map_error, SqlStore};
 use crate::{
-    NewReport, Page, PageRequest, Report, ReportDecision, ReportEvent, ReportFilter, ReportSettings,
-    ReportStatus, ReportStore, StoreError, StoreResult,
+    NewReport, NoticeEnd, NoticeStatus, Page, PageRequest, Report, ReportDecision, ReportEvent, ReportFilter,
+    ReportMail, ReportMailKind, ReportSettings, ReportStatus, ReportStore, StoreError, StoreResult,
 };
 
 const REPORT_COLUMNS: &str =
     "id, code_commune, kind, status, existing_location, changes_requested, lon, lat, \
      author_name, author_email, source_client_id, processed_by, processed_revision_id, rejection_reason, \
      created_at, updated_at";
+const MAIL_COLUMNS: &str =
+    "id, kind, code_commune, report_id, digest_day, status, attempts, recipients, message, \
+     sent_at, created_at";
 const EVENT_COLUMNS: &str = "at, status, actor, reason, revision_id";
 const SETTINGS_COLUMNS: &str = "code_commune, accepted, daily_digest, updated_by, updated_at";
 const INSERT_EVENT: &str =
@@ -35,12 +40,15 @@ where
     for<'q> Option<f64>: Encode<'q, DB>,
     f64: Type<DB>,
     for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     for<'q> Json<&'q RawValue>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<Json<&'q RawValue>>: Encode<'q, DB>,
     for<'r> Report: FromRow<'r, DB::Row>,
     for<'r> ReportEvent: FromRow<'r, DB::Row>,
     for<'r> ReportSettings: FromRow<'r, DB::Row>,
+    for<'r> ReportMail: FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (String, Option<String>): FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
 {
     async fn create_report(&self, report: NewReport, actor: &str) -> StoreResult<Report> {
@@ -49,8 +57,8 @@ where
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO reports (id, code_commune, kind, status, existing_location, changes_requested, lon, lat, \
-             author_name, author_email, source_client_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {REPORT_COLUMNS}"
+             author_name, author_email, source_client_id, created_at, updated_at, source_ip, town_hall_digest) \
+             VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING {REPORT_COLUMNS}"
         );
         let stored: Report = sqlx::query_as(&sql)
             .bind(report.id.as_str())
@@ -64,6 +72,8 @@ where
             .bind(report.author_email.as_deref())
             .bind(report.source_client_id.as_deref())
             .bind(report.at)
+            .bind(report.source_ip.as_deref())
+            .bind(report.town_hall_digest)
             .fetch_one(&mut *tx)
             .await
             .map_err(map_error)?;
@@ -77,6 +87,9 @@ where
             .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        if !report.town_hall_digest {
+            queue_mail(&mut *tx, ReportMailKind::NewReport, &stored, report.at).await?;
+        }
         tx.commit().await.map_err(map_error)?;
         Ok(stored)
     }
@@ -149,6 +162,15 @@ where
             .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        let to_author = match decision.status {
+            ReportStatus::Processed => Some(ReportMailKind::ProcessedToAuthor),
+            ReportStatus::Ignored => Some(ReportMailKind::IgnoredToAuthor),
+            ReportStatus::Pending | ReportStatus::Expired => None,
+        };
+        let has_author = updated.author_email.as_deref().is_some_and(|e| !e.trim().is_empty());
+        if let Some(kind) = to_author.filter(|_| decision.tell_author && has_author) {
+            queue_mail(&mut *tx, kind, &updated, decision.at).await?;
+        }
         tx.commit().await.map_err(map_error)?;
         Ok(updated)
     }
@@ -201,4 +223,166 @@ where
         .map_err(map_error)?;
         Ok(())
     }
+
+    async fn pending_reports_from(&self, code_commune: &str, source_ip: &str) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reports WHERE code_commune = $1 AND source_ip = $2 AND status = 'PENDING'",
+        )
+        .bind(code_commune)
+        .bind(source_ip)
+        .fetch_one(&self.read)
+        .await
+        .map_err(map_error)?;
+        Ok(count as u64)
+    }
+
+    async fn pending_reports_of_same_source(&self, id: &str) -> StoreResult<Vec<String>> {
+        let source: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT code_commune, source_ip FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(map_error)?;
+        let Some((commune, ip)) = source else { return Err(StoreError::NotFound("report")) };
+        let Some(ip) = ip else { return Ok(Vec::new()) };
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM reports WHERE code_commune = $1 AND source_ip = $2 AND status = 'PENDING' \
+             ORDER BY created_at, id",
+        )
+        .bind(commune.as_str())
+        .bind(ip.as_str())
+        .fetch_all(&self.read)
+        .await
+        .map_err(map_error)?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn digest_reports(&self, code_commune: &str, day: NaiveDate) -> StoreResult<Vec<Report>> {
+        let (from, until) = day_bounds(day);
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE code_commune = $1 AND town_hall_digest = $2 \
+             AND created_at >= $3 AND created_at < $4 ORDER BY created_at, id"
+        );
+        sqlx::query_as(&sql)
+            .bind(code_commune)
+            .bind(true)
+            .bind(from)
+            .bind(until)
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn queue_report_digests(&self, day: NaiveDate, at: DateTime<Utc>) -> StoreResult<u64> {
+        let (from, until) = day_bounds(day);
+        let day = day.format("%Y-%m-%d").to_string();
+        // A digest queued already (unique per commune and day) is left as it is.
+        let queued: Vec<(i64,)> = sqlx::query_as(
+            "INSERT INTO report_mails (kind, code_commune, digest_day, status, created_at, updated_at) \
+             SELECT DISTINCT 'daily_digest', code_commune, $1, 'pending', $2, $2 FROM reports \
+             WHERE town_hall_digest = $3 AND created_at >= $4 AND created_at < $5 \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(day.as_str())
+        .bind(at)
+        .bind(true)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&self.write)
+        .await
+        .map_err(map_error)?;
+        Ok(queued.len() as u64)
+    }
+
+    async fn claim_report_mail(
+        &self,
+        sender: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ReportMail>> {
+        let sql = format!(
+            "UPDATE report_mails SET status = 'sending', attempts = attempts + 1, lease_until = $2, \
+             sender = $3, updated_at = $1 \
+             WHERE id = (SELECT id FROM report_mails WHERE \
+               (status = 'pending' AND (run_after IS NULL OR run_after <= $1)) \
+               OR (status = 'sending' AND lease_until < $1) \
+               ORDER BY id LIMIT 1{}) \
+             RETURNING {MAIL_COLUMNS}",
+            self.dialect.skip_locked
+        );
+        sqlx::query_as(&sql)
+            .bind(now)
+            .bind(lease_until)
+            .bind(sender)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn finish_report_mail(&self, id: i64, end: NoticeEnd, at: DateTime<Utc>) -> StoreResult<()> {
+        let (status, recipients, message, sent_at, run_after) = match end {
+            NoticeEnd::Sent { recipients } => {
+                (NoticeStatus::Sent, Some(recipients.join(", ")), None, Some(at), None)
+            }
+            NoticeEnd::Unsendable { reason } => (NoticeStatus::Unsendable, None, Some(reason), None, None),
+            NoticeEnd::Retry { error, not_before } => {
+                (NoticeStatus::Pending, None, Some(error), None, Some(not_before))
+            }
+            NoticeEnd::Failed { error } => (NoticeStatus::Failed, None, Some(error), None, None),
+        };
+        let done: Option<(i64,)> = sqlx::query_as(
+            "UPDATE report_mails SET status = $2, recipients = $3, message = $4, sent_at = $5, run_after = $6, \
+             lease_until = NULL, sender = NULL, updated_at = $7 WHERE id = $1 RETURNING id",
+        )
+        .bind(id)
+        .bind(status.as_str())
+        .bind(recipients.as_deref())
+        .bind(message.as_deref())
+        .bind(sent_at)
+        .bind(run_after)
+        .bind(at)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(map_error)?;
+        done.map(drop).ok_or(StoreError::NotFound("report e-mail"))
+    }
+
+    async fn report_mails(&self, code_commune: &str) -> StoreResult<Vec<ReportMail>> {
+        let sql = format!("SELECT {MAIL_COLUMNS} FROM report_mails WHERE code_commune = $1 ORDER BY id");
+        sqlx::query_as(&sql).bind(code_commune).fetch_all(&self.read).await.map_err(map_error)
+    }
+}
+
+/// The first instant of `day` (UTC) and of the next.
+fn day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let from = day.and_time(NaiveTime::MIN).and_utc();
+    (from, from + chrono::Duration::days(1))
+}
+
+/// Queues an e-mail about `report` in the transaction that owes it, once per report and kind.
+async fn queue_mail<'c, DB, E>(
+    executor: E,
+    kind: ReportMailKind,
+    report: &Report,
+    at: DateTime<Utc>,
+) -> StoreResult<()>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO report_mails (kind, code_commune, report_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', $4, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(report.code_commune.as_str())
+    .bind(report.id.as_str())
+    .bind(at)
+    .execute(executor)
+    .await
+    .map_err(map_error)?;
+    Ok(())
 }
