@@ -480,7 +480,7 @@ on_every_backend!(admin_accepts_a_habilitation, |h: Harness| async move {
 });
 
 /// The depot's operations, as the production API has them, and the description's own two.
-const OPERATIONS: [&str; 48] = [
+const OPERATIONS: [&str; 49] = [
     "GET /admin/audit",
     "GET /chefs-de-file",
     "GET /chefs-de-file/{chef_de_file_id}",
@@ -513,6 +513,7 @@ const OPERATIONS: [&str; 48] = [
     "POST /clients/{client_id}/token/renew",
     "POST /communes/{code}/habilitations",
     "POST /communes/{code}/revisions",
+    "POST /communes/{code}/signalements/ignore",
     "POST /habilitations/are-valid",
     "POST /habilitations/{id}/authentication/email/send-pin-code",
     "POST /habilitations/{id}/authentication/email/validate-pin-code",
