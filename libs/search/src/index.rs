@@ -142,6 +142,9 @@ pub struct Index {
     live_docs: usize,
     live_numbers: usize,
     dead_docs: usize,
+    /// The documents' distinct contexts (`02, Aisne, Hauts-de-France`), with how many hold
+    /// each: the départements and regions a query may name ([`Index::qualifier`]).
+    contexts: FxHashMap<Arc<str>, u32>,
     /// While the index is first built, the R-tree is loaded at the end in one go (packed
     /// nodes: a third smaller and faster than one insert at a time).
     bulk: bool,
@@ -286,6 +289,32 @@ impl Index {
         standard_id(&doc.id, number.numero, self.suffix(number.suffix))
     }
 
+    /// The département or region a folded query ends with (`saint denis la reunion`,
+    /// `valence drome`, `saint denis 974`): its folded words, and the contexts of the
+    /// documents it names. The longest such ending is taken; none when it is the whole query.
+    pub(crate) fn qualifier(&self, folded_query: &str) -> Option<(String, Vec<Arc<str>>)> {
+        let mut best: Option<(String, Vec<Arc<str>>)> = None;
+        for context in self.contexts.keys() {
+            // `code, département[, region]`.
+            for (i, part) in context.split(',').enumerate() {
+                let name = text::fold(part);
+                let name = name.trim();
+                let ends = folded_query.len() > name.len() + 1
+                    && folded_query.ends_with(name)
+                    && folded_query.as_bytes()[folded_query.len() - name.len() - 1] == b' ';
+                if name.is_empty() || !ends || (i == 0 && name.len() > 3) {
+                    continue;
+                }
+                match &mut best {
+                    Some((best_name, contexts)) if best_name == name => contexts.push(context.clone()),
+                    Some((best_name, _)) if best_name.len() >= name.len() => {}
+                    _ => best = Some((name.to_owned(), vec![context.clone()])),
+                }
+            }
+        }
+        best
+    }
+
     fn intern(&mut self, text: &str) -> Arc<str> {
         if let Some(shared) = self.strings.get(text) {
             return shared.clone();
@@ -337,6 +366,12 @@ impl Index {
             self.live_docs -= 1;
             self.live_numbers -= doc.numbers.len();
             self.dead_docs += 1;
+            if let Some(count) = self.contexts.get_mut(&doc.context) {
+                *count -= 1;
+                if *count == 0 {
+                    self.contexts.remove(&doc.context);
+                }
+            }
             self.tree.remove(&GeomWithData::new(
                 sphere_point(degrees(doc.lon), degrees(doc.lat)),
                 (id, NO_NUMBER),
@@ -437,6 +472,7 @@ impl Index {
         };
         self.live_docs += 1;
         self.live_numbers += doc.numbers.len();
+        *self.contexts.entry(doc.context.clone()).or_default() += 1;
         self.docs.push(Some(doc));
         id
     }
