@@ -10,6 +10,8 @@
 //! * a number after its street is put before it: `Avenue Foch 12`, `Rue Jean Jaurès 7 bis,
 //!   31000 Toulouse`, `Rue de la République, 19, Pigny` — unless it belongs to the name
 //!   (`Rue du 8 Mai 1945`, `Rue des 3 Frères`, `Route Nationale 7`);
+//! * a suffix written apart before a street named without its type is glued to its number
+//!   (`4 b Pasteur Vannes` → `4b Pasteur Vannes`);
 //! * a five-digit number before a street type is a house number (`20002 rue Joffre`), where
 //!   addok reads any five digits as a postcode.
 //!
@@ -109,6 +111,9 @@ pub fn understand(query: &str) -> Option<Understood> {
     for part in &mut parts {
         changed |= unglue_number(part);
     }
+    if let Some(first) = parts.first_mut() {
+        changed |= glue_suffix(first);
+    }
     changed |= place_number(&mut parts);
     let housenumber = parts.first().and_then(|words| five_digit_number(words));
     if !changed && housenumber.is_none() {
@@ -207,6 +212,22 @@ fn unglue_number(words: &mut Vec<String>) -> bool {
     true
 }
 
+/// `4 b Pasteur` → `4b Pasteur`: a number's suffix written apart before a street named without
+/// its type (addok glues them only before a street type or at the end, and otherwise looks
+/// for number 4, not 4 bis).
+fn glue_suffix(words: &mut Vec<String>) -> bool {
+    match words.as_slice() {
+        [number, suffix, next, ..]
+            if is_number(number, 4) && is_ordinal(suffix) && !is_street_type(&folded(next)) =>
+        {
+            let glued = format!("{number}{suffix}");
+            words.splice(0..2, [glued]);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Puts a house number written after its street before it; whether it moved one.
 fn place_number(parts: &mut Vec<Vec<String>>) -> bool {
     // `Rue de la République, 19, Pigny` / `7, rue Victor Hugo`: a part that is a number alone
@@ -302,6 +323,13 @@ mod tests {
         assert_eq!(text("12bis rue de la Paix").as_deref(), Some("12 bis rue de la Paix"));
         assert_eq!(text("3Allée des Tilleuls").as_deref(), Some("3 Allée des Tilleuls"));
         assert_eq!(text("7,rue Victor Hugo Pigny").as_deref(), Some("7 rue Victor Hugo Pigny"));
+    }
+
+    #[test]
+    fn a_suffix_apart_before_a_street_without_its_type_is_glued() {
+        assert_eq!(text("4 b Pasteur Vannes").as_deref(), Some("4b Pasteur Vannes"));
+        assert_eq!(text("6 bis 18 Juin 1940 Valence").as_deref(), Some("6bis 18 Juin 1940 Valence"));
+        assert_eq!(understand("4 b rue Pasteur Vannes"), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use ban_exports::addok::DocumentKind;
 use rustc_hash::FxHashSet;
 
 use crate::index::{degrees, hash_key, sphere_point, Doc, DocId, Index, TreePoint, NO_NUMBER};
-use crate::{messy, text};
+use crate::{messy, parcels, text};
 
 /// Results kept from the candidates' first ranking for full scoring.
 const SCORED_CANDIDATES: usize = 100;
@@ -291,9 +291,13 @@ impl Index {
         Word { exact: tokens.first().copied().filter(|id| self.token_text(*id) == token), tokens, size }
     }
 
-    /// Forward search: of the query as understood when it is messy ([`messy`]), else (or when
-    /// that finds nothing) of the query as typed, which addok's pipeline reads alone.
+    /// Forward search: the addresses on a cadastral parcel when the query is a parcel's id
+    /// ([`parcels`]); else of the query as understood when it is messy ([`messy`]), else (or
+    /// when that finds nothing) of the query as typed, which addok's pipeline reads alone.
     pub fn search(&self, query: &SearchQuery) -> Vec<Hit> {
+        if let Some(parcel) = parcels::parcel_id(&query.q) {
+            return self.on_parcel(&parcel, query);
+        }
         let understood = messy::understand(&query.q);
         let (q, housenumber) = understood
             .as_ref()
@@ -310,6 +314,27 @@ impl Index {
             self.prefer_qualified(&mut hits, &name, &contexts);
         }
         hits.truncate(query.limit);
+        hits
+    }
+
+    /// The house numbers on a cadastral parcel, in the order of the base, scored 1.
+    fn on_parcel(&self, parcel: &str, query: &SearchQuery) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (doc_id, number) in self.numbers_on_parcel(parcel) {
+            let Some(doc) = self.doc(doc_id) else { continue };
+            if !query.filters.accepts_doc(doc) || !query.filters.accepts(ResultType::Housenumber) {
+                continue;
+            }
+            let label = self.labels(doc, Some(number)).into_iter().next().unwrap_or_default();
+            let mut hit = Hit { doc: doc_id, number: Some(number), score: 1.0, distance: None, label };
+            if let Some(center) = query.center {
+                hit.distance = Some(distance_m(center, hit.point(self)));
+            }
+            hits.push(hit);
+            if hits.len() == query.limit {
+                break;
+            }
+        }
         hits
     }
 

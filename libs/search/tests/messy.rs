@@ -88,6 +88,7 @@ fn street(c: &Commune, voie: &str, name: &str, numbers: &[&str]) -> Document {
                     ban_id: BanId::from_random(10_000 + i as u128),
                     lon: c.lon + 0.0001 * i as f64,
                     lat: c.lat,
+                    parcelles: vec![format!("{}000AB{:04}", c.code, i / 2)],
                 }
             })
             .collect(),
@@ -139,6 +140,8 @@ fn messy_queries_get_the_right_first_answer() {
         ("Avenue Jean Jaurès 19, 97400 Saint-Denis", "97411_0200_00019"),
         ("Rue Pasteur 4 bis, 93200 Saint-Denis", "93066_0100_00004_bis"),
         ("Rue du 8 Mai 1945, 7, 11310 Saint-Denis", "11339_0300_00007"),
+        // A suffix apart, the street without its type.
+        ("4 b Pasteur 93200 Saint-Denis", "93066_0100_00004_bis"),
         // Noise.
         ("appartement 3, 12 Rue Pasteur 93200 Saint-Denis, France", "93066_0100_00012"),
         ("Résidence les Pins, 1 Avenue Jean Jaurès 97400 Saint-Denis", "97411_0200_00001"),
@@ -168,4 +171,41 @@ fn clean_queries_are_searched_as_typed() {
     let index = index();
     assert_eq!(first_id(&index, "12 Rue Pasteur 93200 Saint-Denis"), "93066_0100_00012");
     assert_eq!(first_id(&index, "7 Rue du 8 Mai 1945 11310 Saint-Denis"), "11339_0300_00007");
+}
+
+#[test]
+fn a_parcel_id_finds_the_addresses_on_it_and_they_show_their_parcels() {
+    let index = index();
+    // Numbers 0 and 1 of each street stand on parcel …AB0000 (i / 2), of every street.
+    let query = |q: &str| SearchQuery {
+        q: q.into(),
+        limit: 20,
+        autocomplete: true,
+        center: None,
+        filters: Default::default(),
+    };
+    let hits = index.search(&query("97411000AB0000"));
+    let ids: Vec<String> = hits
+        .iter()
+        .map(|hit| index.number_id(hit.doc, index.doc(hit.doc).unwrap(), hit.number.unwrap()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "97411_0100_00001",
+            "97411_0100_00004",
+            "97411_0200_00001",
+            "97411_0200_00004",
+            "97411_0300_00001",
+            "97411_0300_00004",
+            "97411_0400_00012",
+            "97411_0400_20002",
+        ]
+    );
+    // Any case and spacing; an unknown parcel finds nothing (no text search of its digits).
+    assert_eq!(index.search(&query("97411 000 ab 0000")).len(), 8);
+    assert!(index.search(&query("97411000AB0999")).is_empty());
+    let properties = ban_search::render::properties(&index, &hits[0]);
+    assert_eq!(properties["parcelles"], serde_json::json!(["97411000AB0000"]));
+    assert_eq!(properties["score"], serde_json::json!(1.0));
 }
