@@ -30,7 +30,7 @@ pub struct DepotArgs {
         value_parser = unless_empty(secret)
     )]
     pub admin_token: std::option::Option<SecretString>,
-    /// The SMTP relay of the depot's e-mails (PIN codes, refused publications):
+    /// The SMTP relay of the depot's e-mails (PIN codes, refused publications, citizen reports):
     /// smtp://HOST[:PORT] (no TLS, a local relay), smtp://[USER:PASSWORD@]HOST[:PORT]?tls=starttls
     /// or smtps://[USER:PASSWORD@]HOST[:PORT] (implicit TLS); without it they are only logged.
     #[arg(
