@@ -12,7 +12,7 @@
 #      compared with every change); per run the consolidation times (claim → commit) side by
 #      side, then their medians and the difference.
 #
-# usage: bench/reports.sh [SECONDS] [CONCURRENCY] [RUNS]     (defaults 20, 8, 5)
+# usage: [PROFILE=debug] bench/reports.sh [SECONDS] [CONCURRENCY] [RUNS]   (defaults 20, 8, 5)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SECONDS_LOAD="${1:-20}" CONCURRENCY="${2:-8}" RUNS="${3:-5}"
 TMP="$(bench_tmp reports)"
@@ -23,8 +23,13 @@ for rev in 1 2; do
   [ -f "$TMP/rev$rev/bal/06/06088.csv" ] ||
     "$TMP/venv/bin/python" "$GEN" "$TMP/rev$rev" --communes 06088 --defects '' --revision "$rev" >/dev/null 2>&1
 done
-(cd "$ROOT" && cargo build --release -q -p ban >&2)
-BAN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ban"
+# PROFILE=debug measures a debug build (quicker to build; slower, not the figures to quote).
+if [ "${PROFILE:-release}" = debug ]; then
+  (cd "$ROOT" && cargo build -q -p ban >&2)
+else
+  (cd "$ROOT" && cargo build --release -q -p ban >&2)
+fi
+BAN="${CARGO_TARGET_DIR:-$ROOT/target}/${PROFILE:-release}/ban"
 
 WORK="$(mktemp -d)"
 SERVER=
