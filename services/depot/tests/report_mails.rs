@@ -50,7 +50,7 @@ fn creation(numero: u32) -> Value {
 /// The notifier of the depot, sending through `server`.
 fn notifier(store: Arc<dyn Store>, server: &SmtpServer) -> Notifier {
     let mailer = SmtpMailer::new(&SmtpSettings {
-        url: SecretUrl::new(&format!("smtp://127.0.0.1:{}", server.port)),
+        url: SecretUrl::new(format!("smtp://127.0.0.1:{}", server.port)),
         from: "ne-pas-repondre@ban-sync.example".into(),
         bcc: None,
         ca_file: None,
@@ -228,7 +228,7 @@ on_every_backend!(a_relay_away_is_tried_again_later, |h: Harness| async move {
     // A port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mailer = SmtpMailer::new(&SmtpSettings {
-        url: SecretUrl::new(&format!("smtp://127.0.0.1:{port}")),
+        url: SecretUrl::new(format!("smtp://127.0.0.1:{port}")),
         from: "ne-pas-repondre@ban-sync.example".into(),
         bcc: None,
         ca_file: None,
