@@ -96,7 +96,7 @@ stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
 quantiles() {
   sort -g "$1" | awk '{v[NR] = $1; s += $1} END {
     p50 = v[int((NR - 1) * 0.50) + 1]; p99 = v[int((NR - 1) * 0.99) + 1]
-    printf "%.0f %s %s %s", s / NR, p50, p99, v[NR] }'
+    printf "%.0f %s %s %s\n", s / NR, p50, p99, v[NR] }'
 }
 
 echo "wrk: ${DURATION}s, $CONNECTIONS connections, 2 threads, on $(nproc) cores (server and wrk share them)"

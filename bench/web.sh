@@ -34,21 +34,19 @@ WEB_MAX_CONCURRENT_VALIDATIONS="$CONNECTIONS" "$BAN" serve --listen "127.0.0.1:$
 SERVER=$!
 for _ in $(seq 300); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
-# Two revisions of 54084 through the depot: one published (then consolidated), one computed.
+# A revision of 54084 published through the depot (then consolidated), and one uploaded through
+# the publication form (step 1), whose step 2 is then asked (a draft is its client's only).
 SAMPLE="$ROOT/data/samples/54084_mont-bonvillers.csv"
-read -r PUBLISHED OPEN < <(PYTHONPATH="$ROOT/bench" python3 - "$BASE" "$TOKEN" "$SAMPLE" <<'PY'
+read -r PUBLISHED < <(PYTHONPATH="$ROOT/bench" python3 - "$BASE" "$TOKEN" "$SAMPLE" <<'PY'
 import sys, time
 from depot_client import call, publish
 base, token, sample = sys.argv[1:4]
 content = open(sample, "rb").read()
-published = publish(base, token, "54084", content)
-revision = call("POST", f"{base}/api-depot/communes/54084/revisions", token,
-                {"context": {"nomComplet": "Bench", "organisation": "Bench"}})
-call("PUT", f"{base}/api-depot/revisions/{revision['id']}/files/bal", token, content, "text/csv")
-call("POST", f"{base}/api-depot/revisions/{revision['id']}/compute", token)
-print(published, revision["id"])
+print(publish(base, token, "54084", content))
 PY
 )
+OPEN=$(curl -s -o /dev/null -w '%{redirect_url}' -F commune=54084 -F "file=@$SAMPLE;type=text/csv" "$BASE/publier" \
+  | sed 's|.*/publier/||; s|[?].*||')
 for _ in $(seq 100); do curl -s "$BASE/publier/$PUBLISHED/suivi.json" | grep -q '"final":true' && break; sleep 0.1; done
 
 # tile Z LON LAT: the tile of zoom Z holding the point.
