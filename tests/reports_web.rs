@@ -8,6 +8,7 @@
 //! another report with a reason. axe-core on every new page; screenshots desktop and mobile
 //! into `target/screenshots/` (`signaler-*`, `signalement-*`, `mairie-signalements-*`).
 #![allow(clippy::unwrap_used)]
+#[allow(dead_code)] // the keyboard helpers serve web.rs
 mod a11y;
 mod browser;
 mod smtp_server;
@@ -189,10 +190,11 @@ async fn reports_in_a_real_browser() {
     // The town hall publishes a revision with that number at that place; nobody touches the
     // report, which the consolidation closes.
     let today = chrono::Utc::now().format("%Y-%m-%d");
+    // The sample's own line breaks (CRLF, none after the last line).
     let line = format!(
-        ";54084_0200_00099;54084;Mont-Bonvillers;;;Rue Joffre;;99;;entrée;;;{lon};{lat};;commune;{today};0\n"
+        ";54084_0200_00099;54084;Mont-Bonvillers;;;Rue Joffre;;99;;entrée;;;{lon};{lat};;commune;{today};0"
     );
-    let with_99 = format!("{}{}{line}", sample, if sample.ends_with('\n') { "" } else { "\n" });
+    let with_99 = format!("{}\r\n{line}\r\n", sample.trim_end());
     let revision = depot.publish("54084", with_99.into_bytes()).await.expect("the file with 99 is valid");
     let started = Instant::now();
     let text = loop {

@@ -809,15 +809,15 @@ pub struct ListQuery {
     page: Option<u64>,
 }
 
-/// The commune of a path: a code of the COG (`2a004` read as `2A004`), or the 404 page.
-fn commune_of_path(code: &str) -> Result<CommuneChoice, Response> {
-    let known = InseeCode::parse(code).ok().and_then(|c| ban_bal::Cog::get().commune(&c.to_string()));
-    match known {
-        Some(c) => Ok(CommuneChoice { code: c.code.to_owned(), nom: c.nom.to_owned() }),
-        None => {
-            Err(not_found(format!("Aucune commune de code « {code} » dans le Code officiel géographique.")))
-        }
-    }
+/// The commune of a path: a code of the COG (`2a004` read as `2A004`).
+fn commune_of_path(code: &str) -> Option<CommuneChoice> {
+    let known = InseeCode::parse(code).ok().and_then(|c| ban_bal::Cog::get().commune(&c.to_string()))?;
+    Some(CommuneChoice { code: known.code.to_owned(), nom: known.nom.to_owned() })
+}
+
+/// The 404 page of a path's commune that is not one.
+fn unknown_commune(code: &str) -> Response {
+    not_found(format!("Aucune commune de code « {code} » dans le Code officiel géographique."))
 }
 
 /// `GET /commune/{code}/signalements?page=N`: every report of the commune, newest first.
@@ -826,10 +826,7 @@ pub async fn list(
     Path(code): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let commune = match commune_of_path(&code) {
-        Ok(commune) => commune,
-        Err(response) => return response,
-    };
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
     let page = query.page.unwrap_or(1).max(1);
     let request = PageRequest { offset: (page - 1) * u64::from(REPORTS_PER_PAGE), limit: REPORTS_PER_PAGE };
     let (reports, total) = match commune_reports(&state, &commune.code, request).await {
@@ -1009,10 +1006,7 @@ pub async fn town_hall(
     Path(code): Path<String>,
     Query(query): Query<TownHallQuery>,
 ) -> Response {
-    let commune = match commune_of_path(&code) {
-        Ok(commune) => commune,
-        Err(response) => return response,
-    };
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     let habilitation = query.habilitation.filter(|h| !h.trim().is_empty());
     let mut page = town_hall_page(&state, &depot, commune, habilitation.as_deref()).await;
@@ -1071,10 +1065,7 @@ pub async fn send_code(
     browser: Browser,
     body: Bytes,
 ) -> Response {
-    let commune = match commune_of_path(&code) {
-        Ok(commune) => commune,
-        Err(response) => return response,
-    };
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     let form = read_town_hall_form(&body);
     let Some(email) = form.email.filter(|e| !e.is_empty()) else {
@@ -1107,10 +1098,7 @@ pub async fn check_code(
     browser: Browser,
     body: Bytes,
 ) -> Response {
-    let commune = match commune_of_path(&code) {
-        Ok(commune) => commune,
-        Err(response) => return response,
-    };
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     let form = read_town_hall_form(&body);
     let Some(habilitation) = form.habilitation else {
@@ -1140,10 +1128,7 @@ pub async fn decide(
     browser: Browser,
     body: Bytes,
 ) -> Response {
-    let commune = match commune_of_path(&code) {
-        Ok(commune) => commune,
-        Err(response) => return response,
-    };
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     let form = read_town_hall_form(&body);
     let Some(habilitation) = form.habilitation else {
