@@ -5,7 +5,8 @@
 //! click on the map; the report is pending on the commune page; the town hall publishes a
 //! revision with that number at that place, and the report shows « Traité » with that
 //! revision without anyone touching it. Then the town hall, after its code consent, ignores
-//! another report with a reason. axe-core on every new page; screenshots desktop and mobile
+//! another report with a reason; and the form works without JavaScript (the position typed).
+//! axe-core on every new page; screenshots desktop and mobile
 //! into `target/screenshots/` (`signaler-*`, `signalement-*`, `mairie-signalements-*`).
 #![allow(clippy::unwrap_used)]
 #[allow(dead_code)] // the keyboard helpers serve web.rs
@@ -273,6 +274,21 @@ async fn reports_in_a_real_browser() {
     assert!(text_of(&browser, "#statut").await.contains("vérifié sur place"));
     screenshots(&browser, "signalement", None).await;
     a11y::assert_accessible(&browser, "/signalement/{id}").await;
+    browser.close().await.unwrap();
+
+    // Without JavaScript: no map, the position typed; the form still sends the report.
+    let browser = open_browser(&driver, false).await;
+    browser.goto(&format!("{base}/signaler?commune=54084")).await.unwrap();
+    assert!(!browser.find(Locator::Id("carte-signalement")).await.unwrap().is_displayed().await.unwrap());
+    for (id, value) in [("numero", "101"), ("voie", "Rue Joffre"), ("lon", "5,8341"), ("lat", "49.3226")] {
+        browser.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    click_and_wait(&browser, "#envoyer").await;
+    assert!(text_of(&browser, "#recu").await.contains("Votre signalement est enregistré"));
+    let id =
+        browser.find(Locator::Css("#signalement")).await.unwrap().attr("data-report").await.unwrap().unwrap();
+    let stored = store.report(&id).await.unwrap().unwrap();
+    assert_eq!((stored.lon, stored.lat), (Some(5.8341), Some(49.3226)));
     browser.close().await.unwrap();
 
     let _ = stop.send(());
