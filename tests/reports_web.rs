@@ -31,16 +31,17 @@ async fn report_row(browser: &Client, id: &str) -> (String, String) {
     (row.attr("data-status").await.unwrap().unwrap(), row.text().await.unwrap())
 }
 
-/// Clicks the report form's map at `[lon, lat]`, once MapLibre has drawn it: a real click of
-/// the pointer, at the pixel MapLibre gives for that place.
-async fn click_on_map(browser: &Client, point: [f64; 2]) {
+/// Clicks the map `#{map}` at `[lon, lat]`, once MapLibre has drawn its addresses: a real
+/// click of the pointer, at the pixel MapLibre gives for that place.
+async fn click_on_map(browser: &Client, map: &str, point: [f64; 2]) {
     let offset = browser
         .execute_async(
-            "const [point, done] = [arguments[0], arguments[arguments.length - 1]];
+            "const [point, id, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
              const started = Date.now();
              (function wait() {
-               const map = document.getElementById('carte-signalement').banMap;
-               if (map && map.loaded() && map.getLayer('adresses')) {
+               const map = document.getElementById(id).banMap;
+               if (map && map.loaded() && map.getLayer('adresses')
+                   && map.queryRenderedFeatures({layers: ['adresses']}).length > 0) {
                  map.getContainer().scrollIntoView({block: 'center'});
                  const p = map.project(point);
                  const canvas = map.getCanvas();
@@ -49,12 +50,12 @@ async fn click_on_map(browser: &Client, point: [f64; 2]) {
                if (Date.now() - started > 20000) return done(null);
                setTimeout(wait, 100);
              })();",
-            vec![json!(point)],
+            vec![json!(point), json!(map)],
         )
         .await
         .unwrap();
     let [x, y] = [offset[0].as_f64().expect("the map loaded"), offset[1].as_f64().unwrap()];
-    let canvas = browser.find(Locator::Css("#carte-signalement canvas")).await.unwrap();
+    let canvas = browser.find(Locator::Css(&format!("#{map} canvas"))).await.unwrap();
     let click = MouseActions::new("souris".into())
         .then(PointerAction::MoveToElement { element: canvas, duration: None, x, y })
         .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
@@ -133,7 +134,7 @@ async fn reports_in_a_real_browser() {
     browser.find(Locator::Id("numero")).await.unwrap().send_keys("99").await.unwrap();
     browser.find(Locator::Id("voie")).await.unwrap().send_keys("Rue Joffre").await.unwrap();
     // Placed with a click on the map, near the first numbers of Rue Joffre.
-    click_on_map(&browser, [5.8339, 49.3224]).await;
+    click_on_map(&browser, "carte-signalement", [5.8339, 49.3224]).await;
     let field = |id: &'static str| {
         let browser = &browser;
         async move { browser.find(Locator::Id(id)).await.unwrap().prop("value").await.unwrap().unwrap() }
@@ -217,6 +218,44 @@ async fn reports_in_a_real_browser() {
     let stored = store.report(&id).await.unwrap().unwrap();
     assert_eq!(stored.processed_by.as_deref(), Some("consolidation"));
     screenshots(&browser, "commune-signalement-traite", Some("#titre-signalements")).await;
+
+    // The other ways in: an address of the commune's map (its bubble's link) and a result of
+    // the home page's search, each leading to the form about that address.
+    click_on_map(&browser, "carte", [5.833622, 49.322203]).await;
+    let link = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".maplibregl-popup a.ban-signaler"))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.starts_with("/signaler?commune=54084&adresse=54084_"), "{href}");
+    click_and_wait(&browser, ".maplibregl-popup a.ban-signaler").await;
+    let about = text_of(&browser, "#adresse-concernee").await;
+    assert!(about.starts_with("Adresse concernée : "), "{about}");
+    assert!(browser.find(Locator::Css("#quoi-adresse-erronee")).await.unwrap().is_selected().await.unwrap());
+    browser.goto(&format!("{base}/")).await.unwrap();
+    let search = browser.find(Locator::Id("recherche-adresse")).await.unwrap();
+    let started = Instant::now();
+    let result = loop {
+        search.clear().await.unwrap();
+        search.send_keys("99 rue joffre mont-bonvillers").await.unwrap();
+        let found = browser
+            .wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css("#resultats-liste li a.ban-result__signaler"))
+            .await;
+        if let Ok(link) = found {
+            break link;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "99 Rue Joffre never searchable");
+    };
+    assert!(result.attr("href").await.unwrap().unwrap().starts_with("/signaler?commune=54084&adresse="));
+    click_and_wait(&browser, "#resultats-liste li:first-child a.ban-result__signaler").await;
+    assert_eq!(
+        text_of(&browser, "#adresse-concernee").await.lines().next(),
+        Some("Adresse concernée : 99 Rue Joffre")
+    );
 
     // Another report, of a number to delete; the town hall ignores it after its code.
     let other: serde_json::Value = depot
