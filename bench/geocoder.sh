@@ -29,6 +29,8 @@
 #   GEOCODER_WAIT [60] s to wait for BAN Sync's /search/ to answer   KEEP_WORK [0]: keep the
 #   temporary stores (addok redis/SQLite, ban.db) and print where they are
 #   WAIT_QUIET [0] s to wait for other work to use under 25 % of the CPU before measuring
+#   ACCURACY_ONLY [0]: 1 measures the forward (and reverse, if reverse.tsv has rows) accuracy
+#     only, no wrk, CSV or geopy runs (bench/messy.sh)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PEER="$SHARED/bench/addok"
 LOAD="$SHARED/bench/load"
@@ -41,6 +43,7 @@ SYSTEMS="${SYSTEMS:-addok ban}"
 export ADDOK_PORT="${ADDOK_PORT:-7878}" REDIS_PORT="${REDIS_PORT:-6380}" ADDOK_HOST=127.0.0.1
 BAN_PORT="${BAN_PORT:-7879}"; ADDOK_WORKERS="${ADDOK_WORKERS:-2}"
 export ADDOK_VENV="${ADDOK_VENV:-$ROOT/target/bench-venv/addok}"
+ACCURACY_ONLY="${ACCURACY_ONLY:-0}"
 BAN_BUILD="${BAN_BUILD:-1}"; BAN_BAL="${BAN_BAL:-clean}"; GEOCODER_WAIT="${GEOCODER_WAIT:-60}"
 BAN="${BAN_BIN:-$ROOT/target/release/ban}"
 ADDOK_URL="http://127.0.0.1:$ADDOK_PORT"; BAN_URL="http://127.0.0.1:$BAN_PORT"
@@ -167,7 +170,7 @@ pid_ticks() { local t=0 p v; for p in "$@"; do v=$(sed 's/.*) //' "/proc/$p/stat
 m_accuracy() {
   local skip=(--skip-csv)
   route_ok "$3" search || skip+=(--skip-forward)
-  route_ok "$3" reverse || skip+=(--skip-reverse)
+  route_ok "$3" reverse && [ "$(wc -l < "$DATA/reverse.tsv")" -gt 1 ] || skip+=(--skip-reverse)
   [ ${#skip[@]} -lt 3 ] || return 0
   log "$(sys_name "$1"): accuracy.py (forward, reverse)"
   python3 "$LOAD/accuracy.py" "$DATA" --url "$2" --limit "$ACC_LIMIT" --csv-rows "$CSV_ROWS" \
@@ -316,12 +319,16 @@ done
 echo "background CPU busy before the runs: $busy %" >> "$OUT/env.txt"
 each m_rss ready
 each m_probe
-each m_warmup
-for kind in search reverse; do for c in $CONNECTIONS; do each m_wrk "$kind" "$c"; done; done
-each m_accuracy
-each m_csv
-each m_csv_large
-each m_geopy
+if [ "$ACCURACY_ONLY" = 1 ]; then
+  each m_accuracy
+else
+  each m_warmup
+  for kind in search reverse; do for c in $CONNECTIONS; do each m_wrk "$kind" "$c"; done; done
+  each m_accuracy
+  each m_csv
+  each m_csv_large
+  each m_geopy
+fi
 each m_rss after
 echo "background CPU busy after the runs: $(cpu_busy 3) %" >> "$OUT/env.txt"
 echo "uptime after: $(uptime)" >> "$OUT/env.txt"

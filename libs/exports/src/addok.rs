@@ -36,6 +36,9 @@ pub struct HouseNumber {
     pub ban_id: BanId,
     pub lon: f64,
     pub lat: f64,
+    /// Its cadastral parcels (`cad_parcelles`), for the geocoder's parcel search; not part of
+    /// the ndjson export.
+    pub parcelles: Vec<String>,
 }
 
 /// One geocoder document.
@@ -227,6 +230,7 @@ fn housenumbers(numbered: &[&Located<'_>]) -> Vec<HouseNumber> {
             ban_id: address.id,
             lon: point[0],
             lat: point[1],
+            parcelles: address.parcelles.clone(),
         };
         if address.suffixe.is_none() {
             plain.push((address.numero, number));

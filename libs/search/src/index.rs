@@ -22,6 +22,7 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use rustc_hash::FxHashMap;
 
+use crate::parcels::{self, CommuneParcels};
 use crate::text;
 
 pub type DocId = u32;
@@ -142,6 +143,11 @@ pub struct Index {
     live_docs: usize,
     live_numbers: usize,
     dead_docs: usize,
+    /// The documents' distinct contexts (`02, Aisne, Hauts-de-France`), with how many hold
+    /// each: the départements and regions a query may name ([`Index::qualifier`]).
+    contexts: FxHashMap<Arc<str>, u32>,
+    /// Each commune's cadastral parcels and the numbers on them.
+    parcels: FxHashMap<Arc<str>, CommuneParcels>,
     /// While the index is first built, the R-tree is loaded at the end in one go (packed
     /// nodes: a third smaller and faster than one insert at a time).
     bulk: bool,
@@ -286,6 +292,32 @@ impl Index {
         standard_id(&doc.id, number.numero, self.suffix(number.suffix))
     }
 
+    /// The département or region a folded query ends with (`saint denis la reunion`,
+    /// `valence drome`, `saint denis 974`): its folded words, and the contexts of the
+    /// documents it names. The longest such ending is taken; none when it is the whole query.
+    pub(crate) fn qualifier(&self, folded_query: &str) -> Option<(String, Vec<Arc<str>>)> {
+        let mut best: Option<(String, Vec<Arc<str>>)> = None;
+        for context in self.contexts.keys() {
+            // `code, département[, region]`.
+            for (i, part) in context.split(',').enumerate() {
+                let name = text::fold(part);
+                let name = name.trim();
+                let ends = folded_query.len() > name.len() + 1
+                    && folded_query.ends_with(name)
+                    && folded_query.as_bytes()[folded_query.len() - name.len() - 1] == b' ';
+                if name.is_empty() || !ends || (i == 0 && name.len() > 3) {
+                    continue;
+                }
+                match &mut best {
+                    Some((best_name, contexts)) if best_name == name => contexts.push(context.clone()),
+                    Some((best_name, _)) if best_name.len() >= name.len() => {}
+                    _ => best = Some((name.to_owned(), vec![context.clone()])),
+                }
+            }
+        }
+        best
+    }
+
     fn intern(&mut self, text: &str) -> Arc<str> {
         if let Some(shared) = self.strings.get(text) {
             return shared.clone();
@@ -324,19 +356,47 @@ impl Index {
         self.remove_commune(commune);
         let commune = self.intern(commune);
         let mut ids = Vec::with_capacity(documents.len());
-        for document in documents {
+        let mut parcels: Vec<(String, DocId, u32)> = Vec::new();
+        for mut document in documents {
+            // The document's id once added.
+            let id = self.docs.len() as DocId;
+            for (i, number) in document.housenumbers.iter_mut().enumerate() {
+                parcels.extend(std::mem::take(&mut number.parcelles).into_iter().map(|p| (p, id, i as u32)));
+            }
             ids.push(self.add(commune.clone(), document));
+        }
+        let parcels = CommuneParcels::new(parcels.iter().map(|(p, doc, n)| (p.as_str(), *doc, *n)));
+        if !parcels.is_empty() {
+            self.parcels.insert(commune.clone(), parcels);
         }
         self.by_commune.insert(commune, ids);
     }
 
+    /// The house numbers on a cadastral parcel (its id as [`parcels::parcel_id`] writes it).
+    pub fn numbers_on_parcel(&self, parcel: &str) -> Vec<(DocId, u32)> {
+        self.parcels.get(parcels::commune_of(parcel)).map_or_else(Vec::new, |p| p.numbers_on(parcel))
+    }
+
+    /// The cadastral parcels of a document's house number.
+    pub fn parcels_of(&self, doc_id: DocId, number: u32) -> Vec<String> {
+        let Some(doc) = self.doc(doc_id) else { return Vec::new() };
+        self.parcels.get(&doc.commune).map_or_else(Vec::new, |p| p.parcels_of(doc_id, number))
+    }
+
     fn remove_commune(&mut self, commune: &str) {
+        self.parcels.remove(commune);
         let Some(ids) = self.by_commune.remove(commune) else { return };
         for id in ids {
             let Some(doc) = self.docs.get_mut(id as usize).and_then(Option::take) else { continue };
             self.live_docs -= 1;
             self.live_numbers -= doc.numbers.len();
             self.dead_docs += 1;
+            if let Some(count) = self.contexts.get_mut(&doc.context) {
+                *count -= 1;
+                if *count == 0 {
+                    self.contexts.remove(&doc.context);
+                }
+            }
             self.tree.remove(&GeomWithData::new(
                 sphere_point(degrees(doc.lon), degrees(doc.lat)),
                 (id, NO_NUMBER),
@@ -437,6 +497,7 @@ impl Index {
         };
         self.live_docs += 1;
         self.live_numbers += doc.numbers.len();
+        *self.contexts.entry(doc.context.clone()).or_default() += 1;
         self.docs.push(Some(doc));
         id
     }

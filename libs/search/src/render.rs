@@ -99,6 +99,13 @@ pub fn properties_with(index: &Index, hit: &Hit, with_xy: bool) -> Map<String, V
     if let Some(distance) = hit.distance {
         p.insert("distance".into(), json!(distance.round() as i64));
     }
+    // Not in addok's answers: the cadastral parcels of an address, when the BAL gives them.
+    if let Some((n, _)) = number {
+        let parcels = index.parcels_of(hit.doc, n);
+        if !parcels.is_empty() {
+            p.insert("parcelles".into(), json!(parcels));
+        }
+    }
     p
 }
 

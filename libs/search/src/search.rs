@@ -22,7 +22,7 @@ use ban_exports::addok::DocumentKind;
 use rustc_hash::FxHashSet;
 
 use crate::index::{degrees, hash_key, sphere_point, Doc, DocId, Index, TreePoint, NO_NUMBER};
-use crate::text;
+use crate::{messy, parcels, text};
 
 /// Results kept from the candidates' first ranking for full scoring.
 const SCORED_CANDIDATES: usize = 100;
@@ -33,6 +33,8 @@ const MAX_CANDIDATES: usize = 200_000;
 /// Tokens a prefix may stand for.
 const PREFIX_EXPANSIONS: usize = 64;
 pub const MIN_SCORE: f64 = 0.1;
+/// Results looked at for one in the département or region a query names.
+const QUALIFIED_POOL: usize = 10;
 
 /// What a result may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -289,11 +291,83 @@ impl Index {
         Word { exact: tokens.first().copied().filter(|id| self.token_text(*id) == token), tokens, size }
     }
 
-    /// Forward search.
+    /// Forward search: the addresses on a cadastral parcel when the query is a parcel's id
+    /// ([`parcels`]); else of the query as understood when it is messy ([`messy`]), else (or
+    /// when that finds nothing) of the query as typed, which addok's pipeline reads alone.
     pub fn search(&self, query: &SearchQuery) -> Vec<Hit> {
+        if let Some(parcel) = parcels::parcel_id(&query.q) {
+            return self.on_parcel(&parcel, query);
+        }
+        let understood = messy::understand(&query.q);
+        let (q, housenumber) = understood
+            .as_ref()
+            .map_or((query.q.as_str(), None), |u| (u.text.as_str(), u.housenumber.as_deref()));
+        let qualifier = self.qualifier(&text::fold(q));
+        // Among homonyms, the one in the département or region the query ends with: looked
+        // for among more results than asked.
+        let limit = if qualifier.is_some() { query.limit.max(QUALIFIED_POOL) } else { query.limit };
+        let mut hits = self.search_text(q, housenumber, query, limit);
+        if hits.is_empty() && understood.is_some() {
+            hits = self.search_text(&query.q, None, query, limit);
+        }
+        if let Some((name, contexts)) = qualifier {
+            self.prefer_qualified(&mut hits, &name, &contexts);
+        }
+        hits.truncate(query.limit);
+        hits
+    }
+
+    /// The house numbers on a cadastral parcel, in the order of the base, scored 1.
+    fn on_parcel(&self, parcel: &str, query: &SearchQuery) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (doc_id, number) in self.numbers_on_parcel(parcel) {
+            let Some(doc) = self.doc(doc_id) else { continue };
+            if !query.filters.accepts_doc(doc) || !query.filters.accepts(ResultType::Housenumber) {
+                continue;
+            }
+            let label = self.labels(doc, Some(number)).into_iter().next().unwrap_or_default();
+            let mut hit = Hit { doc: doc_id, number: Some(number), score: 1.0, distance: None, label };
+            if let Some(center) = query.center {
+                hit.distance = Some(distance_m(center, hit.point(self)));
+            }
+            hits.push(hit);
+            if hits.len() == query.limit {
+                break;
+            }
+        }
+        hits
+    }
+
+    /// Puts first the results in the département or region the query ended with, unless the
+    /// first result is already there or its city is called so (`… 38200 Vienne`, the city, is
+    /// not the département of Vienne).
+    fn prefer_qualified(&self, hits: &mut [Hit], name: &str, contexts: &[Arc<str>]) {
+        let within = |hit: &Hit| self.doc(hit.doc).is_some_and(|doc| contexts.contains(&doc.context));
+        let Some(top) = hits.first() else { return };
+        let top_city_is_named = self.doc(top.doc).is_some_and(|doc| {
+            doc.city.iter().any(|city| text::fold(city).trim() == name)
+                || (doc.kind == DocumentKind::Municipality && text::fold(&doc.name).trim() == name)
+        });
+        if within(top) || top_city_is_named {
+            return;
+        }
+        // A stable partition: the order within each side is kept.
+        let (mut first, rest): (Vec<Hit>, Vec<Hit>) = hits.iter().cloned().partition(within);
+        first.extend(rest);
+        hits.clone_from_slice(&first);
+    }
+
+    /// Searches `q`, the best `limit` results; `housenumber`, a word of it to take for the
+    /// house number (addok takes five digits for a postcode).
+    fn search_text(&self, q: &str, housenumber: Option<&str>, query: &SearchQuery, limit: usize) -> Vec<Hit> {
         // addok scores labels against the whole folded query (not the cleaned one).
-        let folded_query = FoldedQuery::new(&query.q);
-        let tokens = text::folded_query_tokens(&folded_query.text);
+        let folded_query = FoldedQuery::new(q);
+        let mut tokens = text::folded_query_tokens(&folded_query.text);
+        if let Some(number) = housenumber.filter(|_| !tokens.iter().any(|t| t.housenumber)) {
+            if let Some(token) = tokens.iter_mut().find(|t| t.text == number) {
+                token.housenumber = true;
+            }
+        }
         let number_key: String =
             tokens.iter().filter(|t| t.housenumber).map(|t| t.text.as_str()).collect::<Vec<_>>().join("");
         let number_hash = (!number_key.is_empty()).then(|| hash_key(&number_key));
@@ -325,7 +399,7 @@ impl Index {
                 continue;
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-            hits.truncate(query.limit);
+            hits.truncate(limit);
             for hit in &mut hits {
                 if let Some(doc) = self.doc(hit.doc) {
                     hit.label = self.labels(doc, hit.number).into_iter().next().unwrap_or_default();

@@ -475,6 +475,11 @@ fn is_type(s: &[u8]) -> bool {
     TYPE_SET.contains(&*lower)
 }
 
+/// Whether a folded word is one of addok-france's street types (`rue`, `av`, `allee`…).
+pub(crate) fn is_street_type(word: &str) -> bool {
+    is_type(word.as_bytes())
+}
+
 /// `TYPES_PATTERN.match(token)`: `\b(TYPES)\b` at the start of the token.
 fn types_match(token: &str) -> bool {
     let b = token.as_bytes();

@@ -35,6 +35,7 @@ fn street(
                 ban_id: id(1000 + i as u128),
                 lon: *lon,
                 lat: *lat,
+                parcelles: vec![],
             })
             .collect(),
         // The commune's fields, and the street's position: that of its first number.
@@ -296,6 +297,7 @@ fn new_caledonia() -> (Index, std::collections::HashMap<String, [f64; 2]>) {
                             ban_id: id(serial),
                             lon,
                             lat,
+                            parcelles: vec![],
                         }
                     })
                     .collect()
