@@ -41,6 +41,23 @@
     map.addLayer({ id: "contour-trait", type: "line", source: "contour", paint: { "line-color": "#000091", "line-width": 2 } }, under);
   }
 
+  // An address's bubble: its label, and a link to report an error on it (report.js's form).
+  function bubble(text, p) {
+    var content = document.createElement("div");
+    var label = document.createElement("p");
+    label.className = "fr-mb-1v";
+    label.textContent = text;
+    content.appendChild(label);
+    if (p.codeCommune && p.id) {
+      var link = document.createElement("a");
+      link.className = "fr-link fr-link--sm ban-signaler";
+      link.href = "/signaler?commune=" + encodeURIComponent(p.codeCommune) + "&adresse=" + encodeURIComponent(p.id);
+      link.textContent = "Signaler une erreur";
+      content.appendChild(link);
+    }
+    return content;
+  }
+
   // Adds our sources and layers to a loaded map.
   function addLayers(map, element) {
     if (element.dataset.contour) showContour(map, element.dataset.contour);
@@ -56,10 +73,12 @@
     map.addLayer({ id: "communes-fond", type: "fill", source: "ban", "source-layer": "communes", paint: COMMUNE_FILL }, under);
     map.addLayer({ id: "communes-trait", type: "line", source: "ban", "source-layer": "communes", paint: COMMUNE_LINE }, under);
     map.addLayer({ id: "adresses", type: "circle", source: "ban", "source-layer": "adresses", minzoom: 10, paint: ADDRESS_PAINT });
+    // A map where a click places a position (the report form) opens no bubble.
+    if (element.hasAttribute("data-pick")) return;
     map.on("click", "adresses", function (event) {
       var p = event.features[0].properties;
       var text = [p.numero, p.suffixe, p.nomVoie].filter(Boolean).join(" ") + (p.certifie ? " (certifiée)" : "");
-      new maplibregl.Popup({ closeButton: true }).setLngLat(event.lngLat).setText(text).addTo(map);
+      new maplibregl.Popup({ closeButton: true }).setLngLat(event.lngLat).setDOMContent(bubble(text, p)).addTo(map);
     });
     map.on("mouseenter", "adresses", function () { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", "adresses", function () { map.getCanvas().style.cursor = ""; });
