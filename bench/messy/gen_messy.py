@@ -116,7 +116,8 @@ def add_five_digit_numbers(out, documents, rng):
             row[col["cle_interop"]] = cle
             row[col["numero"]] = str(number)
             row[col["suffixe"]] = ""
-            row[col["id_ban_adresse"]] = str(uuid.uuid5(uuid.NAMESPACE_URL, "ban-sync-messy/" + cle))
+            # A BAN id is a random (version 4) UUID: one drawn from the seeded generator.
+            row[col["id_ban_adresse"]] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             east_m = 25.0
             x = float(row[col["x"]]) + east_m
             lat = float(row[col["lat"]])

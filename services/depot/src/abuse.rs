@@ -5,11 +5,17 @@
 //! are bounded (409), on the model of the server's request rates
 //! (`ban_service_kit::limits`). Each refusal is counted in
 //! `depot_abuse_refused_total{limit}`.
+//!
+//! A client that relays people (`RELAY_CLIENTS`: the web pages' own, whose token serves every
+//! visitor) has its checks per minute counted per address it passes on: one person typing
+//! codes does not close the pages to the others, and each person still has the limit per
+//! address and the tries of the habilitation.
 use std::net::IpAddr;
 
 use axum::http::StatusCode;
 use ban_service_kit::limits::{retry_seconds, KeyedLimit};
 use ban_service_kit::ApiError;
+use ban_store::Client;
 
 use crate::DepotArgs;
 
@@ -21,6 +27,8 @@ pub struct AbuseLimits {
     /// Pending citizen reports one address may have per commune (`u32::MAX`: no cap).
     pub max_pending_reports_per_ip: u32,
     pin_checks_per_client: Option<KeyedLimit<String>>,
+    /// Ids or fixed ids of the clients that relay people.
+    relay_clients: Vec<String>,
     pin_checks_per_ip: Option<KeyedLimit<IpAddr>>,
     auth_failures_per_ip: Option<KeyedLimit<IpAddr>>,
     reports_per_ip: Option<KeyedLimit<IpAddr>>,
@@ -38,17 +46,35 @@ impl AbuseLimits {
                 cap => cap,
             },
             pin_checks_per_client: KeyedLimit::per_minute(args.pin_checks_per_client),
+            relay_clients: args
+                .relay_clients
+                .iter()
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .collect(),
             pin_checks_per_ip: KeyedLimit::per_minute(args.pin_checks_per_ip),
             auth_failures_per_ip: KeyedLimit::per_minute(args.auth_failures_per_ip),
             reports_per_ip: KeyedLimit::per_minute(args.reports_per_ip),
         }
     }
 
+    /// Whether `client` relays people (its requests pass on each person's address).
+    fn relays(&self, client: &Client) -> bool {
+        self.relay_clients
+            .iter()
+            .any(|id| *id == client.id || Some(id.as_str()) == client.legacy_id.as_deref())
+    }
+
     /// Counts a PIN code check of `client` from `ip`: a 429 when either has checked too many
-    /// codes in the last minute (the code is then not checked, and no try is used).
-    pub fn pin_check(&self, client: &str, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    /// codes in the last minute (the code is then not checked, and no try is used). The
+    /// checks of a client that relays people are counted per address.
+    pub fn pin_check(&self, client: &Client, ip: Option<IpAddr>) -> Result<(), ApiError> {
         if let Some(limit) = &self.pin_checks_per_client {
-            limit.check(&client.to_owned()).map_err(|wait| {
+            let key = match ip {
+                Some(ip) if self.relays(client) => format!("{}@{ip}", client.id),
+                _ => client.id.clone(),
+            };
+            limit.check(&key).map_err(|wait| {
                 too_many("pin_checks_client", wait, "Trop de codes vérifiés avec ce jeton")
             })?;
         }

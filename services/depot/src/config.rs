@@ -64,6 +64,12 @@ pub struct DepotArgs {
     /// limit).
     #[arg(long = "pin-checks-per-client", env = "PIN_CHECKS_PER_CLIENT", default_value_t = DEFAULT_PIN_CHECKS)]
     pub pin_checks_per_client: u32,
+    /// Clients that relay people, by id or fixed id, comma-separated: the web pages' own
+    /// (`formulaire-publication`), whose token every visitor of the publication pages uses.
+    /// Their PIN code checks per minute (`PIN_CHECKS_PER_CLIENT`) are counted per address
+    /// they pass on (the person's), not all together.
+    #[arg(long = "relay-clients", env = "RELAY_CLIENTS", default_value = DEFAULT_RELAY_CLIENTS, value_delimiter = ',')]
+    pub relay_clients: Vec<String>,
     /// PIN code checks per minute from one client address (429 with Retry-After beyond; 0: no
     /// limit).
     #[arg(long = "pin-checks-per-ip", env = "PIN_CHECKS_PER_IP", default_value_t = DEFAULT_PIN_CHECKS)]
@@ -103,6 +109,9 @@ pub const DEFAULT_OPEN_HABILITATIONS: u32 = 3;
 /// hall's agent types a code or two; a platform publishing for thousands of communes checks
 /// a few codes a minute.
 pub const DEFAULT_PIN_CHECKS: u32 = 30;
+/// The clients that relay people unless told otherwise: the fixed id of the web pages' client,
+/// as `ban serve` makes it.
+pub const DEFAULT_RELAY_CLIENTS: &str = "formulaire-publication";
 /// Failed authentications per minute and address unless told otherwise.
 pub const DEFAULT_AUTH_FAILURES: u32 = 20;
 /// Citizen reports per minute and address unless told otherwise: a resident reports one or
@@ -132,6 +141,7 @@ impl Default for DepotArgs {
             max_concurrent_computes: DEFAULT_CONCURRENT_COMPUTES,
             max_open_habilitations: DEFAULT_OPEN_HABILITATIONS,
             pin_checks_per_client: DEFAULT_PIN_CHECKS,
+            relay_clients: vec![DEFAULT_RELAY_CLIENTS.to_owned()],
             pin_checks_per_ip: DEFAULT_PIN_CHECKS,
             auth_failures_per_ip: DEFAULT_AUTH_FAILURES,
             reports_per_ip: DEFAULT_REPORTS_PER_IP,

@@ -366,7 +366,7 @@ pub async fn validate_pin_code(
     body: Result<Json<CodeBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json_body(body)?;
-    state.limits.pin_check(&caller.0.id, ip)?;
+    state.limits.pin_check(&caller.0, ip)?;
     let h = pending_of_caller(&state, &id, &caller).await?;
     let (Some(expected), Some(expiration)) = (h.pin_code.clone(), h.pin_code_expiration) else {
         return Err(ApiError::precondition(

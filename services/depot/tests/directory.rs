@@ -2,7 +2,8 @@
 //! through the depot's routes on a fresh database per test (SQLite always, PostgreSQL in a
 //! schema `dir_*` when `TEST_DATABASE_URL` is set): a code goes only to an address of the
 //! commune's town halls, a resend gives no new tries, pending habilitations are capped, code
-//! checks and failed authentications are limited with 429 and `Retry-After`, and every
+//! checks and failed authentications are limited with 429 and `Retry-After` (a client that
+//! relays people, the web pages', per address it passes on), and every
 //! action lands in the audit log that administrators read.
 #![allow(clippy::unwrap_used)]
 #[macro_use]
@@ -346,6 +347,50 @@ on_every_backend!(
             h.call(Method::POST, path, Some(&token), json!({}), from).await.status,
             StatusCode::CREATED
         );
+    }
+);
+
+on_every_backend!(
+    a_client_that_relays_people_has_its_checks_counted_per_address,
+    args(|a| DepotArgs { pin_checks_per_client: 2, pin_checks_per_ip: 0, ..a }),
+    |h: Harness| async move {
+        h.import_fixture().await;
+        // The web pages' client, as `ban serve` makes it (RELAY_CLIENTS names it by default).
+        let input = ban_depot::administration::CreateClient {
+            nom: "Pages web BAN Sync".into(),
+            mandataire: Some("BAN Sync".into()),
+            legacy_id: Some("formulaire-publication".into()),
+            ..Default::default()
+        };
+        let origin = ban_depot::administration::Origin::default();
+        let web = ban_depot::administration::create_client(&*h.store, origin, input).await.unwrap().token;
+        let (_, editor) = h.client().await;
+        let ours = h.habilitation(&web, "54084").await;
+        let theirs = h.habilitation(&editor, "54084").await;
+        for (token, id) in [(&web, &ours), (&editor, &theirs)] {
+            assert_eq!(h.send(token, id, MONT_BONVILLERS[0]).await.status, StatusCode::OK);
+        }
+
+        // Through the pages: one person's two checks a minute, then 429 for that person only.
+        let pin = h.pin(&ours).await;
+        for _ in 0..2 {
+            let answer = h.check(&web, &ours, wrong(&pin), Some("192.0.2.1")).await;
+            assert_eq!(answer.status, StatusCode::PRECONDITION_FAILED);
+        }
+        let limited = h.check(&web, &ours, &pin, Some("192.0.2.1")).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(limited.body["detail"].as_str().unwrap().contains("jeton"), "{}", limited.body);
+        let other_person = h.check(&web, &ours, &pin, Some("192.0.2.2")).await;
+        assert_eq!(other_person.status, StatusCode::OK, "{}", other_person.body);
+
+        // An ordinary client: all its checks together, from whatever address.
+        let pin = h.pin(&theirs).await;
+        for from in ["192.0.2.1", "192.0.2.2"] {
+            let answer = h.check(&editor, &theirs, wrong(&pin), Some(from)).await;
+            assert_eq!(answer.status, StatusCode::PRECONDITION_FAILED);
+        }
+        let limited = h.check(&editor, &theirs, &pin, Some("192.0.2.3")).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     }
 );
 

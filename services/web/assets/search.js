@@ -31,6 +31,13 @@
         link.textContent = "Voir la commune" + (p.city ? " de " + p.city : "");
         item.appendChild(link);
       }
+      if (p.type === "housenumber" && p.citycode) {
+        var report = document.createElement("a");
+        report.className = "fr-link fr-link--sm ban-result__signaler";
+        report.href = "/signaler?commune=" + encodeURIComponent(p.citycode) + "&adresse=" + encodeURIComponent(p.banId || p.id || "");
+        report.textContent = "Signaler une erreur";
+        item.appendChild(report);
+      }
       item.dataset.id = p.id || "";
       list.appendChild(item);
     });

@@ -4,11 +4,18 @@
 //! communes read more recently. Callers ask with the version the store gives now
 //! ([`ban_store::BaseStore::commune_versions`], one cheap query), so a publication shows as
 //! soon as it is consolidated, in `ban web` alone as in `ban serve`.
+//!
+//! Also each commune's figures for the map's `communes` layer ([`CommuneFigures`]), read by
+//! département from the communes' records only (not their addresses), so that a tile of zoom
+//! 8 covering hundreds of communes costs a few small queries once, then nothing until one of
+//! them changes.
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
+use ban_domain::insee::departement_of;
 use ban_exports::{CommuneData, Prepared};
 use ban_spatial::Territories;
-use ban_store::{Commune, CommuneBase, Store, StoreError, StoreResult};
+use ban_store::{Commune, CommuneBase, CommuneSource, Store, StoreError, StoreResult};
 use lru::LruCache;
 
 use crate::commune::CommuneSummary;
@@ -25,6 +32,8 @@ pub struct LoadedCommune {
     pub map: CommuneMap,
     /// Its figures and streets, for its page.
     pub summary: CommuneSummary,
+    /// Its feature's properties in the map's `communes` layer.
+    pub figures: Arc<CommuneFigures>,
     /// Its objects (addresses and toponyms, disabled ones included): its weight in the cache.
     objects: usize,
 }
@@ -41,6 +50,7 @@ impl LoadedCommune {
             commune: commune.clone(),
             map: CommuneMap::of(&prepared),
             summary: CommuneSummary::of(&prepared),
+            figures: Arc::new(CommuneFigures::of(commune, base.version)),
             objects: base.addresses.len() + base.toponyms.len(),
         })
     }
@@ -82,6 +92,51 @@ const PROPERTIES: [&str; 16] = [
     "nbNumeros",
     "dateMAJ",
 ];
+
+/// What the map's `communes` layer tells of a commune of the base, from its record: `code`,
+/// `nom`, `source` (`bal`, or `legacy` for an older BAN export), `nbNumeros`, `nbVoies`
+/// (its toponyms: streets and lieux-dits, as the record counts them), `tauxCertification`
+/// (the share of certified addresses in percent, rounded up as its page does) and `dateMAJ`
+/// (the day its current revision was published, when it has one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommuneFigures {
+    /// The seq of the commune's last change when its record was read.
+    pub version: i64,
+    pub properties: Vec<(&'static str, PropertyValue)>,
+}
+
+impl CommuneFigures {
+    pub fn of(commune: &Commune, version: i64) -> Self {
+        let text = |value: &str| PropertyValue::Text(value.into());
+        let mut properties = vec![("code", text(&commune.code))];
+        if let Some(name) = &commune.name {
+            properties.push(("nom", text(name)));
+        }
+        let source = match commune.source {
+            CommuneSource::Bal => "bal",
+            CommuneSource::Legacy => "legacy",
+        };
+        let addresses = u64::from(commune.addresses);
+        let certified = u64::from(commune.certified_addresses);
+        properties.extend([
+            ("source", text(source)),
+            ("nbNumeros", PropertyValue::Unsigned(addresses)),
+            ("nbVoies", PropertyValue::Unsigned(u64::from(commune.toponyms))),
+            (
+                "tauxCertification",
+                PropertyValue::Unsigned(if addresses == 0 {
+                    0
+                } else {
+                    (certified * 100).div_ceil(addresses)
+                }),
+            ),
+        ]);
+        if let Some(day) = commune.revision_published_at.as_deref().and_then(|at| at.get(..10)) {
+            properties.push(("dateMAJ", text(day)));
+        }
+        CommuneFigures { version, properties }
+    }
+}
 
 /// Longitude and latitude to the Web Mercator square (0..1, y down), latitudes clamped to
 /// the projection's limit.
@@ -126,12 +181,19 @@ impl CommuneMap {
     }
 }
 
-/// The communes in memory, least recently used first out past `capacity` objects.
+/// The communes in memory, least recently used first out past `capacity` objects, and the
+/// figures of every commune asked for, by département.
 #[derive(Debug)]
 pub struct CommuneCache {
     inner: Mutex<Entries>,
     capacity: usize,
+    /// Each département's communes' figures, by code (about 35,000 small records for France:
+    /// all are kept).
+    figures: Mutex<HashMap<String, Arc<FiguresByCode>>>,
 }
+
+/// The figures of a département's communes, by code.
+type FiguresByCode = HashMap<String, Arc<CommuneFigures>>;
 
 #[derive(Debug)]
 struct Entries {
@@ -149,12 +211,49 @@ impl CommuneCache {
         CommuneCache {
             inner: Mutex::new(Entries { communes: LruCache::unbounded(), objects: 0 }),
             capacity: capacity_objects,
+            figures: Mutex::default(),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock leaves whole entries only: the cache stays usable.
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The figures of the communes `versions` names (a code and the seq of its last change,
+    /// as [`ban_store::BaseStore::commune_versions`] gives them), by code: a département is
+    /// read again (its communes' records, one query) when one of its communes is held at an
+    /// older version or not at all.
+    pub async fn figures(
+        &self,
+        store: &dyn Store,
+        versions: &[(String, i64)],
+    ) -> StoreResult<HashMap<String, Arc<CommuneFigures>>> {
+        let held = |figures: &HashMap<String, Arc<FiguresByCode>>, code: &str| {
+            figures.get(departement_of(code)).and_then(|communes| communes.get(code)).cloned()
+        };
+        let stale: BTreeSet<String> = {
+            let figures = self.figures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            versions
+                .iter()
+                .filter(|(code, version)| held(&figures, code).is_none_or(|held| held.version < *version))
+                .map(|(code, _)| departement_of(code).to_owned())
+                .collect()
+        };
+        for departement in stale {
+            metrics::counter!("web_commune_figures_reads_total").increment(1);
+            let communes = store.base_communes(Some(&departement)).await?;
+            let read: FiguresByCode = communes
+                .into_iter()
+                .map(|row| (row.commune.code.clone(), Arc::new(CommuneFigures::of(&row.commune, row.seq))))
+                .collect();
+            self.figures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(departement, Arc::new(read));
+        }
+        let figures = self.figures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(versions.iter().filter_map(|(code, _)| Some((code.clone(), held(&figures, code)?))).collect())
     }
 
     /// The commune `code` at `version` (or later): from memory when held at that version,

@@ -155,6 +155,20 @@ pub struct CommunePage {
     /// The map's view: west, south, east, north.
     pub bounds: Option<[f64; 4]>,
     pub basemap: Option<String>,
+    /// The last reports of the commune, newest first, and how many it has.
+    pub reports: Vec<crate::reports::ReportRow>,
+    pub reports_total: u64,
+}
+
+impl CommunePage {
+    /// The commune has more reports than the page lists.
+    pub fn more_reports(&self) -> bool {
+        self.reports_total > self.reports.len() as u64
+    }
+
+    pub fn reports_caption(&self) -> String {
+        format!("Les {} derniers signalements de {}", self.reports.len(), self.name)
+    }
 }
 
 /// The 404 page.
@@ -347,6 +361,12 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
     });
     // The current revision is the last one published.
     let current = rows.iter().find(|row| row.current).cloned();
+    let (reports, reports_total) = crate::reports::commune_reports(
+        state,
+        code,
+        PageRequest { offset: 0, limit: crate::reports::LAST_REPORTS },
+    )
+    .await?;
 
     let mut page_view = CommunePage {
         layout: Layout::new(format!("{name} – {code}"), ""),
@@ -373,6 +393,8 @@ async fn render(state: &WebState, code: &str, page: usize) -> Result<Option<Comm
             rect.map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
         }),
         basemap: state.basemap_style.as_deref().map(str::to_owned),
+        reports,
+        reports_total,
     };
     if let Some(loaded) = &loaded {
         let commune = &loaded.commune;

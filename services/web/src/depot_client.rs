@@ -80,6 +80,16 @@ pub struct DepotError {
     pub message: String,
     /// Seconds to wait (`Retry-After`), on a 429 or a 503.
     pub retry_after: Option<u64>,
+    /// The fields at fault, each with what is wrong (`errors` of the depot's answer).
+    pub errors: Vec<FieldError>,
+}
+
+/// A field of a request the depot refused, and why (`errors[]` of its problem answer).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FieldError {
+    /// The field's path in the request (`changesRequested.numero`).
+    pub field: String,
+    pub message: String,
 }
 
 impl DepotError {
@@ -90,6 +100,7 @@ impl DepotError {
             code: "depot_unreachable".into(),
             message: "Le service de dépôt ne répond pas : réessayez dans quelques minutes.".into(),
             retry_after: None,
+            errors: Vec::new(),
         }
     }
 }
@@ -108,14 +119,21 @@ impl Answer {
             struct Problem {
                 code: Option<String>,
                 detail: Option<String>,
+                field: Option<String>,
+                #[serde(default)]
+                errors: Vec<FieldError>,
             }
             let problem: Option<Problem> = serde_json::from_slice(&self.body).ok();
-            let (code, detail) = problem.map(|p| (p.code, p.detail)).unwrap_or_default();
+            let (code, detail, mut errors) = problem
+                .map(|p| (p.code, p.detail.clone(), field_errors(p.field, p.detail, p.errors)))
+                .unwrap_or_default();
+            errors.retain(|e| !e.field.is_empty());
             return Err(DepotError {
                 status: self.status,
                 code: code.unwrap_or_else(|| "depot_error".into()),
                 message: detail.unwrap_or_else(|| format!("Le service de dépôt a répondu {}.", self.status)),
                 retry_after: self.retry_after,
+                errors,
             });
         }
         serde_json::from_slice(&self.body)
@@ -182,6 +200,14 @@ impl Upstream {
     }
 }
 
+/// The fields at fault of a problem: its `errors`, or its one `field` with its `detail`.
+fn field_errors(field: Option<String>, detail: Option<String>, errors: Vec<FieldError>) -> Vec<FieldError> {
+    match (errors.is_empty(), field) {
+        (true, Some(field)) => vec![FieldError { field, message: detail.unwrap_or_default() }],
+        _ => errors,
+    }
+}
+
 fn retry_after(value: Option<&HeaderValue>) -> Option<u64> {
     value?.to_str().ok()?.trim().parse().ok()
 }
@@ -224,6 +250,27 @@ pub struct Consolidation {
 pub struct Refusal {
     pub message: String,
     pub advice: String,
+}
+
+/// A report as the depot answers it (public view: never its author).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportView {
+    pub id: String,
+    pub code_commune: String,
+    #[serde(rename = "type")]
+    pub kind: ban_store::ReportType,
+    pub status: ban_store::ReportStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the commune decides on a report.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportDecision<'a> {
+    /// `PROCESSED` or `IGNORED`.
+    pub status: &'a str,
+    pub reason: Option<&'a str>,
+    pub habilitation: &'a str,
 }
 
 /// The depot, as the web's own client.
@@ -346,6 +393,36 @@ impl DepotClient {
     ) -> Result<Revision, DepotError> {
         let body = Self::json_body(json!({"habilitationId": habilitation}));
         self.send(Method::POST, &format!("/revisions/{id}/publish"), body, browser).await
+    }
+
+    /// `POST /signalements`: a citizen's report, sent without the web's token (the depot counts
+    /// it as the page's, from the browser's address); the report as recorded.
+    pub async fn create_report(&self, report: &Value, browser: Browser) -> Result<ReportView, DepotError> {
+        let body = Self::json_body(report.clone());
+        self.depot.call(Method::POST, "/signalements", None, body, browser).await?.json()
+    }
+
+    /// `GET /signalements/{id}` (public view).
+    pub async fn report(&self, id: &str) -> Result<ReportView, DepotError> {
+        self.depot
+            .call(Method::GET, &format!("/signalements/{id}"), None, None, Browser::default())
+            .await?
+            .json()
+    }
+
+    /// `PUT /signalements/{id}`: the commune's decision, with its accepted habilitation.
+    pub async fn decide_report(
+        &self,
+        id: &str,
+        decision: ReportDecision<'_>,
+        browser: Browser,
+    ) -> Result<ReportView, DepotError> {
+        let body = Self::json_body(json!({
+            "status": decision.status,
+            "rejectionReason": decision.reason,
+            "habilitationId": decision.habilitation,
+        }));
+        self.send(Method::PUT, &format!("/signalements/{id}"), body, browser).await
     }
 
     /// The feed seq the geocoder's index has reached (`GET /geocoder/status`), `None` while it

@@ -13,6 +13,9 @@
 //!   NDJSON), described at `/api/validate/openapi.json`;
 //! - `/commune/{code}`: a commune's page (figures, publications, streets and numbers, map,
 //!   downloads), and `/commune/{code}/contour.geojson`, the contour its map draws;
+//! - `/signaler`: « Signaler une erreur », a citizen's report sent to the depot; its public page
+//!   `/signalement/{id}`; a commune's reports `/commune/{code}/signalements`, and their
+//!   processing by the town hall after its consent by code (`…/signalements/mairie`) ([`reports`]);
 //! - `/tiles/ban/{z}/{x}/{y}.pbf`: the map's vector tiles (addresses and toponyms), built from
 //!   the live base;
 //! - `/static/{version}/…`: the assets, embedded in the binary, cached for a year (the version
@@ -21,6 +24,7 @@ pub mod assets;
 pub mod cache;
 pub mod commune;
 pub mod config;
+pub mod consent;
 pub mod depot_client;
 pub mod donnees;
 pub mod french;
@@ -28,6 +32,7 @@ pub mod mvt;
 pub mod openapi;
 pub mod pages;
 pub mod publish;
+pub mod reports;
 pub mod tiles;
 pub mod validate;
 
@@ -157,6 +162,13 @@ pub fn router(state: WebState) -> Router {
         .route("/donnees", axum::routing::get(donnees::page))
         .route("/commune/{code}", axum::routing::get(commune::page))
         .route("/commune/{code}/contour.geojson", axum::routing::get(commune::contour))
+        .route("/signaler", axum::routing::get(reports::form).post(reports::submit))
+        .route("/signalement/{id}", axum::routing::get(reports::report))
+        .route("/commune/{code}/signalements", axum::routing::get(reports::list))
+        .route("/commune/{code}/signalements/mairie", axum::routing::get(reports::town_hall))
+        .route("/commune/{code}/signalements/mairie/code", axum::routing::post(reports::send_code))
+        .route("/commune/{code}/signalements/mairie/code/valider", axum::routing::post(reports::check_code))
+        .route("/commune/{code}/signalements/mairie/decision", axum::routing::post(reports::decide))
         // Described in the OpenAPI document (`tiles::tile`); routed here because the path's last
         // segment is a parameter with a suffix (`{y}.pbf`).
         .route("/tiles/ban/{z}/{x}/{file}", axum::routing::get(tiles::tile))

@@ -23,9 +23,8 @@ use ban_store::ChangeCounts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::depot_client::{
-    Browser, DepotClient, DepotError, Habilitation, HabilitationStatus, Revision, RevisionStatus,
-};
+use crate::consent::{plain, status_of, Consent, Problem};
+use crate::depot_client::{Browser, DepotClient, DepotError, Habilitation, Revision, RevisionStatus};
 use crate::pages::{html, Layout};
 use crate::validate::{CodeReport, FoundAt, ValidationAnswer, FINDINGS_PER_CODE, MAX_FILE_BYTES};
 use crate::WebState;
@@ -125,7 +124,7 @@ pub fn resolve_commune(input: &str) -> Result<CommuneChoice, String> {
     }
 }
 
-fn commune_of(code: &str) -> CommuneChoice {
+pub fn commune_of(code: &str) -> CommuneChoice {
     match Cog::get().commune(code) {
         Some(c) => choice(c.code, c.nom),
         None => choice(code, code),
@@ -245,19 +244,6 @@ fn code_report(code: &str, level: Level, count: usize, findings: Vec<FoundAt>) -
     }
 }
 
-/// What went wrong, for the alert of a step.
-#[derive(Debug, Clone)]
-pub struct Problem {
-    pub title: String,
-    pub message: String,
-}
-
-impl Problem {
-    fn new(title: &str, message: impl Into<String>) -> Self {
-        Problem { title: title.to_owned(), message: message.into() }
-    }
-}
-
 /// The page of a step of the flow.
 #[derive(Debug, Template)]
 #[template(path = "publish.html")]
@@ -344,51 +330,6 @@ fn unavailable() -> Response {
         "Ce serveur n’est relié à aucun service de dépôt (WEB_DEPOT_URL) : la publication n’y est pas possible.",
     ));
     page(StatusCode::SERVICE_UNAVAILABLE, p)
-}
-
-/// A depot's answer as plain French for a person: the depot's own message, except where it
-/// speaks of tokens or routes.
-fn plain(error: &DepotError) -> String {
-    let wait = error.retry_after.map(|s| format!(" Réessayez dans {s} s.")).unwrap_or_default();
-    match error.code.as_str() {
-        "rate_limited" => format!("Trop d’essais en peu de temps.{wait}"),
-        "pin_code_expired" => "Ce code a expiré (il est valable 24 heures) : demandez-en un nouveau.".into(),
-        "pin_code_not_sent" => "Aucun code n’a encore été envoyé : choisissez l’adresse de la mairie.".into(),
-        "too_many_open_habilitations" => {
-            "Trop de demandes de code sont en attente pour cette commune sur ce site : \
-            utilisez le dernier code reçu par la mairie, ou réessayez quand ces demandes auront abouti."
-                .into()
-        }
-        "commune_without_email" => {
-            "La mairie n’a aucune adresse électronique dans l’Annuaire de l’administration : \
-            aucun code ne peut lui être envoyé."
-                .into()
-        }
-        "not_commune_email" => {
-            "Cette adresse n’est pas l’une de celles de la mairie dans l’Annuaire de l’administration.".into()
-        }
-        "revision_outdated" => "Une autre Base Adresse Locale de la commune a été publiée entre-temps : \
-            déposez à nouveau votre fichier pour qu’il soit comparé à celle-ci."
-            .into(),
-        "client_inactive" | "unauthorized" => {
-            tracing::error!(code = %error.code, "the web's client of the depot is refused");
-            "La publication est momentanément indisponible sur ce site : réessayez plus tard.".into()
-        }
-        _ => format!("{}{}", error.message, if error.message.contains("Réessayez") { "" } else { &wait }),
-    }
-}
-
-/// The status a page answers for a depot's error: the depot's, except for the web's own
-/// client refused (503: the pages cannot publish) and another client's draft (404, as for
-/// nothing there).
-fn status_of(error: &DepotError) -> StatusCode {
-    match (error.status, error.code.as_str()) {
-        (StatusCode::UNAUTHORIZED, _) | (StatusCode::FORBIDDEN, "client_inactive") => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        (StatusCode::FORBIDDEN, _) => StatusCode::NOT_FOUND,
-        (status, _) => status,
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -560,19 +501,21 @@ async fn step_page(depot: &DepotClient, revision: &Revision, habilitation: Optio
                 "Ce lien mêle deux communes : choisissez à nouveau l’adresse de la mairie.",
             ));
         }
-        Some(Ok(h)) if h.status == HabilitationStatus::Accepted => {
-            p.step = 4;
-            p.habilitation_id = Some(h.id);
-            p.replaces_current = matches!(depot.current_revision(&revision.code_commune).await, Ok(Some(current)) if current.id != revision.id);
-        }
-        Some(Ok(h)) if h.status == HabilitationStatus::Rejected => p.rejected = true,
-        Some(Ok(h)) if h.strategy.as_deref() == Some("email") => {
-            p.step = 3;
-            p.email = h.email_commune.clone();
-            p.remaining_attempts = Some(i64::from(h.remaining_attempts));
-            p.habilitation_id = Some(h.id);
-        }
-        Some(Ok(h)) => p.habilitation_id = Some(h.id),
+        Some(Ok(h)) => match Consent::of(&h) {
+            Consent::Accepted => {
+                p.step = 4;
+                p.habilitation_id = Some(h.id);
+                p.replaces_current = matches!(depot.current_revision(&revision.code_commune).await, Ok(Some(current)) if current.id != revision.id);
+            }
+            Consent::Rejected => p.rejected = true,
+            Consent::CodeSent { email, remaining } => {
+                p.step = 3;
+                p.email = email;
+                p.remaining_attempts = Some(remaining);
+                p.habilitation_id = Some(h.id);
+            }
+            Consent::Opened => p.habilitation_id = Some(h.id),
+        },
         Some(Err(error)) => {
             p.problem = Some(Problem::new(
                 "Habilitation introuvable",
@@ -661,26 +604,18 @@ pub async fn send_code(
         ));
         return page(StatusCode::BAD_REQUEST, p);
     };
-    let habilitation = match form.habilitation {
-        Some(h) => h,
-        None => match depot.open_habilitation(&revision.code_commune, browser).await {
-            Ok(h) => h.id,
-            Err(error) => {
-                return fail(
-                    step_page(depot, &revision, None).await,
-                    "Le code n’a pas pu être demandé",
-                    &error,
-                )
-            }
-        },
-    };
-    match depot.send_code(&habilitation, &email, browser).await {
-        Ok(_) => to_step(&id, &habilitation),
-        Err(error) => fail(
-            step_page(depot, &revision, Some(&habilitation)).await,
-            "Le code n’a pas pu être envoyé",
-            &error,
-        ),
+    match crate::consent::request_code(depot, &revision.code_commune, form.habilitation, &email, browser)
+        .await
+    {
+        Ok(habilitation) => to_step(&id, &habilitation),
+        Err((habilitation, error)) => {
+            let title = if habilitation.is_some() {
+                "Le code n’a pas pu être envoyé"
+            } else {
+                "Le code n’a pas pu être demandé"
+            };
+            fail(step_page(depot, &revision, habilitation.as_deref()).await, title, &error)
+        }
     }
 }
 
@@ -701,20 +636,16 @@ pub async fn check_code(
     let Some(habilitation) = form.habilitation else {
         return Redirect::to(&format!("/publier/{id}")).into_response();
     };
-    let code: String = form.code.unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        let mut p = step_page(depot, &revision, Some(&habilitation)).await;
-        p.problem = Some(Problem::new(
-            "Code incomplet",
-            "Le code compte 6 chiffres : saisissez-le tel que la mairie l’a reçu.",
-        ));
-        return page(StatusCode::BAD_REQUEST, p);
-    }
-    match depot.check_code(&habilitation, &code, browser).await {
-        Ok(_) => to_step(&id, &habilitation),
-        // The habilitation is rejected: its step says so.
-        Err(error) if error.code == "pin_code_rejected" => to_step(&id, &habilitation),
-        Err(error) => {
+    match crate::consent::check_code(depot, &habilitation, form.code.as_deref().unwrap_or_default(), browser)
+        .await
+    {
+        Ok(()) => to_step(&id, &habilitation),
+        Err(None) => {
+            let mut p = step_page(depot, &revision, Some(&habilitation)).await;
+            p.problem = Some(Problem::new("Code incomplet", crate::consent::INCOMPLETE_CODE));
+            page(StatusCode::BAD_REQUEST, p)
+        }
+        Err(Some(error)) => {
             let mut p = step_page(depot, &revision, Some(&habilitation)).await;
             p.problem = Some(Problem::new("Code refusé", plain(&error)));
             page(status_of(&error), p)

@@ -1,6 +1,9 @@
 //! The map's vector tiles, `GET /tiles/ban/{z}/{x}/{y}.pbf`: the BAN's layers `adresses` and
-//! `toponymes` (PARTICIPATION §4.6), zooms 10 to 14 (maps overzoom beyond), Mapbox Vector
-//! Tile 2.1, gzip.
+//! `toponymes` (PARTICIPATION §4.6) at the BAN's zooms 10 to 14 (maps overzoom beyond), and
+//! our `communes` layer (each commune's contour, with its figures) at those and at zooms 8
+//! and 9, which are ours: there a tile covers hundreds of communes and up to hundreds of
+//! thousands of addresses, so it holds the communes only, made from their records and the
+//! embedded contours without reading their addresses. Mapbox Vector Tile 2.1, gzip.
 //!
 //! A tile's features come from the communes that may have addresses in it: those whose
 //! contour's bounding box, widened by 5 km, meets the tile (the consolidation drops positions
@@ -19,21 +22,36 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ban_service_kit::{ApiError, Problem};
 use ban_spatial::checks::OUTSIDE_ERROR_M;
-use ban_spatial::contours::{lon_scale, Contours, METRES_PER_DEGREE_LAT};
+use std::collections::HashMap;
+
+use ban_spatial::contours::{lon_scale, Contour, Contours, METRES_PER_DEGREE_LAT};
+use geo::{LineString, MultiPolygon, Simplify as _};
 use lru::LruCache;
 use prost::Message as _;
 
-use crate::cache::{LoadedCommune, MapPoint};
-use crate::mvt::{PointLayer, Tile, EXTENT};
+use crate::cache::{mercator, CommuneFigures, LoadedCommune, MapPoint};
+use crate::mvt::{clip_ring, LayerWriter, PropertyValue, Ring, Tile, EXTENT};
 use crate::WebState;
 
-/// The zooms tiles are made for (as the BAN's).
-pub const MIN_ZOOM: u8 = 10;
+/// The zooms tiles are made for: the BAN's (10 to 14), and ours below (8 and 9, communes only).
+pub const MIN_ZOOM: u8 = 8;
 pub const MAX_ZOOM: u8 = 14;
+/// The first zoom with the layers `adresses` and `toponymes` (the BAN's first).
+pub const ADDRESS_MIN_ZOOM: u8 = 10;
 /// Tile units drawn around a tile, so that circles across its edge are whole on both sides.
 const BUFFER: f64 = 64.0;
 /// Changes with what a tile holds for the same base (properties, layers): part of the ETag.
-const TILE_FORMAT: u32 = 1;
+const TILE_FORMAT: u32 = 2;
+/// Contours are simplified to this many tile units (Douglas–Peucker): a pixel of a tile drawn
+/// 512 pixels wide at zooms 8 and 9, a quarter of one from 10 (the contours embedded are
+/// simplified to a few hundred metres already).
+fn simplification(z: u8) -> f64 {
+    if z < ADDRESS_MIN_ZOOM {
+        f64::from(EXTENT) / 512.0
+    } else {
+        f64::from(EXTENT) / 2048.0
+    }
+}
 
 /// A tile's address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,7 +63,7 @@ pub struct TileId {
 
 impl TileId {
     /// `z`, `x` and `{y}.pbf` as the URL gives them; `None` for anything but a tile of zoom
-    /// 10 to 14 that exists.
+    /// 8 to 14 that exists.
     pub fn parse(z: &str, x: &str, file: &str) -> Option<TileId> {
         let z: u8 = z.parse().ok()?;
         let x: u32 = x.parse().ok()?;
@@ -63,36 +81,104 @@ impl TileId {
         ([lon(x), lat(y + 1.0)], [lon(x + 1.0), lat(y)])
     }
 
-    /// The communes that may have addresses in the tile, by code.
-    pub fn communes(&self, contours: &Contours) -> Vec<String> {
+    /// The communes that may have addresses in the tile (their contours, by code): those
+    /// whose contour's bounding box, widened by 5 km, meets the tile (which also takes in
+    /// every contour that meets the tile's buffer, a few hundred metres at zoom 8).
+    pub fn contours<'a>(&self, contours: &'a Contours) -> Vec<&'a Contour> {
         let ([west, south], [east, north]) = self.bounds();
         let margin_lat = OUTSIDE_ERROR_M / METRES_PER_DEGREE_LAT;
         let margin_lon = OUTSIDE_ERROR_M / lon_scale(south.abs().max(north.abs()).min(85.0));
-        let mut codes: Vec<String> = contours
+        let mut found: Vec<&Contour> = contours
             .intersecting([west - margin_lon, south - margin_lat], [east + margin_lon, north + margin_lat])
-            .map(|contour| contour.code.clone())
             .collect();
-        codes.sort();
-        codes
+        found.sort_by(|a, b| a.code.cmp(&b.code));
+        found
     }
 
-    /// A point of the Web Mercator square in this tile's units (0..4096 inside it), when it
-    /// is inside or in the buffer around.
-    fn place(&self, point: &MapPoint) -> Option<(i32, i32)> {
+    /// The codes of [`TileId::contours`].
+    pub fn communes(&self, contours: &Contours) -> Vec<String> {
+        self.contours(contours).into_iter().map(|contour| contour.code.clone()).collect()
+    }
+
+    /// A point of the Web Mercator square in this tile's units (0..4096 inside it).
+    fn units(&self, (x, y): (f64, f64)) -> (f64, f64) {
         let scale = f64::from(1u32 << self.z);
-        let x = (point.x * scale - f64::from(self.x)) * f64::from(EXTENT);
-        let y = (point.y * scale - f64::from(self.y)) * f64::from(EXTENT);
+        (
+            (x * scale - f64::from(self.x)) * f64::from(EXTENT),
+            (y * scale - f64::from(self.y)) * f64::from(EXTENT),
+        )
+    }
+
+    /// A point of the Web Mercator square in this tile's units, when it is inside or in the
+    /// buffer around.
+    fn place(&self, point: &MapPoint) -> Option<(i32, i32)> {
+        let (x, y) = self.units((point.x, point.y));
         let range = -BUFFER..=f64::from(EXTENT) + BUFFER;
         (range.contains(&x) && range.contains(&y)).then(|| (x.round() as i32, y.round() as i32))
     }
+
+    /// A contour (longitude, latitude) in this tile's units: each ring projected, clipped to
+    /// the tile and its buffer, simplified for the zoom and rounded; rings outside left out
+    /// (and a polygon whose exterior ring is).
+    pub fn polygons(&self, shape: &MultiPolygon<f64>) -> Vec<crate::mvt::Polygon> {
+        let (min, max) = (-BUFFER, f64::from(EXTENT) + BUFFER);
+        let tolerance = simplification(self.z);
+        let ring = |line: &LineString<f64>| -> Option<Ring> {
+            let mut points: Vec<(f64, f64)> =
+                line.coords().map(|c| self.units(mercator([c.x, c.y]))).collect();
+            if points.len() > 1 && points.first() == points.last() {
+                points.pop();
+            }
+            let mut clipped = clip_ring(&points, min, max);
+            let first = *clipped.first()?;
+            clipped.push(first);
+            let simplified = LineString::from(clipped).simplify(tolerance);
+            let ring: Ring = simplified.coords().map(|c| (c.x.round() as i32, c.y.round() as i32)).collect();
+            (ring.len() >= 4).then_some(ring)
+        };
+        shape
+            .iter()
+            .filter_map(|polygon| {
+                let exterior = ring(polygon.exterior())?;
+                Some(std::iter::once(exterior).chain(polygon.interiors().iter().filter_map(ring)).collect())
+            })
+            .collect()
+    }
 }
 
-/// The tile's layers from the communes' points (layers without features left out, as the
-/// BAN's are).
-pub fn render(tile: TileId, communes: &[Arc<LoadedCommune>]) -> Tile {
-    let mut addresses = PointLayer::new("adresses");
-    let mut toponyms = PointLayer::new("toponymes");
-    for commune in communes {
+/// The tile's layers (layers without features left out, as the BAN's are): `communes`, one
+/// feature per contour of `contours` that meets the tile, with its `figures` when it is in the
+/// base (else its code and name only); from zoom 10, the points of `communes`' addresses and
+/// toponyms.
+pub fn render(
+    tile: TileId,
+    contours: &[&Contour],
+    figures: &HashMap<String, Arc<CommuneFigures>>,
+    communes: &[Arc<LoadedCommune>],
+) -> Tile {
+    // Those outside the base: their code and name, from the contour.
+    let outside: Vec<Vec<(&'static str, PropertyValue)>> = contours
+        .iter()
+        .filter(|contour| !figures.contains_key(&contour.code))
+        .map(|contour| {
+            vec![
+                ("code", PropertyValue::Text(contour.code.as_str().into())),
+                ("nom", PropertyValue::Text(contour.nom.as_str().into())),
+            ]
+        })
+        .collect();
+    let mut outside_properties = outside.iter();
+    let mut communes_layer = LayerWriter::new("communes");
+    for contour in contours {
+        let properties = match figures.get(&contour.code) {
+            Some(figures) => figures.properties.as_slice(),
+            None => outside_properties.next().map(Vec::as_slice).unwrap_or_default(),
+        };
+        communes_layer.push_polygons(&tile.polygons(contour.shape()), properties);
+    }
+    let mut addresses = LayerWriter::new("adresses");
+    let mut toponyms = LayerWriter::new("toponymes");
+    for commune in communes.iter().filter(|_| tile.z >= ADDRESS_MIN_ZOOM) {
         for point in &commune.map.addresses {
             if let Some((x, y)) = tile.place(point) {
                 addresses.push(x, y, &point.properties);
@@ -104,7 +190,10 @@ pub fn render(tile: TileId, communes: &[Arc<LoadedCommune>]) -> Tile {
             }
         }
     }
-    let layers = [addresses, toponyms].into_iter().filter(|layer| !layer.is_empty()).map(PointLayer::finish);
+    let layers = [communes_layer, addresses, toponyms]
+        .into_iter()
+        .filter(|layer| !layer.is_empty())
+        .map(LayerWriter::finish);
     Tile { layers: layers.collect() }
 }
 
@@ -175,18 +264,29 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// Reads the communes of `tile` at their `versions`, and encodes and compresses the tile.
-async fn make(state: &WebState, tile: TileId, versions: &[(String, i64)]) -> Result<Bytes, ApiError> {
+/// Reads the communes of `tile` at their `versions` (from zoom 10 whole, below their figures
+/// only), and encodes and compresses the tile.
+async fn make(
+    state: &WebState,
+    tile: TileId,
+    contours: Vec<&'static Contour>,
+    versions: &[(String, i64)],
+) -> Result<Bytes, ApiError> {
     let mut communes = Vec::with_capacity(versions.len());
-    for (code, version) in versions {
-        if let Some(commune) = state.communes.get(&*state.store, code, *version).await? {
-            communes.push(commune);
+    let figures = if tile.z >= ADDRESS_MIN_ZOOM {
+        for (code, version) in versions {
+            if let Some(commune) = state.communes.get(&*state.store, code, *version).await? {
+                communes.push(commune);
+            }
         }
-    }
+        communes.iter().map(|commune| (commune.commune.code.clone(), commune.figures.clone())).collect()
+    } else {
+        state.communes.figures(&*state.store, versions).await?
+    };
     let span = tracing::Span::current();
     let encoded = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        gzip(&render(tile, &communes).encode_to_vec())
+        gzip(&render(tile, &contours, &figures, &communes).encode_to_vec())
     })
     .await
     .map_err(|e| ApiError::internal("tile_failed", e))?
@@ -200,14 +300,17 @@ async fn make(state: &WebState, tile: TileId, versions: &[(String, i64)]) -> Res
     path = "/tiles/ban/{z}/{x}/{y}.pbf",
     tag = "carte",
     summary = "Tuile vectorielle des adresses",
-    description = "Les adresses (couche `adresses`) et les voies et lieux-dits (couche `toponymes`) \
-        de la Base Adresse Nationale, au format Mapbox Vector Tile 2.1 compressé (gzip), des niveaux \
-        de zoom 10 à 14 (au-delà, la carte agrandit le niveau 14). Propriétés : celles des tuiles \
-        de la BAN (`id`, `numero`, `suffixe`, `nomVoie`, `certifie`, `sourcePosition`…). \
+    description = "Les communes (couche `communes` : leur contour, `code`, `nom`, `source`, \
+        `nbNumeros`, `nbVoies`, `tauxCertification`, `dateMAJ`), des niveaux de zoom 8 à 14, et, \
+        des niveaux 10 à 14, les adresses (couche `adresses`) et les voies et lieux-dits (couche \
+        `toponymes`) de la Base Adresse Nationale, au format Mapbox Vector Tile 2.1 compressé \
+        (gzip) ; au-delà de 14, la carte agrandit le niveau 14. Propriétés des adresses et \
+        toponymes : celles des tuiles de la BAN (`id`, `numero`, `suffixe`, `nomVoie`, \
+        `certifie`, `sourcePosition`…). \
         L'ETag change dès qu'une publication d'une commune de la tuile est consolidée ; \
         `If-None-Match` répond 304.",
     params(
-        ("z" = u8, Path, description = "Niveau de zoom, de 10 à 14"),
+        ("z" = u8, Path, description = "Niveau de zoom, de 8 à 14"),
         ("x" = u32, Path, description = "Colonne de la tuile"),
         ("y" = String, Path, description = "Ligne de la tuile suivie de `.pbf`", example = "343.pbf"),
         ("If-None-Match" = Option<String>, Header, description = "L'ETag d'une version déjà reçue"),
@@ -215,7 +318,7 @@ async fn make(state: &WebState, tile: TileId, versions: &[(String, i64)]) -> Res
     responses(
         (status = 200, description = "La tuile (Content-Encoding: gzip)", content_type = "application/x-protobuf", body = Vec<u8>),
         (status = 304, description = "La tuile n'a pas changé depuis l'ETag donné"),
-        (status = 404, description = "Pas de tuile à cette adresse (zoom hors de 10 à 14)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Pas de tuile à cette adresse (zoom hors de 8 à 14)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn tile(
@@ -231,7 +334,8 @@ pub async fn tile(
 }
 
 async fn answer(state: &WebState, tile: TileId, headers: &HeaderMap) -> Result<Response, ApiError> {
-    let codes = tile.communes(Contours::national());
+    let contours = tile.contours(Contours::national());
+    let codes: Vec<String> = contours.iter().map(|contour| contour.code.clone()).collect();
     let versions = state.store.commune_versions(&codes).await?;
     let etag = format!("\"ban-{TILE_FORMAT}-{}\"", versions.iter().map(|(_, seq)| seq).sum::<i64>());
     let mut response = if matches(headers, &etag) {
@@ -245,7 +349,7 @@ async fn answer(state: &WebState, tile: TileId, headers: &HeaderMap) -> Result<R
             }
             None => {
                 metrics::counter!("web_tiles_total", "outcome" => "made").increment(1);
-                let bytes = make(state, tile, &versions).await?;
+                let bytes = make(state, tile, contours, &versions).await?;
                 state.tiles.put(tile, etag.clone(), bytes.clone());
                 bytes
             }
@@ -287,10 +391,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_tiles_of_zoom_10_to_14_exist() {
+    fn only_tiles_of_zoom_8_to_14_exist() {
         assert_eq!(TileId::parse("14", "8457", "5710.pbf"), Some(TileId { z: 14, x: 8457, y: 5710 }));
+        assert_eq!(TileId::parse("8", "132", "87.pbf"), Some(TileId { z: 8, x: 132, y: 87 }));
         for (z, x, y) in [
-            ("9", "1", "1.pbf"),
+            ("7", "1", "1.pbf"),
+            ("8", "256", "1.pbf"),
             ("15", "1", "1.pbf"),
             ("10", "1024", "1.pbf"),
             ("10", "1", "1"),

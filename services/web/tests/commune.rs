@@ -2,7 +2,8 @@
 //! sample commune (Mont-Bonvillers, 54084) was published and consolidated for real (the
 //! consolidator's worker on the sample's file): the tiles decode to the commune's addresses
 //! and toponyms with the BAN's properties, revalidate with their ETag until a publication
-//! changes them, and exist only from zoom 10 to 14; the page's figures are the store's.
+//! changes them, and exist only from zoom 8 to 14 (tests/tiles.rs: the `communes` layer);
+//! the page's figures are the store's.
 #![allow(clippy::unwrap_used)]
 use std::collections::BTreeSet;
 use std::io::Read as _;
@@ -150,7 +151,10 @@ async fn a_tile_holds_the_communes_addresses_and_toponyms_with_the_bans_properti
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     assert_eq!(headers[header::CACHE_CONTROL], "public, no-cache");
     let tile = decode(&body);
-    assert_eq!(tile.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["adresses", "toponymes"]);
+    assert_eq!(
+        tile.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["communes", "adresses", "toponymes"]
+    );
     assert!(tile.layers.iter().all(|l| l.version == 2 && l.extent == Some(4096)));
 
     // Every active address of the base, once, with its key; every street at its place.
@@ -197,15 +201,15 @@ async fn a_tile_holds_the_communes_addresses_and_toponyms_with_the_bans_properti
     let (x, y) = point_of(&layer.features[index]).unwrap();
     assert!((x - 2026).abs() <= 1 && (y - 835).abs() <= 1, "({x}, {y})");
 
-    // Nothing of the commune far away (Brittany), and no empty layer.
+    // No address far away (Brittany), and no empty layer.
     let (status, _, body) = get(&published.state, "/tiles/ban/14/7900/5600.pbf", &gzip).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(decode(&body).layers.is_empty());
+    assert!(decode(&body).layers.iter().all(|l| l.name == "communes" && !l.features.is_empty()));
 
     // A client that does not take gzip gets the tile inflated.
     let (_, headers, body) = get(&published.state, COMMUNE_TILE, &[]).await;
     assert!(headers.get(header::CONTENT_ENCODING).is_none());
-    assert_eq!(Tile::decode(body.as_slice()).unwrap().layers.len(), 2);
+    assert_eq!(Tile::decode(body.as_slice()).unwrap().layers.len(), 3);
 }
 
 #[tokio::test]
@@ -245,10 +249,10 @@ async fn a_tile_revalidates_until_a_publication_changes_it() {
 }
 
 #[tokio::test]
-async fn tiles_exist_from_zoom_10_to_14_only() {
+async fn tiles_exist_from_zoom_8_to_14_only() {
     let published = published().await;
     for uri in [
-        "/tiles/ban/9/264/175.pbf",
+        "/tiles/ban/7/66/43.pbf",
         "/tiles/ban/15/16915/11207.pbf",
         "/tiles/ban/10/1024/350.pbf",
         "/tiles/ban/10/528/350.png",
@@ -260,8 +264,8 @@ async fn tiles_exist_from_zoom_10_to_14_only() {
         let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(problem["code"], "tile_not_found");
         assert!(
-            problem["detail"].as_str().unwrap_or_default().contains("de 10 à 14")
-                || problem.to_string().contains("10 à 14"),
+            problem["detail"].as_str().unwrap_or_default().contains("de 8 à 14")
+                || problem.to_string().contains("8 à 14"),
             "{problem}"
         );
     }
