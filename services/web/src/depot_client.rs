@@ -439,7 +439,8 @@ impl DepotClient {
         struct Ignored {
             ignored: Vec<String>,
         }
-        let body = Self::json_body(json!({"ids": ids, "rejectionReason": reason, "habilitationId": habilitation}));
+        let body =
+            Self::json_body(json!({"ids": ids, "rejectionReason": reason, "habilitationId": habilitation}));
         let path = format!("/communes/{code}/signalements/ignore");
         let ignored: Ignored = self.send(Method::POST, &path, body, browser).await?;
         Ok(ignored.ignored)

@@ -1221,7 +1221,8 @@ pub async fn ignore_spam(
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     // Repeated keys (`ids=…&ids=…`): read as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let value = |key: &str| pairs.iter().find(|(k, v)| k == key && !v.trim().is_empty()).map(|(_, v)| v.trim());
+    let value =
+        |key: &str| pairs.iter().find(|(k, v)| k == key && !v.trim().is_empty()).map(|(_, v)| v.trim());
     let Some(habilitation) = value("habilitation").map(str::to_owned) else {
         return Redirect::to(&town_hall_path(&commune.code)).into_response();
     };
@@ -1231,7 +1232,15 @@ pub async fn ignore_spam(
             "Aucun signalement coché",
             "Cochez « Indésirable » sur les signalements à ignorer en une fois.",
         );
-        return town_hall_problem(&state, &depot, commune, Some(&habilitation), StatusCode::BAD_REQUEST, problem).await;
+        return town_hall_problem(
+            &state,
+            &depot,
+            commune,
+            Some(&habilitation),
+            StatusCode::BAD_REQUEST,
+            problem,
+        )
+        .await;
     }
     match depot.ignore_reports(&commune.code, &ids, value("raison"), &habilitation, browser).await {
         Ok(ignored) => {
