@@ -853,9 +853,26 @@ pub struct TownHallPage {
     pub problem: Option<Problem>,
     /// What was just done (« Le signalement … est marqué traité »).
     pub done: Option<String>,
-    pub reports: Vec<ReportRow>,
+    pub reports: Vec<PendingReport>,
     pub pending_total: u64,
 }
+
+/// A pending report as the town hall sees it: with its author, whom the commune may answer.
+#[derive(Debug, Clone)]
+pub struct PendingReport {
+    pub row: ReportRow,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+}
+
+/// The reasons the town hall is offered to ignore a report (Mes Adresses' list).
+pub const REJECTION_REASONS: [&str; 5] = [
+    "Signalement non pertinent",
+    "Signalement en double",
+    "Signalement déjà traité",
+    "Signalement mal positionné",
+    "Signalement non conforme",
+];
 
 impl TownHallPage {
     /// More reports are pending than the page lists.
@@ -969,7 +986,15 @@ async fn town_hall_page(
         match state.store.reports(&filter, PageRequest { offset: 0, limit: PENDING_SHOWN }).await {
             Ok(found) => {
                 pending_total = found.total;
-                reports = found.items.iter().map(ReportRow::of).collect();
+                reports = found
+                    .items
+                    .iter()
+                    .map(|report| PendingReport {
+                        row: ReportRow::of(report),
+                        author_name: report.author_name.clone(),
+                        author_email: report.author_email.clone(),
+                    })
+                    .collect();
             }
             Err(error) => {
                 tracing::error!(%error, "pending reports unreadable");

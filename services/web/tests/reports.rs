@@ -342,7 +342,12 @@ async fn the_town_hall_decides_after_its_code() {
             && pending.text.contains(&format!("id=\"decision-{second}\""))
     );
     assert!(pending.text.contains("Maison neuve au fond de la rue"));
-    assert!(!pending.text.contains("jeanne.martin"), "the author stays private on the page too");
+    // The town hall sees the authors (the public pages never do).
+    assert!(
+        pending.text.contains("Jeanne Martin <a href=\"mailto:jeanne.martin@example.org\">"),
+        "{}",
+        pending.text
+    );
 
     // Ignoring needs a reason.
     let decide = format!("{path}/decision");
