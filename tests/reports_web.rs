@@ -7,7 +7,8 @@
 //! revision without anyone touching it. Then the town hall, after its code consent, ignores
 //! another report with a reason; and the form works without JavaScript (the position typed).
 //! axe-core on every new page; screenshots desktop and mobile
-//! into `target/screenshots/` (`signaler-*`, `signalement-*`, `mairie-signalements-*`).
+//! into `target/screenshots/` (`signaler-*`, `signalement-*`, `signalements-commune-*`,
+//! `mairie-signalements-*`).
 #![allow(clippy::unwrap_used)]
 #[allow(dead_code)] // the keyboard helpers serve web.rs
 mod a11y;
@@ -118,6 +119,13 @@ async fn reports_in_a_real_browser() {
     }
 
     let browser = open_browser(&driver, true).await;
+    // axe-core and the map's waits may take a while on a loaded machine.
+    let timeouts = fantoccini::wd::TimeoutConfiguration::new(
+        Some(Duration::from_secs(120)),
+        Some(Duration::from_secs(120)),
+        Some(Duration::ZERO),
+    );
+    browser.update_timeouts(timeouts).await.unwrap();
 
     // A resident, on the commune page, reports a missing number.
     browser.goto(&format!("{base}/commune/54084")).await.unwrap();
@@ -309,6 +317,11 @@ async fn reports_in_a_real_browser() {
     let (status, text) = report_row(&browser, &other).await;
     assert_eq!(status, "IGNORED", "{text}");
     assert!(text.contains("Le 1 rue Joffre existe : vérifié sur place"), "{text}");
+    browser.goto(&format!("{base}/commune/54084/signalements")).await.unwrap();
+    assert!(text_of(&browser, "h1").await.starts_with("Signalements de Mont-Bonvillers"));
+    assert_eq!(browser.find_all(Locator::Css("#signalements tbody tr")).await.unwrap().len(), 2);
+    screenshots(&browser, "signalements-commune", None).await;
+    a11y::assert_accessible(&browser, "/commune/54084/signalements").await;
     browser.goto(&format!("{base}/signalement/{other}")).await.unwrap();
     assert!(text_of(&browser, "#statut").await.contains("vérifié sur place"));
     screenshots(&browser, "signalement", None).await;
@@ -319,6 +332,13 @@ async fn reports_in_a_real_browser() {
     let browser = open_browser(&driver, false).await;
     browser.goto(&format!("{base}/signaler?commune=54084")).await.unwrap();
     assert!(!browser.find(Locator::Id("carte-signalement")).await.unwrap().is_displayed().await.unwrap());
+    // Sent empty: each missing field says so beside it.
+    click_and_wait(&browser, "#envoyer").await;
+    assert!(text_of(&browser, "#numero-erreur").await.contains("le numéro de l’adresse"));
+    assert!(text_of(&browser, "#voie-erreur").await.contains("le nom de la voie"));
+    assert!(text_of(&browser, "#position-erreur").await.contains("au moins une position"));
+    // (axe-core needs JavaScript: this error state is not checked by it.)
+    screenshots(&browser, "signaler-erreurs", Some("#probleme")).await;
     for (id, value) in [("numero", "101"), ("voie", "Rue Joffre"), ("lon", "5,8341"), ("lat", "49.3226")] {
         browser.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
     }

@@ -7,13 +7,14 @@ pub mod openapi;
 pub mod params;
 
 use axum::extract::{DefaultBodyLimit, Multipart, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use ban_search::{csv, render, Index};
 use ban_service_kit::{ApiError, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower_http::cors::{Any, CorsLayer};
 
 pub use config::GeocoderArgs;
 pub use live::LiveIndex;
@@ -40,10 +41,17 @@ fn routes() -> OpenApiRouter<LiveIndex> {
         .routes(routes!(openapi::document))
 }
 
-/// The routes, at the root of the server.
+/// The routes, at the root of the server. Every route answers any origin (CORS, preflight
+/// included): the API is public and without credentials, and autocomplete widgets on other
+/// sites call it from the browser, as they call the national address API.
 pub fn router(live: LiveIndex) -> Router {
     let (router, _) = routes().split_for_parts();
-    router.with_state(live)
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(Any)
+        .max_age(std::time::Duration::from_secs(86_400));
+    router.layer(cors).with_state(live)
 }
 
 fn not_ready() -> ApiError {

@@ -392,4 +392,31 @@ mod tests {
         described_by::<Vec<BatchAnswer>>(&answers);
         assert_eq!(answers[0]["status"], "ok", "{answers}");
     }
+
+    #[tokio::test]
+    async fn browsers_of_other_sites_may_call_it() {
+        let app = crate::router(live());
+        // The preflight of a cross-origin request, then the request.
+        let preflight = Request::builder()
+            .method("OPTIONS")
+            .uri("/search/?q=mont")
+            .header("origin", "https://mairie.example")
+            .header("access-control-request-method", "GET")
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.clone().oneshot(preflight).await.unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+        let allowed =
+            |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(allowed("access-control-allow-origin").as_deref(), Some("*"));
+        assert!(allowed("access-control-allow-methods").is_some_and(|m| m.contains("GET")));
+        let request = Request::builder()
+            .uri("/search/?q=mont-bonvillers")
+            .header("origin", "https://mairie.example")
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.oneshot(request).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+    }
 }
