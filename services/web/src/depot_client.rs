@@ -425,6 +425,27 @@ impl DepotClient {
         self.send(Method::PUT, &format!("/signalements/{id}"), body, browser).await
     }
 
+    /// `POST /communes/{code}/signalements/ignore`: reports ignored at once as spam, with the
+    /// commune's accepted habilitation; the ids ignored (those not pending any more are left).
+    pub async fn ignore_reports(
+        &self,
+        code: &str,
+        ids: &[String],
+        reason: Option<&str>,
+        habilitation: &str,
+        browser: Browser,
+    ) -> Result<Vec<String>, DepotError> {
+        #[derive(Deserialize)]
+        struct Ignored {
+            ignored: Vec<String>,
+        }
+        let body =
+            Self::json_body(json!({"ids": ids, "rejectionReason": reason, "habilitationId": habilitation}));
+        let path = format!("/communes/{code}/signalements/ignore");
+        let ignored: Ignored = self.send(Method::POST, &path, body, browser).await?;
+        Ok(ignored.ignored)
+    }
+
     /// The feed seq the geocoder's index has reached (`GET /geocoder/status`), `None` while it
     /// builds or when no geocoder is known.
     pub async fn geocoder_seq(&self) -> Option<i64> {

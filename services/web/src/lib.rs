@@ -169,6 +169,7 @@ pub fn router(state: WebState) -> Router {
         .route("/commune/{code}/signalements/mairie/code", axum::routing::post(reports::send_code))
         .route("/commune/{code}/signalements/mairie/code/valider", axum::routing::post(reports::check_code))
         .route("/commune/{code}/signalements/mairie/decision", axum::routing::post(reports::decide))
+        .route("/commune/{code}/signalements/mairie/indesirables", axum::routing::post(reports::ignore_spam))
         // Described in the OpenAPI document (`tiles::tile`); routed here because the path's last
         // segment is a parameter with a suffix (`{y}.pbf`).
         .route("/tiles/ban/{z}/{x}/{file}", axum::routing::get(tiles::tile))

@@ -1019,6 +1019,8 @@ async fn town_hall_page(
 #[derive(Debug, Default, Deserialize)]
 pub struct TownHallQuery {
     habilitation: Option<String>,
+    /// How many reports were just ignored as spam.
+    indesirables: Option<usize>,
     /// A report just decided, and how (`traite`, `ignore`).
     fait: Option<String>,
     decision: Option<String>,
@@ -1035,6 +1037,9 @@ pub async fn town_hall(
     let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
     let habilitation = query.habilitation.filter(|h| !h.trim().is_empty());
     let mut page = town_hall_page(&state, &depot, commune, habilitation.as_deref()).await;
+    if let Some(count) = query.indesirables {
+        page.done = Some(format!("{count} signalement(s) ignoré(s) comme indésirables."));
+    }
     if let Some(id) = query.fait {
         page.done = Some(match query.decision.as_deref() {
             Some("ignore") => format!("Le signalement {id} est ignoré : la raison est publiée avec lui."),
@@ -1225,6 +1230,56 @@ pub async fn decide(
                 _ => plain(&error),
             };
             fail(status_of(&error), "La décision n’a pas été enregistrée", message).await
+        }
+    }
+}
+
+/// `POST /commune/{code}/signalements/mairie/indesirables`: `habilitation`, the `ids` ticked
+/// and an optional `raison`: those reports ignored at once as spam (the depot's bulk ignore).
+pub async fn ignore_spam(
+    State(state): State<WebState>,
+    Path(code): Path<String>,
+    browser: Browser,
+    body: Bytes,
+) -> Response {
+    let Some(commune) = commune_of_path(&code) else { return unknown_commune(&code) };
+    let Some(depot) = state.depot.clone() else { return town_hall_unavailable(commune) };
+    // Repeated keys (`ids=…&ids=…`): read as pairs.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let value =
+        |key: &str| pairs.iter().find(|(k, v)| k == key && !v.trim().is_empty()).map(|(_, v)| v.trim());
+    let Some(habilitation) = value("habilitation").map(str::to_owned) else {
+        return Redirect::to(&town_hall_path(&commune.code)).into_response();
+    };
+    let ids: Vec<String> = pairs.iter().filter(|(k, _)| k == "ids").map(|(_, v)| v.clone()).collect();
+    if ids.is_empty() {
+        let problem = Problem::new(
+            "Aucun signalement coché",
+            "Cochez « Indésirable » sur les signalements à ignorer en une fois.",
+        );
+        return town_hall_problem(
+            &state,
+            &depot,
+            commune,
+            Some(&habilitation),
+            StatusCode::BAD_REQUEST,
+            problem,
+        )
+        .await;
+    }
+    match depot.ignore_reports(&commune.code, &ids, value("raison"), &habilitation, browser).await {
+        Ok(ignored) => {
+            tracing::info!(commune = %commune.code, ignored = ignored.len(), "reports ignored as spam through the web pages");
+            Redirect::to(&format!(
+                "{}?habilitation={habilitation}&indesirables={}",
+                town_hall_path(&commune.code),
+                ignored.len()
+            ))
+            .into_response()
+        }
+        Err(error) => {
+            let problem = Problem::new("Les signalements n’ont pas été ignorés", plain(&error));
+            town_hall_problem(&state, &depot, commune, Some(&habilitation), status_of(&error), problem).await
         }
     }
 }

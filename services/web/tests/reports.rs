@@ -414,3 +414,74 @@ async fn the_town_hall_decides_after_its_code() {
     assert!(commune.text.contains("par la commune : Numéro déjà attribué ailleurs"));
     assert!(commune.text.contains(&format!("data-report=\"{second}\" data-status=\"PROCESSED\"")));
 }
+
+/// A habilitation of 54084 accepted through the town hall's page (the code read from the
+/// store).
+async fn accepted_habilitation(pages: &Pages) -> String {
+    let path = "/commune/54084/signalements/mairie";
+    let asked = pages
+        .post(&format!("{path}/code"), &[("email", "mairie@mont-bonvillers.invalid")], [10, 0, 2, 1])
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    let habilitation = asked.location.unwrap().split("habilitation=").nth(1).unwrap().to_owned();
+    let pin =
+        pages.store.habilitation(&habilitation).await.unwrap().unwrap().pin_code.unwrap().expose().to_owned();
+    let checked = pages
+        .post(
+            &format!("{path}/code/valider"),
+            &[("habilitation", &habilitation), ("code", &pin)],
+            [10, 0, 2, 1],
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER);
+    habilitation
+}
+
+#[tokio::test]
+async fn the_town_hall_ignores_spam_at_once() {
+    let pages = pages().await;
+    let mut ids = Vec::new();
+    for (numero, ip) in [("12", 5), ("14", 6), ("16", 7)] {
+        let sent =
+            pages.post("/signaler", &missing_number(numero, "5.8337", "49.3223"), [10, 0, 0, ip]).await;
+        ids.push(
+            sent.location
+                .unwrap()
+                .trim_start_matches("/signalement/")
+                .trim_end_matches("?envoye=1")
+                .to_owned(),
+        );
+    }
+    let habilitation = accepted_habilitation(&pages).await;
+    let path = "/commune/54084/signalements/mairie";
+    let list = pages.get(&format!("{path}?habilitation={habilitation}")).await;
+    assert!(list.text.contains("id=\"indesirables\""));
+    assert!(list.text.contains(&format!(
+        "id=\"indesirable-{}\" name=\"ids\" value=\"{}\" form=\"indesirables\"",
+        ids[0], ids[0]
+    )));
+
+    // Nothing ticked: told so.
+    let nothing =
+        pages.post(&format!("{path}/indesirables"), &[("habilitation", &habilitation)], [10, 0, 2, 1]).await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST);
+    assert!(nothing.text.contains("Aucun signalement coché"));
+    // Two ticked: ignored at once, with the default reason; the third stays pending.
+    let ignored = pages
+        .post(
+            &format!("{path}/indesirables"),
+            &[("habilitation", &habilitation), ("ids", &ids[0]), ("ids", &ids[1]), ("raison", "")],
+            [10, 0, 2, 1],
+        )
+        .await;
+    assert_eq!(ignored.status, StatusCode::SEE_OTHER, "{}", ignored.text);
+    let after = pages.get(ignored.location.as_deref().unwrap()).await;
+    assert!(after.text.contains("2 signalement(s) ignoré(s) comme indésirables"), "{}", after.text);
+    assert!(after.text.contains("1 signalement(s) en attente"));
+    for id in &ids[..2] {
+        let report = pages.store.report(id).await.unwrap().unwrap();
+        assert_eq!(report.status, ReportStatus::Ignored);
+        assert_eq!(report.rejection_reason.as_deref(), Some("Signalement abusif."));
+    }
+    assert_eq!(pages.store.report(&ids[2]).await.unwrap().unwrap().status, ReportStatus::Pending);
+}
