@@ -182,9 +182,26 @@ async fn reports_in_a_real_browser() {
     assert_eq!((stored.lon, stored.lat), (Some(point[0]), Some(point[1])));
     screenshots(&browser, "signalement-recu", None).await;
     a11y::assert_accessible(&browser, "/signalement/{id} (receipt)").await;
-    // TODO(report-mail): the town hall is mailed about the new report (helper adding the mail
-    // per report): check here, in `smtp.received()`, a mail to mairie@mont-bonvillers.invalid
-    // that names the report `id` and links to /commune/54084 — and never the author's e-mail.
+    // The town hall is mailed about it (one mail per report, the commune's default), with a
+    // link to the commune's page, and never the author's address.
+    let started = Instant::now();
+    let mail = loop {
+        let received = smtp.received();
+        if let Some(mail) =
+            received.into_iter().find(|m| m.subject.starts_with("Nouveau signalement d’adresse"))
+        {
+            break mail;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no mail to the town hall: {:#?}",
+            smtp.received()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(mail.to, "mairie@mont-bonvillers.invalid");
+    assert!(mail.body.contains("99") && mail.body.contains("/commune/54084"), "{}", mail.body);
+    assert!(!mail.body.contains("jeanne.martin"), "{}", mail.body);
 
     // Pending on the commune page.
     click_and_wait(&browser, "a[href='/commune/54084#titre-signalements']").await;
