@@ -6,7 +6,7 @@
 //!   `escalier 2`, `porte 12`, `3e étage`, a `Résidence …` or `chez …` part (addok's own
 //!   `clean_query` already drops `BP 45`, `CS 123`, `CEDEX 9` and `3e étage` glued to nothing);
 //! * a number glued to its street is parted from it: `14chemin des Vignes`, `3Allée …`,
-//!   `12bis rue …`, `7,rue …`;
+//!   `12bisrue …`, `7,rue …`;
 //! * a number after its street is put before it: `Avenue Foch 12`, `Rue Jean Jaurès 7 bis,
 //!   31000 Toulouse`, `Rue de la République, 19, Pigny` — unless it belongs to the name
 //!   (`Rue du 8 Mai 1945`, `Rue des 3 Frères`, `Route Nationale 7`);
@@ -101,6 +101,8 @@ const MONTHS: &[&str] = &[
     "novembre",
     "decembre",
 ];
+/// Words after which the letter before them is a street type's abbreviation (`9 v des Fours`).
+const ARTICLES: &[&str] = &["de", "du", "des", "d", "la", "le", "les", "l"];
 const ORDINALS: &[&str] = &["bis", "ter", "quater", "quinquies", "sexies"];
 
 /// The query rewritten, or `None` when nothing in it needed reading differently.
@@ -149,11 +151,19 @@ fn is_ordinal(word: &str) -> bool {
 /// Drops the parts and words that are not the address; whether anything was dropped.
 fn drop_noise(parts: &mut Vec<Vec<String>>) -> bool {
     let before: usize = parts.iter().map(Vec::len).sum::<usize>() + parts.len();
-    // A part that is only the country, or opens with a word of a building's name or a person.
+    // A part that is only the country; a part that opens with a word of a building's name or
+    // a person, when another part is a whole address (`4B, Résidence des Pins, Gap` names
+    // its street so).
     if parts.len() > 1 {
+        let has_address = |words: &Vec<String>| {
+            words.len() >= 2
+                && words[0].bytes().next().is_some_and(|b| b.is_ascii_digit())
+                && words[1..].iter().take(2).any(|w| is_street_type(&folded(w)))
+        };
+        let addressed = parts.iter().any(has_address);
         parts.retain(|words| {
             let first = folded(&words[0]);
-            !(words.len() == 1 && first == "france" || NOISE_PARTS.contains(&first.as_str()))
+            !(words.len() == 1 && first == "france" || addressed && NOISE_PARTS.contains(&first.as_str()))
         });
     }
     for words in parts.iter_mut() {
@@ -185,7 +195,7 @@ fn drop_noise(parts: &mut Vec<Vec<String>>) -> bool {
     after != before
 }
 
-/// `14chemin` → `14 chemin`, `12bis` → `12 bis`, `3Allée` → `3 Allée` at the start of a part
+/// `14chemin` → `14 chemin`, `12bisrue` → `12 bis rue`, `3Allée` → `3 Allée` at the start of a part
 /// (`6b`, a number and its suffix letter, is left: addok reads it).
 fn unglue_number(words: &mut Vec<String>) -> bool {
     let Some(first) = words.first() else { return false };
@@ -200,7 +210,8 @@ fn unglue_number(words: &mut Vec<String>) -> bool {
     let folded_rest = fold(rest);
     let mut replacement = vec![first[..digits].to_owned()];
     match ORDINALS.iter().find(|o| folded_rest.starts_with(**o)) {
-        Some(ordinal) if folded_rest.len() == ordinal.len() => replacement.push(rest.to_owned()),
+        // `12bis`: addok reads it.
+        Some(ordinal) if folded_rest.len() == ordinal.len() => return false,
         // `12bisrue`: the ordinal's bytes are ASCII in the original too.
         Some(ordinal) if rest.is_char_boundary(ordinal.len()) => {
             replacement.push(rest[..ordinal.len()].to_owned());
@@ -217,8 +228,16 @@ fn unglue_number(words: &mut Vec<String>) -> bool {
 /// for number 4, not 4 bis).
 fn glue_suffix(words: &mut Vec<String>) -> bool {
     match words.as_slice() {
+        // `2 R. Marcel Pagnol`, `9 v des Fours`: a letter that is a street type's abbreviation
+        // (`r`, `v`…), or with its abbreviation's period, is not a suffix.
         [number, suffix, next, ..]
-            if is_number(number, 4) && is_ordinal(suffix) && !is_street_type(&folded(next)) =>
+            if is_number(number, 4)
+                && is_ordinal(suffix)
+                && !suffix.contains('.')
+                && !is_street_type(&folded(suffix))
+                && !["r", "v"].contains(&folded(suffix).as_str())
+                && !is_street_type(&folded(next))
+                && !ARTICLES.contains(&folded(next).as_str()) =>
         {
             let glued = format!("{number}{suffix}");
             words.splice(0..2, [glued]);
@@ -312,6 +331,11 @@ mod tests {
             "Saint-Denis 93200",
             "6b Boulevard de la Basse Carrière 26000 Valence",
             "Porte de Paris, Valence",
+            "2 R. Marcel Pagnol 02370 Celles-sur-Aisne",
+            "9 v des grands fours st-martin dizy-le-gros",
+            "5 R Jean Jaurès Saint-Aubin",
+            // A residence that is the street's name stays.
+            "4B, Résidence des Pins, Gap",
         ] {
             assert_eq!(understand(query), None, "{query}");
         }
@@ -320,7 +344,8 @@ mod tests {
     #[test]
     fn glued_numbers_are_parted() {
         assert_eq!(text("14chemin des Vignes Valence").as_deref(), Some("14 chemin des Vignes Valence"));
-        assert_eq!(text("12bis rue de la Paix").as_deref(), Some("12 bis rue de la Paix"));
+        assert_eq!(text("12bisrue de la Paix").as_deref(), Some("12 bis rue de la Paix"));
+        assert_eq!(understand("12bis rue de la Paix"), None);
         assert_eq!(text("3Allée des Tilleuls").as_deref(), Some("3 Allée des Tilleuls"));
         assert_eq!(text("7,rue Victor Hugo Pigny").as_deref(), Some("7 rue Victor Hugo Pigny"));
     }
