@@ -349,28 +349,38 @@ async fn publication_in_a_real_browser() {
     screenshots(&browser, "publier-1-depot", None).await;
     a11y::assert_accessible(&browser, "publier-1-depot").await;
     commune.clear().await.unwrap();
-    commune.send_keys("Strasbourg (67482)").await.unwrap();
-    let defects = root().join("data/samples/67482_strasbourg_with-defects.csv");
+    commune.send_keys("Mont-Bonvillers (54084)").await.unwrap();
+    // Her file first, with a mistake on its line 3 (« douze » for a number): the report names
+    // the line, the column and the value, and publication waits for the corrected file.
+    let sample = root().join("data/samples/54084_mont-bonvillers.csv");
+    let mut lines: Vec<String> =
+        std::fs::read_to_string(&sample).unwrap().lines().map(str::to_owned).collect();
+    let numero = lines[0].split(';').position(|column| column == "numero").unwrap();
+    let mut cells: Vec<String> = lines[2].split(';').map(str::to_owned).collect();
+    cells[numero] = "douze".into();
+    lines[2] = cells.join(";");
+    let with_error = dir.path().join("54084_mont-bonvillers.csv");
+    std::fs::write(&with_error, lines.join("\n") + "\n").unwrap();
     browser
         .find(Locator::Id("fichier"))
         .await
         .unwrap()
-        .send_keys(&defects.display().to_string())
+        .send_keys(&with_error.display().to_string())
         .await
         .unwrap();
     submit(&browser, "deposer").await;
     let verdict = text_of(&browser, "#rapport #verdict").await;
     assert!(verdict.contains("Le fichier contient des erreurs"), "{verdict}");
     assert_eq!(step_shown(&browser).await, "1");
-    assert!(!browser.find_all(Locator::Css("details[data-level='E']")).await.unwrap().is_empty());
+    let row = text_of(&browser, "details[data-level='E'] tr[data-line='3']").await;
+    assert!(row.contains("numero") && row.contains("douze"), "{row}");
     screenshots(&browser, "publier-1-erreurs", Some("#rapport")).await;
     a11y::assert_accessible(&browser, "publier-1-erreurs").await;
 
-    // The sample of 54084: valid, step 2 offers the town hall's addresses.
+    // The corrected file (the sample of 54084): valid, step 2 offers the town hall's addresses.
     let commune = browser.find(Locator::Id("commune")).await.unwrap();
     commune.clear().await.unwrap();
     commune.send_keys("Mont-Bonvillers (54084)").await.unwrap();
-    let sample = root().join("data/samples/54084_mont-bonvillers.csv");
     browser
         .find(Locator::Id("fichier"))
         .await
