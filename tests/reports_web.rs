@@ -199,7 +199,8 @@ async fn reports_in_a_real_browser() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(mail.to, "mairie@mont-bonvillers.invalid");
+    // No habilitation confirmed yet: the directory's town hall addresses, all of them.
+    assert_eq!(mail.to, "mairie@mont-bonvillers.invalid, secretariat@mont-bonvillers.invalid");
     assert!(mail.body.contains("99") && mail.body.contains("/commune/54084"), "{}", mail.body);
     assert!(!mail.body.contains("jeanne.martin"), "{}", mail.body);
 
