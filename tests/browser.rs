@@ -1,7 +1,7 @@
 #![allow(dead_code)] // each test binary uses part of it
 //! What the browser tests share: chromedriver on a free port, a headless Chromium session
 //! (with JavaScript or without), screenshots at desktop and mobile width, and waiting for a
-//! page. The same helpers as `web.rs`'s, for the browser tests written since.
+//! page; used by every browser test (`web.rs`, `reports_web.rs`).
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

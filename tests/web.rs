@@ -9,100 +9,21 @@
 //! `scripts/setup.sh` (`make setup`, run by `make test`): without them this test fails and says so.
 #![allow(clippy::unwrap_used)]
 mod a11y;
+mod browser;
 mod smtp_server;
 mod support;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ban::serve::{serve, HttpSettings, Services};
 use ban_domain::Level;
 use ban_store::Store;
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser::{click_and_wait, open_browser, root, screenshots, start_driver, text_of};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 use support::Depot;
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn root() -> PathBuf {
-    // Canonical: chromedriver takes only canonical paths for a file input.
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
-
-/// chromedriver on a free port of localhost, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver() -> Driver {
-    assert!(
-        Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
-        "the browser tests need Chromium and its WebDriver ({CHROMIUM}, {CHROMEDRIVER}): \
-         run scripts/setup.sh (make setup), which installs Debian's chromium and chromium-driver"
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}"));
-    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver never listened on {port}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    driver
-}
-
-/// A headless Chromium session, with JavaScript or without.
-async fn open_browser(driver: &Driver, javascript: bool) -> Client {
-    let mut options = json!({
-        "binary": CHROMIUM,
-        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900", "--lang=fr-FR"],
-    });
-    if !javascript {
-        options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), options);
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(capabilities).connect(&driver.url).await.unwrap()
-}
-
-/// Screenshots of the page at desktop and mobile width, `{name}-desktop.png` and
-/// `{name}-mobile.png`, each checked not to scroll sideways; the window is left at desktop
-/// width. `at` is scrolled into view first.
-async fn screenshots(browser: &Client, name: &str, at: Option<&str>) {
-    let dir = root().join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (suffix, width, height) in [("mobile", 375, 812), ("desktop", 1280, 900)] {
-        browser.set_window_size(width, height).await.unwrap();
-        if let Some(selector) = at {
-            browser
-                .execute("document.querySelector(arguments[0]).scrollIntoView()", vec![json!(selector)])
-                .await
-                .unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let png = browser.screenshot().await.unwrap();
-        std::fs::write(dir.join(format!("{name}-{suffix}.png")), png).unwrap();
-        // Reflow (WCAG 1.4.10): nothing but tables and code blocks scrolls sideways.
-        a11y::assert_no_sideways_scroll(browser, &format!("{name} ({suffix})")).await;
-    }
-}
 
 /// The validator page given `file`: the report's error codes, each with its first line.
 async fn validate_in_page(browser: &Client, base: &str, file: &Path) -> BTreeMap<String, Option<u32>> {
@@ -271,30 +192,9 @@ async fn the_pages_in_a_real_browser() {
     server.await.unwrap().unwrap();
 }
 
-/// The element's text, once it is on the page.
-async fn text_of(browser: &Client, css: &str) -> String {
-    let found = browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await;
-    match found {
-        Ok(element) => element.text().await.unwrap(),
-        Err(e) => {
-            let url = browser.current_url().await.unwrap();
-            let source = browser.source().await.unwrap();
-            let main = source.split("<main").nth(1).unwrap_or(&source);
-            panic!("{css} never shown ({e}) on {url}:\n{}", &main[..main.len().min(3000)])
-        }
-    }
-}
-
 /// Clicks the button `id` of a form and waits for the page it leads to.
 async fn submit(browser: &Client, id: &str) {
-    browser.execute("document.documentElement.dataset.left = 'yes'", vec![]).await.unwrap();
-    browser.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("html:not([data-left])"))
-        .await
-        .unwrap_or_else(|e| panic!("#{id} led nowhere: {e}"));
+    click_and_wait(browser, &format!("#{id}")).await;
 }
 
 /// The step the publication page shows.
