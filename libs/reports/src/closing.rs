@@ -24,13 +24,20 @@ use crate::model::{ChangesRequested, ExistingLocation};
 /// How close a position must be to the one asked, in metres.
 pub const NEAR_M: f64 = 10.0;
 
-/// The changes a publication wrote to a commune, and the names of its toponyms after them.
+/// The changes a publication wrote to a commune, and the names of its toponyms after them,
+/// with the address changes indexed by id and by number: a publication of a large commune
+/// writes tens of thousands of changes, and each pending report is compared only with those
+/// that can answer it (a report costs microseconds, not a scan of every change).
 #[derive(Debug)]
 pub struct AppliedChanges<'a> {
-    pub addresses: &'a [Change<Address>],
-    pub toponyms: &'a [Change<Toponym>],
+    toponyms: &'a [Change<Toponym>],
     /// Every toponym of the commune once the changes are made, by id.
-    pub toponym_names: HashMap<BanId, &'a str>,
+    toponym_names: HashMap<BanId, &'a str>,
+    /// The address changes by the id of their address.
+    addresses_by_id: HashMap<BanId, Vec<&'a Change<Address>>>,
+    /// The address changes by the number of their address, after them and, for an update,
+    /// before them.
+    addresses_by_number: HashMap<u32, Vec<&'a Change<Address>>>,
 }
 
 impl<'a> AppliedChanges<'a> {
@@ -47,11 +54,40 @@ impl<'a> AppliedChanges<'a> {
             let t = change.state();
             toponym_names.insert(t.id, t.name.as_str());
         }
-        AppliedChanges { addresses, toponyms, toponym_names }
+        let mut addresses_by_id: HashMap<BanId, Vec<&'a Change<Address>>> = HashMap::new();
+        let mut addresses_by_number: HashMap<u32, Vec<&'a Change<Address>>> = HashMap::new();
+        for change in addresses {
+            let after = change.state();
+            addresses_by_id.entry(after.id).or_default().push(change);
+            addresses_by_number.entry(after.numero).or_default().push(change);
+            if let Change::Updated { before, .. } = change {
+                if before.numero != after.numero {
+                    addresses_by_number.entry(before.numero).or_default().push(change);
+                }
+            }
+        }
+        AppliedChanges { toponyms, toponym_names, addresses_by_id, addresses_by_number }
     }
 
     fn street_of(&self, address: &Address) -> Option<&str> {
         self.toponym_names.get(&address.toponym).copied()
+    }
+
+    /// The address changes whose address has (or had) number `numero`.
+    fn numbered(&self, numero: u32) -> &[&'a Change<Address>] {
+        self.addresses_by_number.get(&numero).map_or(&[], Vec::as_slice)
+    }
+
+    /// The address changes that may be of the address a report names: by its BAN id when
+    /// it gives one, else by its number.
+    fn named(&self, existing: &ExistingLocation) -> &[&'a Change<Address>] {
+        match existing {
+            ExistingLocation::Numero { ban_id: Some(id), .. } => {
+                BanId::parse(id).ok().and_then(|id| self.addresses_by_id.get(&id)).map_or(&[], Vec::as_slice)
+            }
+            ExistingLocation::Numero { numero, .. } => self.numbered(*numero),
+            _ => &[],
+        }
     }
 }
 
@@ -72,7 +108,7 @@ pub fn answered_by(report: &Report, applied: &AppliedChanges<'_>) -> bool {
             renamed(ban_id.as_deref(), nom, &changes, applied)
         }
         (ReportType::LocationToUpdate, Some(existing @ ExistingLocation::Numero { .. })) => {
-            applied.addresses.iter().any(|change| {
+            applied.named(existing).iter().any(|change| {
                 matches!(change, Change::Updated { before, .. } if is_named(existing, before, applied))
                     && address_as_asked(change.state(), &changes, applied)
             })
@@ -86,8 +122,10 @@ pub fn answered_by(report: &Report, applied: &AppliedChanges<'_>) -> bool {
                     && near_any(change.state().position, &changes)
             })
         }
-        (ReportType::LocationToCreate, _) => applied.addresses.iter().any(|change| {
-            is_new(change, |a: &Address| a.active) && address_as_asked(change.state(), &changes, applied)
+        (ReportType::LocationToCreate, _) => changes.numero.is_some_and(|numero| {
+            applied.numbered(numero).iter().any(|change| {
+                is_new(change, |a: &Address| a.active) && address_as_asked(change.state(), &changes, applied)
+            })
         }),
     }
 }
@@ -153,7 +191,7 @@ fn renamed(
 fn deleted(existing: &ExistingLocation, applied: &AppliedChanges<'_>) -> bool {
     match existing {
         ExistingLocation::Numero { .. } => applied
-            .addresses
+            .named(existing)
             .iter()
             .any(|change| matches!(change, Change::Disabled(a) if is_named(existing, a, applied))),
         ExistingLocation::Voie { ban_id, nom, .. } | ExistingLocation::Toponyme { ban_id, nom, .. } => {
@@ -326,5 +364,35 @@ mod tests {
         let renamed =
             [Change::Updated { before: streets[0].clone(), after: street(1, "allee des tilleuls") }];
         assert!(answered_by(&rename, &AppliedChanges::new(&[], &renamed, &streets)));
+    }
+
+    /// Among thousands of changes, a report finds the one that answers it: by its old number
+    /// when the publication renumbered the address it names, by its BAN id when it gives one.
+    #[test]
+    fn a_renumbered_address_is_found_among_many_changes() {
+        let streets = [street(1, "Allée des Acacias")];
+        let mut changes: Vec<Change<Address>> = (100..5_000)
+            .map(|n| Change::Created(address(u128::from(n) + 1_000, 1, n, None, ASKED)))
+            .collect();
+        let before = address(10, 1, 3, None, ASKED);
+        changes
+            .push(Change::Updated { before: before.clone(), after: Address { numero: 5, ..before.clone() } });
+        let renumber = |existing: serde_json::Value| {
+            report(
+                ReportType::LocationToUpdate,
+                Some(existing),
+                json!({"numero": 5, "nomVoie": "Allée des Acacias",
+                    "positions": [{"type": "entrée", "point": {"type": "Point", "coordinates": ASKED}}]}),
+            )
+        };
+        let applied = AppliedChanges::new(&changes, &[], &streets);
+        let by_number =
+            renumber(json!({"type": "NUMERO", "numero": 3, "toponyme": {"nom": "Allée des Acacias"}}));
+        let by_id = renumber(json!({"type": "NUMERO", "numero": 3, "banId": id(10).to_string()}));
+        assert!(answered_by(&by_number, &applied));
+        assert!(answered_by(&by_id, &applied));
+        let other =
+            renumber(json!({"type": "NUMERO", "numero": 4, "toponyme": {"nom": "Allée des Acacias"}}));
+        assert!(!answered_by(&other, &applied));
     }
 }

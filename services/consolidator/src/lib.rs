@@ -401,6 +401,8 @@ impl Consolidator {
     pub async fn consolidate(&self, mut input: Input) -> Result<Outcome, ConsolidateError> {
         let rows = std::mem::take(&mut input.rows);
         let rows = Arc::new(within_tolerance(&input.commune, rows, Contours::national()));
+        // The commune's pending reports, compared with the changes each plan makes.
+        let pending = self.pending_reports(&input).await;
         for _ in 0..MAX_REPLANS {
             let base = self.store.commune_base(&input.commune).await?;
             let current_source = base.commune.as_ref().map(|c| c.source);
@@ -445,10 +447,13 @@ impl Consolidator {
                 toponyms: object_counts(&changeset.toponyms, |t: &Toponym| t.active, commune.toponyms),
             };
             let (toponyms, addresses) = (changeset.toponyms.len(), changeset.addresses.len());
-            // The commune's pending reports are compared with the changes once they are written.
-            let pending = self.pending_reports(&input).await;
-            let for_reports =
-                (!pending.is_empty()).then(|| (changeset.addresses.clone(), changeset.toponyms.clone()));
+            // The pending reports these changes answer, closed once the changes are written.
+            let answered: Vec<Report> = if pending.is_empty() {
+                Vec::new()
+            } else {
+                let applied = AppliedChanges::new(&changeset.addresses, &changeset.toponyms, &state.toponyms);
+                pending.iter().filter(|r| ban_reports::answered_by(r, &applied)).cloned().collect()
+            };
             let changes = BaseChanges {
                 commune,
                 planned_on: base.version,
@@ -460,11 +465,7 @@ impl Consolidator {
             };
             match self.store.apply_changes(changes).await {
                 Ok(applied) => {
-                    if let Some((address_changes, toponym_changes)) = for_reports {
-                        let applied_changes =
-                            AppliedChanges::new(&address_changes, &toponym_changes, &state.toponyms);
-                        self.close_reports(&input, pending, &applied_changes).await;
-                    }
+                    self.close_reports(&input, answered).await;
                     return Ok(Outcome::Applied { toponyms, addresses, last_seq: applied.last_seq, counts });
                 }
                 Err(StoreError::Conflict(reason)) => {
@@ -498,9 +499,9 @@ impl Consolidator {
     /// Marks processed, by the publication's revision, the reports that its changes answer
     /// ([`ban_reports::closing`]). The changes are written already: a report that cannot be
     /// marked is logged and left pending, never a failed job.
-    async fn close_reports(&self, input: &Input, pending: Vec<Report>, applied: &AppliedChanges<'_>) {
+    async fn close_reports(&self, input: &Input, answered: Vec<Report>) {
         let Some(revision) = &input.revision else { return };
-        for report in pending.into_iter().filter(|r| ban_reports::answered_by(r, applied)) {
+        for report in answered {
             let decision = ReportDecision {
                 status: ReportStatus::Processed,
                 actor: CONSOLIDATION_ACTOR.to_owned(),
