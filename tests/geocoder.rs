@@ -139,14 +139,87 @@ async fn a_publication_becomes_searchable_live() {
         .unwrap();
     assert_eq!(answer.status(), 400);
     assert!(answer.text().await.unwrap().contains("line 2"));
-    // 51 MiB announced: refused before its body is sent (a client still sending it would
-    // race the server's answer and closing).
+    // A large file as a batch job: taken at once (202), followed, its result downloaded, then
+    // deleted. The rows are those the streamed answer gives.
+    let mut large = String::from("adresse;ville\n");
+    for _ in 0..3_000 {
+        large.push_str("1 allee des acacias;Mont-Bonvillers\nx;\n");
+    }
+    let answer = http
+        .post(format!("{base}/geocoder/jobs/search"))
+        .multipart(
+            form()
+                .part("data", reqwest::multipart::Part::bytes(large.clone().into_bytes()).file_name("l.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    let job: Value = answer.json().await.unwrap();
+    assert_eq!(job["status"], "queued", "{job}");
+    assert_eq!(location, format!("/geocoder/jobs/{}", job["id"].as_str().unwrap()));
+    let started = Instant::now();
+    let job = loop {
+        let (status, job) = get(&http, &format!("{base}{location}")).await;
+        assert_eq!(status, 200, "{job}");
+        if job["status"] == "done" {
+            break job;
+        }
+        assert_ne!(job["status"], "failed", "{job}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!((job["rows"].as_u64(), job["rowsDone"].as_u64()), (Some(6_000), Some(6_000)), "{job}");
+    assert!(job["expiresAt"].is_string(), "{job}");
+    let result = http.get(format!("{base}{location}/result")).send().await.unwrap();
+    assert_eq!(result.status(), 200);
+    let result = result.text().await.unwrap();
+    let streamed = http
+        .post(format!("{base}/search/csv/"))
+        .multipart(
+            form().part("data", reqwest::multipart::Part::bytes(large.into_bytes()).file_name("l.csv")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(result, streamed, "the job's result is the streamed answer");
+    assert_eq!(result.lines().count(), 6_001);
+    assert_eq!(http.delete(format!("{base}{location}")).send().await.unwrap().status(), 204);
+    assert_eq!(get(&http, &format!("{base}{location}")).await.0, 404);
+    // A failed job says why; its result is not there.
+    let answer = http
+        .post(format!("{base}/geocoder/jobs/search"))
+        .multipart(
+            form()
+                .part("data", reqwest::multipart::Part::bytes(broken.as_bytes().to_vec()).file_name("b.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    let failed = loop {
+        let (_, job) = get(&http, &format!("{base}{location}")).await;
+        if job["status"] == "failed" {
+            break job;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(failed["error"].as_str().unwrap().contains("line 2"), "{failed}");
+    assert_eq!(get(&http, &format!("{base}{location}/result")).await.0, 409);
+
+    // Over the limit announced: refused before its body is sent (a client still sending it
+    // would race the server's answer and closing).
     let address = base.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
     let request = format!(
         "POST /search/csv/ HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary=x\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
-        51 * 1024 * 1024
+        ban_geocoder::config::DEFAULT_CSV_MAX_BYTES + 1
     );
     tokio::io::AsyncWriteExt::write_all(&mut socket, request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
@@ -155,7 +228,8 @@ async fn a_publication_becomes_searchable_live() {
 
     // Every route is described.
     let (_, openapi) = get(&http, &format!("{base}/geocoder/openapi.json")).await;
-    for path in ["/search/", "/reverse/", "/search/csv/", "/reverse/csv/", "/batch"] {
+    for path in ["/search/", "/reverse/", "/search/csv/", "/reverse/csv/", "/batch", "/geocoder/jobs/search"]
+    {
         assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
 

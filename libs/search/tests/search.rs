@@ -185,6 +185,228 @@ fn reverse_finds_the_closest_number_and_a_commune_replaced_leaves_no_trace() {
     assert_eq!(index.doc(hit.doc).unwrap().id.as_ref(), "54084");
 }
 
+/// Search in every territory the base covers: a number of a street of a real commune of each
+/// (its INSEE code, postcode, name with its accents, hyphens and apostrophes; Corsica's codes
+/// with a letter), found by the address as people type it, with or without the postcode, in
+/// lower case without accents; homonym communes of two territories (Saint-Pierre of La
+/// Réunion and of Saint-Pierre-et-Miquelon) told apart by the postcode; the `citycode` filter
+/// keeps to the commune; reverse at the number finds it.
+#[test]
+fn every_territory_is_searched() {
+    // (territory, INSEE code, postcode, commune, context, street, number, lon, lat)
+    let communes = [
+        (
+            "métropole",
+            "67482",
+            "67000",
+            "Strasbourg",
+            "67, Bas-Rhin, Grand Est",
+            "Rue du Vieux-Marché-aux-Poissons",
+            "12",
+            7.7505,
+            48.5799,
+        ),
+        (
+            "Corse-du-Sud",
+            "2A004",
+            "20000",
+            "Ajaccio",
+            "2A, Corse-du-Sud, Corse",
+            "Cours Napoléon",
+            "41",
+            8.7362,
+            41.9220,
+        ),
+        (
+            "Haute-Corse",
+            "2B033",
+            "20200",
+            "Bastia",
+            "2B, Haute-Corse, Corse",
+            "Boulevard Paoli",
+            "7",
+            9.4478,
+            42.6993,
+        ),
+        (
+            "Guadeloupe",
+            "97120",
+            "97110",
+            "Pointe-à-Pitre",
+            "971, Guadeloupe",
+            "Rue Frébault",
+            "25",
+            -61.5339,
+            16.2390,
+        ),
+        (
+            "Martinique",
+            "97209",
+            "97200",
+            "Fort-de-France",
+            "972, Martinique",
+            "Rue Victor Schœlcher",
+            "8",
+            -61.0703,
+            14.6040,
+        ),
+        (
+            "Guyane",
+            "97302",
+            "97300",
+            "Cayenne",
+            "973, Guyane",
+            "Avenue du Général de Gaulle",
+            "30",
+            -52.3287,
+            4.9385,
+        ),
+        (
+            "La Réunion",
+            "97416",
+            "97410",
+            "Saint-Pierre",
+            "974, La Réunion",
+            "Rue des Bons Enfants",
+            "4",
+            55.4781,
+            -21.3393,
+        ),
+        (
+            "La Réunion",
+            "97411",
+            "97400",
+            "Saint-Denis",
+            "974, La Réunion",
+            "Rue de Paris",
+            "16",
+            55.4491,
+            -20.8794,
+        ),
+        ("Mayotte", "97611", "97600", "Mamoudzou", "976, Mayotte", "Rue du Commerce", "3", 45.2278, -12.7810),
+        (
+            "Saint-Pierre-et-Miquelon",
+            "97502",
+            "97500",
+            "Saint-Pierre",
+            "975, Saint-Pierre-et-Miquelon",
+            "Rue des Bons Enfants",
+            "4",
+            -56.1780,
+            46.7790,
+        ),
+        (
+            "Saint-Barthélemy",
+            "97701",
+            "97133",
+            "Saint-Barthélemy",
+            "977, Saint-Barthélemy",
+            "Rue de la République",
+            "2",
+            -62.8500,
+            17.8965,
+        ),
+        (
+            "Saint-Martin",
+            "97801",
+            "97150",
+            "Saint-Martin",
+            "978, Saint-Martin",
+            "Rue de la Liberté",
+            "11",
+            -63.0840,
+            18.0680,
+        ),
+        (
+            "Wallis-et-Futuna",
+            "98613",
+            "98600",
+            "Uvéa",
+            "986, Wallis-et-Futuna",
+            "Route de Mata'Utu",
+            "1",
+            -176.1760,
+            -13.2820,
+        ),
+        (
+            "Polynésie française",
+            "98735",
+            "98714",
+            "Papeete",
+            "987, Polynésie française",
+            "Avenue Pouvanaa a Oopa",
+            "9",
+            -149.5680,
+            -17.5350,
+        ),
+        (
+            "Nouvelle-Calédonie",
+            "98818",
+            "98800",
+            "Nouméa",
+            "988, Nouvelle-Calédonie",
+            "Rue de l'Alma",
+            "39",
+            166.4420,
+            -22.2740,
+        ),
+    ];
+    let mut index = Index::new();
+    index.begin_bulk();
+    for (_, code, postcode, name, context, street_name, number, lon, lat) in communes {
+        let place =
+            Document { context: context.into(), ..town(code, name, postcode, lon + 0.002, lat + 0.002) };
+        let numbers = [(number, lon, lat), ("99", lon + 0.003, lat - 0.003)];
+        let way = Document {
+            context: context.into(),
+            ..street(code, "0100", street_name, name, postcode, &numbers)
+        };
+        index.replace_commune(code, vec![place, way]);
+    }
+    index.finish_bulk();
+    let plain = |text: &str| ban_domain::deburr(text).to_lowercase().replace(['-', '\''], " ");
+    for (territory, code, postcode, name, _, street_name, number, lon, lat) in communes {
+        let expected = format!("{code}_0100_{:05}", number.parse::<u32>().unwrap());
+        for q in [
+            format!("{number} {street_name} {postcode} {name}"),
+            format!("{number} {street_name}, {postcode} {name}"),
+            plain(&format!("{number} {street_name} {postcode} {name}")),
+        ] {
+            let found = search(&index, &q);
+            assert_eq!(
+                found.first().map(|(id, _)| id.as_str()),
+                Some(expected.as_str()),
+                "{territory}: {q:?} → {found:?}"
+            );
+        }
+        // Without the postcode: the homonyms' same street is told apart by nothing else.
+        let q = format!("{number} {street_name} {name}");
+        let found: Vec<String> = search(&index, &q).into_iter().map(|(id, _)| id).collect();
+        assert!(found.iter().take(2).any(|id| *id == expected), "{territory}: {q:?} → {found:?}");
+        let query = SearchQuery {
+            q: format!("{number} {street_name}"),
+            limit: 5,
+            autocomplete: false,
+            center: None,
+            filters: Filters { citycodes: vec![code.into()], ..Filters::default() },
+        };
+        let hits = index.search(&query);
+        assert!(!hits.is_empty(), "{territory}: citycode {code}");
+        assert!(hits.iter().all(|h| index.doc(h.doc).unwrap().citycode[0].as_ref() == code), "{territory}");
+        let reverse = ReverseQuery { lon, lat, limit: 1, filters: Filters::default() };
+        let hit = &index.reverse(&reverse)[0];
+        let doc = index.doc(hit.doc).unwrap();
+        assert_eq!(index.number_id(hit.doc, doc, hit.number.unwrap()), expected, "{territory}: reverse");
+    }
+    // The commune alone: the postcode decides between the homonyms.
+    for (q, code) in
+        [("Saint-Pierre 97500", "97502"), ("Saint-Pierre 97410", "97416"), ("saint pierre 97410", "97416")]
+    {
+        let found = search(&index, q);
+        assert_eq!(found.first().map(|(id, _)| id.as_str()), Some(code), "{q:?} → {found:?}");
+    }
+}
+
 /// Reverse geocoding returns the truly nearest number in every territory the base covers, far
 /// from Greenwich too (at 166°E the old plane of longitude × cos(latitude) sheared a point 9 m
 /// north about 9 m east, and picked farther numbers in Nouméa): random numbers within 40 m of

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use ban_bal::read::FileSource;
 use ban_geocoder::live::{LiveIndex, Progress};
 use ban_geocoder::GeocoderArgs;
 use ban_search::csv::{reverse_csv, search_csv, CsvError, CsvOptions, CsvRun, Sink};
@@ -47,10 +48,11 @@ pub struct GeocodeArgs {
 
 pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
     args.log.init("warn");
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    // Read where it is, twice (checked, then geocoded): constant memory whatever its size.
+    std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let store = args.store.open().await.context("opening the store")?;
     let started = Instant::now();
-    let live = LiveIndex::start(store, args.geocoder);
+    let live = LiveIndex::start(store, args.geocoder.clone());
     let bar = crate::import::bar(0, "indexing");
     let mut progress = live.progress.clone();
     loop {
@@ -76,20 +78,23 @@ pub async fn geocode(args: &GeocodeArgs) -> anyhow::Result<()> {
         lon: args.lon.clone(),
         result_columns: args.result_columns.clone(),
     };
-    let rows = bytes.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
-    let bar = crate::import::bar(rows, "geocoding");
+    let bar = crate::import::bar(0, "geocoding");
     let started = Instant::now();
     let index = live.index.clone();
     let reverse = args.reverse;
-    let destination = args.output.clone();
-    let (written, bar) = tokio::task::spawn_blocking(move || {
-        let index = index.read().unwrap_or_else(|e| e.into_inner());
-        let report = |done: usize| bar.set_position(done as u64);
+    let (source, destination) = (FileSource(args.file.clone()), args.output.clone());
+    let rows = std::sync::atomic::AtomicUsize::new(0);
+    let (written, bar, rows) = tokio::task::spawn_blocking(move || {
+        let report = |done: usize, total: usize| {
+            rows.store(total, std::sync::atomic::Ordering::Relaxed);
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
         let written = write_output(destination, |sink| {
             let geocode = if reverse { reverse_csv } else { search_csv };
-            geocode(CsvRun { index: &index, bytes: &bytes, options: &options, progress: &report, sink })
+            geocode(CsvRun { index: &*index, file: &source, options: &options, progress: &report, sink })
         });
-        (written, bar)
+        (written, bar, rows.into_inner())
     })
     .await?;
     bar.finish_and_clear();
@@ -114,15 +119,6 @@ fn write_output(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    let mut failed: Option<std::io::Error> = None;
-    geocode(&mut |block| {
-        if failed.is_none() {
-            failed = out.write_all(&block).err();
-        }
-    })?;
-    match failed {
-        Some(error) => Err(error),
-        None => out.flush(),
-    }
-    .context("writing the geocoded file")
+    geocode(&mut |block| out.write_all(&block)).context("geocoding the file")?;
+    out.flush().context("writing the geocoded file")
 }

@@ -30,7 +30,7 @@ enum Command {
     /// Run every service in one process (the depot under /api-depot, the consolidator, the
     /// geocoder at /search/ and /reverse/, the downloads under /data and /api, the web pages
     /// at /, /outils/validateur and /publier with POST /api/validate, health and metrics).
-    Serve(serve::ServeConfig),
+    Serve(Box<serve::ServeConfig>),
     /// Run the submission service alone.
     Depot(AloneArgs<ban_depot::DepotArgs>),
     /// Run the consolidation worker alone (with health and metrics).

@@ -72,7 +72,7 @@ impl ServeConfig {
         Services {
             depot: Some(self.depot.clone()),
             consolidator: Some(self.consolidator),
-            geocoder: Some(self.geocoder),
+            geocoder: Some(self.geocoder.clone()),
             downloads: Some(self.downloads.clone()),
             // The downloads page reads the France files where the downloads keep them.
             web: Some(ban_web::WebArgs {
@@ -161,10 +161,22 @@ fn app_until(
     }
     let mut readiness = Vec::new();
     let mut geocoder_router = None;
-    if let Some(geocoder) = services.geocoder {
-        let live = ban_geocoder::LiveIndex::start_until(store.clone(), geocoder, stop);
+    if let Some(geocoder) = &services.geocoder {
+        // The index and the batch jobs both stop when `stop` resolves.
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            stop.await;
+            let _ = stopping.send(true);
+        });
+        let live = ban_geocoder::LiveIndex::start_until(
+            store.clone(),
+            geocoder.clone(),
+            until_stopped(stopped.clone()),
+        );
         readiness.push(live.readiness());
-        let geocoder = ban_geocoder::router(live);
+        let state = ban_geocoder::GeocoderState::start(live, geocoder, until_stopped(stopped))
+            .context("opening the geocoder's files (GEOCODER_FILES_DIR)")?;
+        let geocoder = ban_geocoder::router(state);
         geocoder_router = Some(geocoder.clone());
         router = router.merge(geocoder);
     }

@@ -2,13 +2,21 @@
 //! what it indexes), beside the groups every server shares for a geocoder process alone
 //! (`ban_service_kit::AloneArgs`). Read once at start by the `ban` command, from flags or the
 //! environment.
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often the feed is read when it has nothing new, unless told otherwise.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(100);
+/// The largest file `/search/csv/` and `/reverse/csv/` take, unless told otherwise: 1 GiB,
+/// about 10 million rows of addresses (larger files go to the batch jobs).
+pub const DEFAULT_CSV_MAX_BYTES: u64 = 1 << 30;
+/// The largest file of a batch job, unless told otherwise: 20 GiB.
+pub const DEFAULT_JOB_MAX_BYTES: u64 = 20 << 30;
+/// How long a finished batch job's result is kept, unless told otherwise.
+pub const DEFAULT_JOB_TTL_HOURS: u64 = 24;
 
 /// The geocoder's own options (also read by `ban geocode`, which builds the same index).
-#[derive(Debug, Clone, Copy, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct GeocoderArgs {
     /// How often (milliseconds, 10 to 60,000) the change feed is read when it has nothing new.
     #[arg(
@@ -30,11 +38,41 @@ pub struct GeocoderArgs {
         action = clap::ArgAction::Set
     )]
     pub empty_communes: bool,
+    /// The largest CSV file (bytes) that `/search/csv/` and `/reverse/csv/` take; larger ones
+    /// are refused 413 (give them to a batch job).
+    #[arg(long = "geocoder-csv-max-bytes", env = "GEOCODER_CSV_MAX_BYTES", value_name = "BYTES", default_value_t = DEFAULT_CSV_MAX_BYTES)]
+    pub csv_max_bytes: u64,
+    /// The largest CSV file (bytes) of a batch job.
+    #[arg(long = "geocoder-job-max-bytes", env = "GEOCODER_JOB_MAX_BYTES", value_name = "BYTES", default_value_t = DEFAULT_JOB_MAX_BYTES)]
+    pub job_max_bytes: u64,
+    /// How long (hours) a finished batch job and its result are kept.
+    #[arg(long = "geocoder-job-ttl-hours", env = "GEOCODER_JOB_TTL_HOURS", value_name = "HOURS", default_value_t = DEFAULT_JOB_TTL_HOURS)]
+    pub job_ttl_hours: u64,
+    /// Where the CSV files being geocoded and the batch jobs are kept, the jobs outliving a
+    /// restart there; one process's own (locked while it runs). By default a directory of the
+    /// system's temporary directory made for the process, removed when it stops.
+    #[arg(long = "geocoder-files-dir", env = "GEOCODER_FILES_DIR", value_name = "DIR")]
+    pub files_dir: Option<PathBuf>,
 }
 
 impl Default for GeocoderArgs {
     fn default() -> Self {
-        GeocoderArgs { poll: DEFAULT_POLL, empty_communes: true }
+        GeocoderArgs {
+            poll: DEFAULT_POLL,
+            empty_communes: true,
+            csv_max_bytes: DEFAULT_CSV_MAX_BYTES,
+            job_max_bytes: DEFAULT_JOB_MAX_BYTES,
+            job_ttl_hours: DEFAULT_JOB_TTL_HOURS,
+            files_dir: None,
+        }
+    }
+}
+
+impl GeocoderArgs {
+    /// The directory of the uploads and the batch jobs given, if any (`GEOCODER_FILES_DIR=`
+    /// gives none).
+    pub fn files_dir(&self) -> Option<PathBuf> {
+        self.files_dir.clone().filter(|dir| !dir.as_os_str().is_empty())
     }
 }
 

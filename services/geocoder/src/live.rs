@@ -69,7 +69,7 @@ impl LiveIndex {
                 }
             };
             loop {
-                match follow(&*store, &shared, &sender, &mut cursor, &mut covered, settings).await {
+                match follow(&*store, &shared, &sender, &mut cursor, &mut covered, &settings).await {
                     Ok(()) => return,
                     Err(error) => {
                         metrics::counter!("geocoder_feed_errors_total").increment(1);
@@ -190,7 +190,7 @@ async fn follow(
     progress: &watch::Sender<Progress>,
     cursor: &mut i64,
     covered: &mut FxHashSet<String>,
-    settings: GeocoderArgs,
+    settings: &GeocoderArgs,
 ) -> Result<(), StoreError> {
     loop {
         let rows = store.feed(&FeedQuery::since(*cursor, FEED_PAGE)).await?;

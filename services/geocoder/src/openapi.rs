@@ -24,6 +24,7 @@ use utoipa_axum::router::UtoipaMethodRouter;
     components(schemas(Problem)),
     tags(
         (name = "geocodage", description = "Recherche, géocodage inverse, lots et fichiers CSV"),
+        (name = "taches", description = "Tâches de géocodage de gros fichiers CSV : envoi, suivi, résultat"),
         (name = "etat", description = "L’état de l’index et cette description")
     )
 )]
@@ -43,8 +44,8 @@ ban_service_kit::openapi_document!(
 )]
 pub struct IndexBuilding(pub Problem<'static>);
 
-/// The problem answers of both CSV routes (`/search/csv/`, `/reverse/csv/`), beside their
-/// file and [`IndexBuilding`].
+/// The problem answers of the CSV routes (`/search/csv/`, `/reverse/csv/`, the batch jobs'),
+/// beside their file and [`IndexBuilding`].
 #[derive(Debug, utoipa::IntoResponses)]
 pub enum CsvProblems {
     #[response(
@@ -55,7 +56,7 @@ pub enum CsvProblems {
     Invalid(Problem<'static>),
     #[response(
         status = 413,
-        description = "Fichier trop gros (50 Mio au plus)",
+        description = "Fichier trop gros (GEOCODER_CSV_MAX_BYTES, 1 Gio par défaut ; GEOCODER_JOB_MAX_BYTES, 20 Gio, pour une tâche)",
         content_type = "application/problem+json"
     )]
     TooLarge(Problem<'static>),
@@ -262,11 +263,27 @@ pub struct IndexStatus {
     pub index_bytes_per_housenumber: usize,
 }
 
-/// The multipart form of `POST /search/csv/` and `POST /reverse/csv/`.
+/// A batch job, as `POST /geocoder/jobs/…` and `GET /geocoder/jobs/{id}` tell it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobAnswer {
+    #[serde(flatten)]
+    pub job: crate::jobs::JobRecord,
+    pub links: JobLinks,
+}
+
+/// Where to follow a job, and to download its result.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub result: String,
+}
+
+/// The multipart form of `POST /search/csv/`, `POST /reverse/csv/` and the batch jobs'.
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct CsvForm {
-    /// The CSV file (50 Mio at most).
+    /// The CSV file (1 GiB at most by default; 20 GiB for a batch job).
     #[schema(value_type = String, format = Binary)]
     data: Vec<u8>,
     /// `/search/csv/`: the columns joined to make the query (all when none); repeated.
@@ -298,12 +315,17 @@ mod tests {
     use crate::live::{documents_of, Progress};
     use crate::LiveIndex;
 
-    /// An index of one commune (Mont-Bonvillers, found by its name), up to date.
-    fn live() -> LiveIndex {
+    /// The routes on an index of one commune (Mont-Bonvillers, found by its name), up to
+    /// date, with their files in a directory of their own (kept while the test runs).
+    fn app() -> (axum::Router, tempfile::TempDir) {
         let mut index = Index::new();
         index.replace_commune("54084", documents_of("54084", &ban_store::CommuneBase::default()));
         let (_, progress) = tokio::sync::watch::channel(Progress::Following { seq: 0 });
-        LiveIndex { index: Arc::new(RwLock::new(index)), progress }
+        let live = LiveIndex { index: Arc::new(RwLock::new(index)), progress };
+        let files = tempfile::tempdir().unwrap();
+        let settings = crate::GeocoderArgs { files_dir: Some(files.path().to_owned()), ..Default::default() };
+        let state = crate::GeocoderState::start(live, &settings, std::future::pending()).unwrap();
+        (crate::router(state), files)
     }
 
     async fn call(app: &axum::Router, method: &str, uri: &str, body: Value) -> (StatusCode, Value) {
@@ -324,11 +346,14 @@ mod tests {
 
     #[tokio::test]
     async fn every_route_is_described_and_every_description_routed() {
-        let app = crate::router(live());
+        let (app, _files) = app();
         let (status, document) = call(&app, "GET", "/geocoder/openapi.json", Value::Null).await;
         assert_eq!(status, StatusCode::OK);
         let operations = ban_service_kit::openapi::check_document(&document).unwrap();
         let expected = [
+            "DELETE /geocoder/jobs/{id}",
+            "GET /geocoder/jobs/{id}",
+            "GET /geocoder/jobs/{id}/result",
             "GET /geocoder/openapi.json",
             "GET /geocoder/status",
             "GET /reverse",
@@ -336,6 +361,8 @@ mod tests {
             "GET /search",
             "GET /search/",
             "POST /batch",
+            "POST /geocoder/jobs/reverse",
+            "POST /geocoder/jobs/search",
             "POST /reverse/csv",
             "POST /reverse/csv/",
             "POST /search/csv",
@@ -370,7 +397,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_have_the_described_shapes() {
-        let app = crate::router(live());
+        let (app, _files) = app();
         let (status, found) =
             call(&app, "GET", "/search/?q=mont-bonvillers&lat=49.3&lon=5.8", Value::Null).await;
         assert_eq!(status, StatusCode::OK);
@@ -395,7 +422,7 @@ mod tests {
 
     #[tokio::test]
     async fn browsers_of_other_sites_may_call_it() {
-        let app = crate::router(live());
+        let (app, _files) = app();
         // The preflight of a cross-origin request, then the request.
         let preflight = Request::builder()
             .method("OPTIONS")

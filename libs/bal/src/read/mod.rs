@@ -17,7 +17,7 @@ pub use encoding::Encoding;
 
 /// Something that can be read from the start as many times as needed.
 pub trait Source {
-    fn open(&self) -> io::Result<Box<dyn Read + '_>>;
+    fn open(&self) -> io::Result<Box<dyn Read + Send + '_>>;
     /// A name for messages (the file path).
     fn name(&self) -> String;
     /// The size in bytes, when known cheaply.
@@ -27,7 +27,7 @@ pub trait Source {
 }
 
 impl Source for [u8] {
-    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         Ok(Box::new(self))
     }
     fn name(&self) -> String {
@@ -39,7 +39,7 @@ impl Source for [u8] {
 }
 
 impl Source for Vec<u8> {
-    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         Ok(Box::new(self.as_slice()))
     }
     fn name(&self) -> String {
@@ -55,7 +55,7 @@ impl Source for Vec<u8> {
 pub struct FileSource(pub PathBuf);
 
 impl Source for FileSource {
-    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         Ok(Box::new(BufReader::with_capacity(256 * 1024, File::open(&self.0)?)))
     }
     fn name(&self) -> String {
@@ -146,7 +146,10 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Opens the source past the byte-order marks the reference drops (the decoder drops one,
 /// then the validator another).
-fn open_text<'a>(source: &'a (impl Source + ?Sized), encoding: Encoding) -> io::Result<Box<dyn Read + 'a>> {
+fn open_text<'a>(
+    source: &'a (impl Source + ?Sized),
+    encoding: Encoding,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
     let mut reader = source.open()?;
     if encoding != Encoding::Utf8 {
         return Ok(reader);
@@ -365,7 +368,7 @@ fn blank_test(encoding: Encoding) -> fn(&[u8]) -> bool {
 pub fn tokenize<'a>(
     source: &'a (impl Source + ?Sized),
     dialect: &Dialect,
-) -> io::Result<Tokenizer<Box<dyn Read + 'a>>> {
+) -> io::Result<Tokenizer<Box<dyn Read + Send + 'a>>> {
     let delimiter = dialect.delimiter.unwrap_or(b',');
     Ok(Tokenizer::new(
         open_text(source, dialect.encoding)?,
