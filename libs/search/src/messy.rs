@@ -279,8 +279,13 @@ fn place_number(parts: &mut Vec<Vec<String>>) -> bool {
             continue;
         }
         let found = (2..words.len()).find(|&k| {
+            let before = folded(&words[k - 1]);
+            // After a month, a year is the date's (`8 Mai 1945`), a smaller number the house's
+            // (`Square du 1er Mai 8`).
+            let names_it = NAME_NUMBER_BEFORE.contains(&before.as_str())
+                && !(MONTHS.contains(&before.as_str()) && !is_year(&words[k]));
             is_number(&words[k], 4)
-                && !NAME_NUMBER_BEFORE.contains(&folded(&words[k - 1]).as_str())
+                && !names_it
                 && !words.get(k + 1).is_some_and(|next| MONTHS.contains(&folded(next).as_str()))
         });
         let Some(k) = found else { continue };
@@ -294,6 +299,11 @@ fn place_number(parts: &mut Vec<Vec<String>>) -> bool {
         return true;
     }
     false
+}
+
+/// A year of a date in a street's name (`1945`).
+fn is_year(word: &str) -> bool {
+    word.len() == 4 && word.parse::<u32>().is_ok_and(|year| (1000..=2100).contains(&year))
 }
 
 fn starts_with_type(words: &[String]) -> bool {
@@ -366,6 +376,12 @@ mod tests {
         );
         assert_eq!(text("Rue de la République, 19, Pigny").as_deref(), Some("19 Rue de la République Pigny"));
         assert_eq!(text("Rue du 8 Mai 1945 12 Valence").as_deref(), Some("12 Rue du 8 Mai 1945 Valence"));
+        assert_eq!(text("Square du 1er Mai 8 Tiercé").as_deref(), Some("8 Square du 1er Mai Tiercé"));
+        assert_eq!(
+            text("Passage du 8 Mai 7, 26000 Valence").as_deref(),
+            Some("7 Passage du 8 Mai 26000 Valence")
+        );
+        assert_eq!(understand("Rue du 8 Mai 1945, 26000 Valence"), None);
     }
 
     #[test]

@@ -302,16 +302,32 @@ impl Index {
         let (q, housenumber) = understood
             .as_ref()
             .map_or((query.q.as_str(), None), |u| (u.text.as_str(), u.housenumber.as_deref()));
-        let qualifier = self.qualifier(&text::fold(q));
+        let folded = text::fold(q);
+        let qualifier = self.qualifier(&folded).filter(|(name, _)| qualifies(q, &folded, name));
         // Among homonyms, the one in the département or region the query ends with: looked
         // for among more results than asked.
         let limit = if qualifier.is_some() { query.limit.max(QUALIFIED_POOL) } else { query.limit };
-        let mut hits = self.search_text(q, housenumber, query, limit);
+        let mut hits = self.search_text(q, housenumber, query, limit, None);
         if hits.is_empty() && understood.is_some() {
-            hits = self.search_text(&query.q, None, query, limit);
+            hits = self.search_text(&query.q, None, query, limit, None);
         }
         if let Some((name, contexts)) = qualifier {
-            self.prefer_qualified(&mut hits, &name, &contexts);
+            if !self.answers_qualifier(hits.first(), &name, &folded) {
+                // The qualifier names no result's label, so it weighs against the right ones
+                // in the score: the rest of the query is searched among its communes alone
+                // (unless the query gives the first result's postcode, which says more).
+                let rest = folded[..folded.len() - name.len()].trim();
+                let within = if SearchQuery::accepts_q(rest) {
+                    self.search_text(rest, housenumber, query, query.limit, Some(&contexts))
+                } else {
+                    Vec::new()
+                };
+                if within.is_empty() {
+                    self.prefer_qualified(&mut hits, &contexts);
+                } else {
+                    hits = within;
+                }
+            }
         }
         hits.truncate(query.limit);
         hits
@@ -338,19 +354,20 @@ impl Index {
         hits
     }
 
-    /// Puts first the results in the département or region the query ended with, unless the
-    /// first result is already there or its city is called so (`… 38200 Vienne`, the city, is
-    /// not the département of Vienne).
-    fn prefer_qualified(&self, hits: &mut [Hit], name: &str, contexts: &[Arc<str>]) {
+    /// Whether the first result answers a query ending with a département's or a region's
+    /// name without it: the query gives its postcode, or its city is called so (`… 38200
+    /// Vienne`, the city, is not the département of Vienne).
+    fn answers_qualifier(&self, top: Option<&Hit>, name: &str, folded: &str) -> bool {
+        let Some(doc) = top.and_then(|hit| self.doc(hit.doc)) else { return false };
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        doc.postcode.iter().any(|postcode| words.contains(&&**postcode))
+            || doc.city.iter().any(|city| text::fold(city).trim() == name)
+            || (doc.kind == DocumentKind::Municipality && text::fold(&doc.name).trim() == name)
+    }
+
+    /// Puts first the results in the département or region the query ended with.
+    fn prefer_qualified(&self, hits: &mut [Hit], contexts: &[Arc<str>]) {
         let within = |hit: &Hit| self.doc(hit.doc).is_some_and(|doc| contexts.contains(&doc.context));
-        let Some(top) = hits.first() else { return };
-        let top_city_is_named = self.doc(top.doc).is_some_and(|doc| {
-            doc.city.iter().any(|city| text::fold(city).trim() == name)
-                || (doc.kind == DocumentKind::Municipality && text::fold(&doc.name).trim() == name)
-        });
-        if within(top) || top_city_is_named {
-            return;
-        }
         // A stable partition: the order within each side is kept.
         let (mut first, rest): (Vec<Hit>, Vec<Hit>) = hits.iter().cloned().partition(within);
         first.extend(rest);
@@ -359,7 +376,15 @@ impl Index {
 
     /// Searches `q`, the best `limit` results; `housenumber`, a word of it to take for the
     /// house number (addok takes five digits for a postcode).
-    fn search_text(&self, q: &str, housenumber: Option<&str>, query: &SearchQuery, limit: usize) -> Vec<Hit> {
+    /// `within`: the only contexts (département, region) whose documents are taken.
+    fn search_text(
+        &self,
+        q: &str,
+        housenumber: Option<&str>,
+        query: &SearchQuery,
+        limit: usize,
+        within: Option<&[Arc<str>]>,
+    ) -> Vec<Hit> {
         // addok scores labels against the whole folded query (not the cleaned one).
         let folded_query = FoldedQuery::new(q);
         let mut tokens = text::folded_query_tokens(&folded_query.text);
@@ -388,7 +413,7 @@ impl Index {
         let mut thresholds = vec![found];
         thresholds.extend((1..=two_thirds.min(found.saturating_sub(1))).rev());
         for threshold in thresholds {
-            let candidates = self.candidates(&words, threshold, query);
+            let candidates = self.candidates(&words, threshold, query, within);
             let mut scratch = ScoreScratch::default();
             let mut hits: Vec<Hit> = candidates
                 .into_iter()
@@ -399,6 +424,9 @@ impl Index {
                 continue;
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+            if number_hash.is_some() {
+                prefer_numbers(&mut hits);
+            }
             hits.truncate(limit);
             for hit in &mut hits {
                 if let Some(doc) = self.doc(hit.doc) {
@@ -412,7 +440,13 @@ impl Index {
 
     /// Documents matching at least `threshold` words and the filters, best first by a cheap
     /// ranking (words matched, in the name first, importance), at most `SCORED_CANDIDATES`.
-    fn candidates(&self, words: &[Word], threshold: usize, query: &SearchQuery) -> Vec<DocId> {
+    fn candidates(
+        &self,
+        words: &[Word],
+        threshold: usize,
+        query: &SearchQuery,
+        within: Option<&[Arc<str>]>,
+    ) -> Vec<DocId> {
         // The words found, rarest first.
         let mut by_rarity: Vec<usize> = (0..words.len()).filter(|w| !words[*w].tokens.is_empty()).collect();
         if by_rarity.len() < threshold {
@@ -439,7 +473,7 @@ impl Index {
                         continue;
                     }
                     let Some(doc) = self.doc(doc_id) else { continue };
-                    if !query.filters.accepts_doc(doc) {
+                    if !query.filters.accepts_doc(doc) || within.is_some_and(|c| !c.contains(&doc.context)) {
                         continue;
                     }
                     // Rare words weigh more (idf), words of the name four times more. The
@@ -672,6 +706,12 @@ fn build_labels(doc: &Doc, name: &str, number: Option<&str>, city: Option<&str>)
         built.push(label);
     };
     if doc.kind == DocumentKind::Municipality {
+        // A commune's other postcodes, for the score alone (they end up last): `97423
+        // Saint-Paul` is the commune, not a street of it whose label shows 97423.
+        for other in doc.postcode.iter().skip(1) {
+            add(format!("{name} {other}"));
+            add(format!("{other} {name}"));
+        }
         if let Some(postcode) = postcode {
             add(format!("{name} {postcode}"));
             add(format!("{postcode} {name}"));
@@ -873,8 +913,74 @@ fn string_score(folded: &[String], query: &FoldedQuery, autocomplete: bool, scra
     query.best_similarity(folded, scratch)
 }
 
+/// Words after which a département's or region's name belongs to a commune's (`Vitry-sur-Orne`,
+/// `Mussey-sur-Marne`, `Châlons-en-Champagne`): no qualifier there.
+const BEFORE_A_NAME_IN_A_NAME: &[&str] =
+    &["sur", "sous", "en", "les", "lez", "de", "du", "des", "la", "le", "aux", "et", "d", "l"];
+
+/// Whether the département or region `name` that `folded` (the query `q` folded) ends with
+/// qualifies the place: not when it ends a commune's name, and a département's code only in
+/// parentheses or after a comma (`Saint-Benoît (04)`, `Valence, 26`: `CEDEX 16`, `BP 27` or a
+/// house number are not codes).
+fn qualifies(q: &str, folded: &str, name: &str) -> bool {
+    let before = folded[..folded.len() - name.len()].split_whitespace().next_back();
+    if before.is_none_or(|word| BEFORE_A_NAME_IN_A_NAME.contains(&word)) {
+        return false;
+    }
+    let is_code = name.len() <= 3 && name.bytes().any(|b| b.is_ascii_digit());
+    if !is_code {
+        return true;
+    }
+    let raw = q.trim_end();
+    raw.ends_with(')') || raw.rsplit_once(',').is_some_and(|(_, tail)| tail.trim().eq_ignore_ascii_case(name))
+}
+
+/// How far below the first result a house number found may score and still come first.
+const NUMBER_MARGIN: f64 = 0.15;
+
+/// A query with a house number asks for an address: a result that has that number comes
+/// before one without it (a lieu-dit or a street, whose label resembles the query more only
+/// because it lacks the street type: `2 b Brosse aux Loups` for `2b Rue de la Brosse aux
+/// Loups`), when it scores within [`NUMBER_MARGIN`] of it. addok ranks by the score alone.
+fn prefer_numbers(hits: &mut [Hit]) {
+    let Some(top) = hits.first() else { return };
+    if top.number.is_some() {
+        return;
+    }
+    let floor = top.score - NUMBER_MARGIN;
+    if let Some(i) = hits.iter().position(|h| h.number.is_some() && h.score >= floor) {
+        hits[..=i].rotate_right(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::qualifies;
+
+    #[test]
+    fn a_qualifier_is_a_place_apart_not_the_end_of_a_name_nor_a_cedex() {
+        assert!(qualifies("Valence, Drôme", "valence drome", "drome"));
+        assert!(qualifies("Saint-Pierre Bas-Rhin", "saint pierre bas rhin", "bas rhin"));
+        assert!(qualifies("Saint-Benoît (04)", "saint benoit 04", "04"));
+        assert!(qualifies("Valence, 26", "valence 26", "26"));
+        assert!(!qualifies(
+            "1 Rue des Écoles 57185 Vitry-sur-Orne",
+            "1 rue des ecoles 57185 vitry sur orne",
+            "orne"
+        ));
+        assert!(!qualifies(
+            "1 Allée du Presbytère 26000 Valence CEDEX 16",
+            "1 allee du presbytere 26000 valence cedex 16",
+            "16"
+        ));
+        assert!(!qualifies(
+            "14 Chemin de la Bruyère 67170 Geudertheim BP 27",
+            "14 chemin de la bruyere 67170 geudertheim bp 27",
+            "27"
+        ));
+        assert!(!qualifies("Drôme", "drome", "drome"));
+    }
+
     use super::*;
 
     #[test]
