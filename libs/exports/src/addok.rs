@@ -49,7 +49,8 @@ pub struct Document {
     pub id: String,
     pub ban_id: Option<BanId>,
     pub name: String,
-    /// Every postcode of a municipality; the street's one, if known, otherwise.
+    /// Every postcode of a municipality; a street's own first, then its commune's others
+    /// (indexed for search; only the first is shown and written to the export).
     pub postcode: Vec<String>,
     /// The commune, then its former commune or (arrondissements) its parent commune.
     pub citycode: Vec<String>,
@@ -197,7 +198,7 @@ fn toponym_document(
         id: street.voie_id.clone(),
         ban_id: Some(street.toponym.id),
         name,
-        postcode: commune.postcode_of_street(street).map(|p| p.code.clone()).into_iter().collect(),
+        postcode: commune.postcodes_of_street(street).into_iter().map(|p| p.code.clone()).collect(),
         citycode,
         oldcitycode: former.map(|t| t.code.clone()),
         oldcity: former.map(|t| t.name.clone()),

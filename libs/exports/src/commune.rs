@@ -131,6 +131,15 @@ impl<'a> Prepared<'a> {
         let code = street.voie_id.split_once('_').map(|(_, code)| code).filter(|code| code.len() == 4);
         self.territories.postcode(&self.commune.code, None, code)
     }
+
+    /// The street's postcode ([`Self::postcode_of_street`]) first, then the commune's others:
+    /// a geocoder indexes them all, so that a query giving another postcode of the same
+    /// commune (its main one, say) still finds the street, before a homonym elsewhere.
+    pub fn postcodes_of_street(&self, street: &Street<'_>) -> Vec<&'static Postcode> {
+        let Some(own) = self.postcode_of_street(street) else { return Vec::new() };
+        let all = self.territories.commune(&self.commune.code).map_or(&[][..], |t| &t.postcodes[..]);
+        std::iter::once(own).chain(all.iter().filter(|p| p.code != own.code)).collect()
+    }
 }
 
 /// The street id of a toponym: its `cle_interop` street part when it has one, else a stable

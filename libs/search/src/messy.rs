@@ -115,6 +115,7 @@ pub fn understand(query: &str) -> Option<Understood> {
     }
     if let Some(first) = parts.first_mut() {
         changed |= glue_suffix(first);
+        changed |= name_a_date(first);
     }
     changed |= place_number(&mut parts);
     let housenumber = parts.first().and_then(|words| five_digit_number(words));
@@ -247,6 +248,29 @@ fn glue_suffix(words: &mut Vec<String>) -> bool {
     }
 }
 
+/// `7 19 Mars 1962` → `7 du 19 Mars 1962`: a house number before a street named by a date,
+/// its type left out. Read as typed, the two numbers in a row find the street but not its
+/// number; with the article every such name has (`Rue du 19 Mars 1962`), they do.
+fn name_a_date(words: &mut Vec<String>) -> bool {
+    match words.as_slice() {
+        [number, day, month, ..]
+            if (is_number(number, 4) || glued_ordinal(number))
+                && (is_number(day, 2) || folded(day) == "1er")
+                && MONTHS.contains(&folded(month).as_str()) =>
+        {
+            words.insert(1, "du".to_owned());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A number with its suffix glued (`4b`, `12bis`).
+fn glued_ordinal(word: &str) -> bool {
+    let digits = word.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=4).contains(&digits) && is_ordinal(&word[digits..])
+}
+
 /// Puts a house number written after its street before it; whether it moved one.
 fn place_number(parts: &mut Vec<Vec<String>>) -> bool {
     // `Rue de la République, 19, Pigny` / `7, rue Victor Hugo`: a part that is a number alone
@@ -363,8 +387,20 @@ mod tests {
     #[test]
     fn a_suffix_apart_before_a_street_without_its_type_is_glued() {
         assert_eq!(text("4 b Pasteur Vannes").as_deref(), Some("4b Pasteur Vannes"));
-        assert_eq!(text("6 bis 18 Juin 1940 Valence").as_deref(), Some("6bis 18 Juin 1940 Valence"));
+        assert_eq!(text("6 bis 18 Juin 1940 Valence").as_deref(), Some("6bis du 18 Juin 1940 Valence"));
         assert_eq!(understand("4 b rue Pasteur Vannes"), None);
+    }
+
+    #[test]
+    fn a_number_before_a_date_is_the_house_s() {
+        assert_eq!(
+            text("7 19 Mars 1962 Le Touquet-Paris-Plage").as_deref(),
+            Some("7 du 19 Mars 1962 Le Touquet-Paris-Plage")
+        );
+        assert_eq!(text("12 14 Juillet Damigny").as_deref(), Some("12 du 14 Juillet Damigny"));
+        assert_eq!(text("4b 1er Mai Valence").as_deref(), Some("4b du 1er Mai Valence"));
+        assert_eq!(understand("7 rue du 19 Mars 1962 Valence"), None);
+        assert_eq!(understand("19 Mars 1962 Valence"), None);
     }
 
     #[test]

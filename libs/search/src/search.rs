@@ -93,8 +93,16 @@ impl Filters {
             || self.types.contains(&kind)
             || (self.types.contains(&ResultType::Housenumber) && !doc.numbers.is_empty());
         type_ok
-            && (self.postcodes.is_empty()
-                || doc.postcode.iter().any(|p| self.postcodes.iter().any(|f| **f == **p)))
+            && (self.postcodes.is_empty() || {
+                // A street's other postcodes are its commune's, indexed for the search only:
+                // the filter keeps to the one it shows.
+                let shown = if doc.kind == DocumentKind::Municipality {
+                    &doc.postcode[..]
+                } else {
+                    &doc.postcode[..doc.postcode.len().min(1)]
+                };
+                shown.iter().any(|p| self.postcodes.iter().any(|f| **f == **p))
+            })
             && (self.citycodes.is_empty()
                 || doc.citycode.iter().any(|c| self.citycodes.iter().any(|f| **f == **c)))
     }
@@ -303,7 +311,8 @@ impl Index {
             .as_ref()
             .map_or((query.q.as_str(), None), |u| (u.text.as_str(), u.housenumber.as_deref()));
         let folded = text::fold(q);
-        let qualifier = self.qualifier(&folded).filter(|(name, _)| qualifies(q, &folded, name));
+        // The query as typed says whether a code was in parentheses.
+        let qualifier = self.qualifier(&folded).filter(|(name, _)| qualifies(&query.q, &folded, name));
         // Among homonyms, the one in the département or region the query ends with: looked
         // for among more results than asked.
         let limit = if qualifier.is_some() { query.limit.max(QUALIFIED_POOL) } else { query.limit };

@@ -209,3 +209,54 @@ fn a_parcel_id_finds_the_addresses_on_it_and_they_show_their_parcels() {
     assert_eq!(properties["parcelles"], serde_json::json!(["97411000AB0000"]));
     assert_eq!(properties["score"], serde_json::json!(1.0));
 }
+
+/// The choices of ranking that go past addok's score: a house number asked is preferred to a
+/// lieu-dit without it; a number after a month is the house's; a commune's other postcodes
+/// find its streets (the `postcode` filter keeping to the one shown) and score its
+/// municipality.
+#[test]
+fn a_number_asked_a_date_and_a_commune_s_other_postcodes() {
+    let c = &SAINT_DENIS_974;
+    let mut index = Index::new();
+    let with_postcodes = |mut document: Document| {
+        document.postcode = vec!["97400".into(), "97490".into()];
+        document
+    };
+    let lieu_dit = Document {
+        kind: DocumentKind::Locality,
+        id: "97411_z218".into(),
+        name: "La Brosse aux Loups".into(),
+        housenumbers: vec![],
+        ..town(c)
+    };
+    index.replace_commune(
+        c.code,
+        vec![
+            with_postcodes(town(c)),
+            lieu_dit,
+            with_postcodes(street(c, "0100", "Rue de la Brosse aux Loups", &["1", "2b"])),
+            with_postcodes(street(c, "0200", "Square du 1er Mai", &["8"])),
+            with_postcodes(street(c, "0300", "Rue du 19 Mars 1962", &["7"])),
+            with_postcodes(street(c, "0400", "Rue Pasteur", &["12"])),
+        ],
+    );
+    let other = &SAINT_DENIS_93;
+    index.replace_commune(other.code, vec![town(other), street(other, "0400", "Rue Pasteur", &["12"])]);
+    for (q, expected) in [
+        ("2 b Brosse aux Loups Saint-Denis", "97411_0100_00002_b"),
+        ("Square du 1er Mai 8 Saint-Denis", "97411_0200_00008"),
+        ("7 19 Mars 1962 Saint-Denis", "97411_0300_00007"),
+        ("Saint-Denis 97490", "97411"),
+        ("12 Rue Pasteur 97490", "97411_0400_00012"),
+    ] {
+        assert_eq!(first_id(&index, q), expected, "« {q} »");
+    }
+    let filtered = SearchQuery {
+        q: "12 Rue Pasteur".into(),
+        limit: 5,
+        autocomplete: false,
+        center: None,
+        filters: ban_search::Filters { postcodes: vec!["97490".into()], ..Default::default() },
+    };
+    assert!(index.search(&filtered).is_empty(), "the filter keeps to the postcode shown");
+}
