@@ -307,7 +307,7 @@ fn place_number(parts: &mut Vec<Vec<String>>) -> bool {
             // After a month, a year is the date's (`8 Mai 1945`), a smaller number the house's
             // (`Square du 1er Mai 8`).
             let names_it = NAME_NUMBER_BEFORE.contains(&before.as_str())
-                && !(MONTHS.contains(&before.as_str()) && !is_year(&words[k]));
+                && (!MONTHS.contains(&before.as_str()) || is_year(&words[k]));
             is_number(&words[k], 4)
                 && !names_it
                 && !words.get(k + 1).is_some_and(|next| MONTHS.contains(&folded(next).as_str()))
