@@ -66,11 +66,12 @@ for e in errors:
 if errors:
     sys.exit(1)
 services = doc["services"]
-for name in ("postgres", "depot", "consolidator", "geocoder", "downloads", "web", "lb"):
+for name in ("postgres", "depot", "consolidator", "geocoder", "geocoder-jobs", "downloads", "web", "lb"):
     assert name in services, f"docker-compose.yml: service {name} missing"
 assert services["consolidator"]["deploy"]["replicas"] == 2 and services["geocoder"]["deploy"]["replicas"] == 2
 assert services["web"]["command"] == ["web"], "docker-compose.yml: the web service runs `ban web`"
 assert "exports:/var/lib/ban/exports:ro" in services["web"]["volumes"], "docker-compose.yml: web reads the France files"
+assert services["geocoder-jobs"]["deploy"]["replicas"] == 1, "docker-compose.yml: one geocoder holds the batch jobs"
 print(f"[deploy-check] docker-compose.yml: valid against the Compose specification ({len(services)} services)", file=sys.stderr)
 PY
 
@@ -80,13 +81,15 @@ grep -A1 -E '^\s*location / \{' "$DEPLOY/nginx.conf" | grep -q 'proxy_pass http:
   || { log "nginx.conf: / does not go to the web service"; exit 1; }
 grep -A1 -E '^\s*location \^~ /api/validate \{' "$DEPLOY/nginx.conf" | grep -q 'proxy_pass http://web;' \
   || { log "nginx.conf: /api/validate does not go to the web service"; exit 1; }
+grep -A1 -E '^\s*location \^~ /geocoder/jobs \{' "$DEPLOY/nginx.conf" | grep -q 'proxy_pass http://geocoder_jobs;' \
+  || { log "nginx.conf: /geocoder/jobs does not go to the jobs' geocoder"; exit 1; }
 if ! command -v nginx >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   log "installing nginx (to run nginx -t)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light >/dev/null 2>&1 \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light >/dev/null; }
 fi
 if command -v nginx >/dev/null; then
-  sed -E 's/server (depot|geocoder|downloads|web):8080;/server 127.0.0.1:8080;/' "$DEPLOY/nginx.conf" > "$manifests/nginx.conf"
+  sed -E 's/server (depot|geocoder|geocoder-jobs|downloads|web):8080;/server 127.0.0.1:8080;/' "$DEPLOY/nginx.conf" > "$manifests/nginx.conf"
   nginx -t -q -p "$manifests" -c "$manifests/nginx.conf" -g "pid $manifests/nginx.pid; error_log stderr;"
   log "nginx -t: ok"
 else
