@@ -51,7 +51,7 @@ pub struct GeocoderArgs {
     /// Where the CSV files being geocoded and the batch jobs are kept, the jobs outliving a
     /// restart there; one process's own (locked while it runs). By default a directory of the
     /// system's temporary directory made for the process, removed when it stops.
-    #[arg(long = "geocoder-files-dir", env = "GEOCODER_FILES_DIR", value_name = "DIR")]
+    #[arg(long = "geocoder-files-dir", env = "GEOCODER_FILES_DIR", value_name = "DIR", value_parser = files_dir)]
     pub files_dir: Option<PathBuf>,
 }
 
@@ -87,6 +87,11 @@ fn poll_interval(value: &str) -> Result<Duration, String> {
     }
 }
 
+/// A directory, or none when empty (`GEOCODER_FILES_DIR=` as in deploy/env.sample).
+fn files_dir(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value.trim()))
+}
+
 /// Only `false` and `0` turn it off.
 fn empty_communes(value: &str) -> Result<bool, std::convert::Infallible> {
     Ok(value != "false" && value != "0")
@@ -107,5 +112,8 @@ mod tests {
         assert_eq!(empty_communes("0"), Ok(false));
         assert_eq!(empty_communes("true"), Ok(true));
         assert_eq!(empty_communes(""), Ok(true));
+        let given = |dir: &str| GeocoderArgs { files_dir: files_dir(dir).ok(), ..GeocoderArgs::default() };
+        assert_eq!(given("").files_dir(), None);
+        assert_eq!(given("/var/lib/ban/geocoder").files_dir(), Some(PathBuf::from("/var/lib/ban/geocoder")));
     }
 }
