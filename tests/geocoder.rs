@@ -17,6 +17,20 @@ async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Polls a batch job (at `location`) until it has ended, done or failed; its last state.
+async fn ended_job(http: &reqwest::Client, base: &str, location: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, job) = get(http, &format!("{base}{location}")).await;
+        assert_eq!(status, 200, "{job}");
+        if job["status"] == "done" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Polls a search until its first result has `id`; how long it took.
 async fn searchable(http: &reqwest::Client, url: &str, id: &str) -> Duration {
     let started = Instant::now();
@@ -159,17 +173,8 @@ async fn a_publication_becomes_searchable_live() {
     let job: Value = answer.json().await.unwrap();
     assert_eq!(job["status"], "queued", "{job}");
     assert_eq!(location, format!("/geocoder/jobs/{}", job["id"].as_str().unwrap()));
-    let started = Instant::now();
-    let job = loop {
-        let (status, job) = get(&http, &format!("{base}{location}")).await;
-        assert_eq!(status, 200, "{job}");
-        if job["status"] == "done" {
-            break job;
-        }
-        assert_ne!(job["status"], "failed", "{job}");
-        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let job = ended_job(&http, &base, &location).await;
+    assert_eq!(job["status"], "done", "{job}");
     assert_eq!((job["rows"].as_u64(), job["rowsDone"].as_u64()), (Some(6_000), Some(6_000)), "{job}");
     assert!(job["expiresAt"].is_string(), "{job}");
     let result = http.get(format!("{base}{location}/result")).send().await.unwrap();
@@ -201,14 +206,8 @@ async fn a_publication_becomes_searchable_live() {
         .await
         .unwrap();
     let location = answer.headers()["location"].to_str().unwrap().to_owned();
-    let failed = loop {
-        let (_, job) = get(&http, &format!("{base}{location}")).await;
-        if job["status"] == "failed" {
-            break job;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let failed = ended_job(&http, &base, &location).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
     assert!(failed["error"].as_str().unwrap().contains("line 2"), "{failed}");
     assert_eq!(get(&http, &format!("{base}{location}/result")).await.0, 409);
 

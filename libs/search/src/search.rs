@@ -434,7 +434,7 @@ impl Index {
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
             if number_hash.is_some() {
-                prefer_numbers(&mut hits);
+                self.prefer_numbers(&mut hits);
             }
             hits.truncate(limit);
             for hit in &mut hits {
@@ -947,18 +947,38 @@ fn qualifies(q: &str, folded: &str, name: &str) -> bool {
 /// How far below the first result a house number found may score and still come first.
 const NUMBER_MARGIN: f64 = 0.15;
 
-/// A query with a house number asks for an address: a result that has that number comes
-/// before one without it (a lieu-dit or a street, whose label resembles the query more only
-/// because it lacks the street type: `2 b Brosse aux Loups` for `2b Rue de la Brosse aux
-/// Loups`), when it scores within [`NUMBER_MARGIN`] of it. addok ranks by the score alone.
-fn prefer_numbers(hits: &mut [Hit]) {
-    let Some(top) = hits.first() else { return };
-    if top.number.is_some() {
-        return;
-    }
-    let floor = top.score - NUMBER_MARGIN;
-    if let Some(i) = hits.iter().position(|h| h.number.is_some() && h.score >= floor) {
-        hits[..=i].rotate_right(1);
+/// Words that do not tell one name from another: articles, and what a lieu-dit's name holds
+/// in front of a street's (`La Brosse aux Loups` / `Rue de la Brosse aux Loups`).
+const NAME_FILLERS: &[&str] = &["le", "la", "les", "l", "de", "du", "des", "d", "aux", "au", "a", "en"];
+
+impl Index {
+    /// A query with a house number asks for an address: a result that has that number comes
+    /// before a lieu-dit or a street without it whose label resembles the query more only
+    /// because it lacks the street's type (`2 b Brosse aux Loups` is number 2b of the Rue de
+    /// la Brosse aux Loups, not the lieu-dit La Brosse aux Loups) — when it scores within
+    /// [`NUMBER_MARGIN`] of it and its name shares a word with the first's (plurals aside:
+    /// `Le Moulin Saint-Martin`, `Rue des Moulins Saint-Martin`), so that another street's
+    /// number never stands for the street asked. addok ranks by the score alone.
+    fn prefer_numbers(&self, hits: &mut [Hit]) {
+        let Some(top) = hits.first() else { return };
+        let Some(top_doc) = self.doc(top.doc).filter(|_| top.number.is_none()) else { return };
+        let words = |name: &str| -> Vec<String> {
+            text::fold(name)
+                .split_whitespace()
+                .filter(|w| !NAME_FILLERS.contains(w) && !text::is_street_type(w))
+                .map(|w| w.trim_end_matches(['s', 'x']).to_owned())
+                .collect()
+        };
+        let wanted = words(&top_doc.name);
+        let floor = top.score - NUMBER_MARGIN;
+        let found = hits.iter().position(|h| {
+            h.number.is_some()
+                && h.score >= floor
+                && self.doc(h.doc).is_some_and(|doc| words(&doc.name).iter().any(|w| wanted.contains(w)))
+        });
+        if let Some(i) = found {
+            hits[..=i].rotate_right(1);
+        }
     }
 }
 
