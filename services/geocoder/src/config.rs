@@ -14,6 +14,8 @@ pub const DEFAULT_CSV_MAX_BYTES: u64 = 1 << 30;
 pub const DEFAULT_JOB_MAX_BYTES: u64 = 20 << 30;
 /// How long a finished batch job's result is kept, unless told otherwise.
 pub const DEFAULT_JOB_TTL_HOURS: u64 = 24;
+/// The most batch jobs waiting their turn, unless told otherwise.
+pub const DEFAULT_MAX_QUEUED_JOBS: usize = 20;
 
 /// The geocoder's own options (also read by `ban geocode`, which builds the same index).
 #[derive(Debug, Clone, clap::Args)]
@@ -48,6 +50,10 @@ pub struct GeocoderArgs {
     /// How long (hours) a finished batch job and its result are kept.
     #[arg(long = "geocoder-job-ttl-hours", env = "GEOCODER_JOB_TTL_HOURS", value_name = "HOURS", default_value_t = DEFAULT_JOB_TTL_HOURS)]
     pub job_ttl_hours: u64,
+    /// The most batch jobs waiting their turn: beyond, a new one is refused (503, Retry-After)
+    /// before its file is read, so that the queue and the disk stay bounded.
+    #[arg(long = "geocoder-max-queued-jobs", env = "GEOCODER_MAX_QUEUED_JOBS", value_name = "JOBS", default_value_t = DEFAULT_MAX_QUEUED_JOBS)]
+    pub max_queued_jobs: usize,
     /// Where the CSV files being geocoded and the batch jobs are kept, the jobs outliving a
     /// restart there; one process's own (locked while it runs). By default a directory of the
     /// system's temporary directory made for the process, removed when it stops.
@@ -63,6 +69,7 @@ impl Default for GeocoderArgs {
             csv_max_bytes: DEFAULT_CSV_MAX_BYTES,
             job_max_bytes: DEFAULT_JOB_MAX_BYTES,
             job_ttl_hours: DEFAULT_JOB_TTL_HOURS,
+            max_queued_jobs: DEFAULT_MAX_QUEUED_JOBS,
             files_dir: None,
         }
     }

@@ -87,12 +87,15 @@ pub enum JobError {
     Expired,
     /// Its result is not there yet.
     NotDone(JobStatus),
+    /// As many jobs wait their turn as the settings allow.
+    Full,
 }
 
 /// The jobs of this process, and the task that runs them.
 pub struct Jobs {
     dir: PathBuf,
     ttl: chrono::Duration,
+    max_queued: usize,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
     /// Jobs deleted at the end of their time (their ids answer 410, not 404).
     expired: Mutex<HashSet<String>>,
@@ -146,11 +149,12 @@ const WAIT_FOR_INDEX: std::time::Duration = std::time::Duration::from_millis(500
 impl Jobs {
     /// The jobs kept in `dir` (made if missing): those queued or running when the process
     /// stopped are queued again, those past their time are deleted.
-    pub fn open(dir: &Path, ttl_hours: u64) -> std::io::Result<Jobs> {
+    pub fn open(dir: &Path, ttl_hours: u64, max_queued: usize) -> std::io::Result<Jobs> {
         std::fs::create_dir_all(dir)?;
         let jobs = Jobs {
             dir: dir.to_owned(),
             ttl: chrono::Duration::hours(i64::try_from(ttl_hours).unwrap_or(i64::MAX / 3_600_000)),
+            max_queued,
             jobs: Mutex::new(HashMap::new()),
             expired: Mutex::new(HashSet::new()),
             wake: tokio::sync::Notify::new(),
@@ -218,15 +222,28 @@ impl Jobs {
         });
     }
 
+    /// `Full` when as many jobs wait their turn as allowed (asked before a file is read).
+    pub fn room(&self) -> Result<(), JobError> {
+        let jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        let queued = jobs.values().filter(|job| job.record().status == JobStatus::Queued).count();
+        if queued >= self.max_queued {
+            return Err(JobError::Full);
+        }
+        Ok(())
+    }
+
     /// Takes a new job: its file (already on disk, moved into the job's directory) and its
-    /// options. Its record, queued.
+    /// options. Its record, queued; `Full` (the file dropped) when the queue filled meanwhile.
     pub fn submit(
         &self,
         operation: Operation,
         options: CsvOptions,
         upload: tempfile::NamedTempFile,
         bytes: u64,
-    ) -> std::io::Result<JobRecord> {
+    ) -> std::io::Result<Result<JobRecord, JobError>> {
+        if let Err(full) = self.room() {
+            return Ok(Err(full));
+        }
         let id = format!("{:032x}", rand::random::<u128>());
         let dir = self.dir.join(&id);
         std::fs::create_dir(&dir)?;
@@ -249,7 +266,7 @@ impl Jobs {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner).insert(id, Job::new(record.clone()));
         metrics::counter!("geocoder_jobs_submitted_total").increment(1);
         self.wake.notify_one();
-        Ok(record)
+        Ok(Ok(record))
     }
 
     /// A job's record.
@@ -437,15 +454,22 @@ mod tests {
     fn a_job_is_queued_run_kept_then_expired_and_survives_a_restart() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("jobs");
-        let jobs = Jobs::open(&dir, 1).unwrap();
+        let jobs = Jobs::open(&dir, 1, 1).unwrap();
         let file = upload(root.path(), "adresse\n1 rue des Lilas\n\n2 rue des Lilas\n");
-        let record = jobs.submit(Operation::Search, CsvOptions::default(), file, 40).unwrap();
+        let record = jobs.submit(Operation::Search, CsvOptions::default(), file, 40).unwrap().unwrap();
+        // One job waits: the queue of one is full.
+        assert_eq!(jobs.room(), Err(JobError::Full));
+        let another = upload(root.path(), "adresse\n3 rue des Lilas\n");
+        assert_eq!(
+            jobs.submit(Operation::Search, CsvOptions::default(), another, 30).unwrap(),
+            Err(JobError::Full)
+        );
         assert_eq!(record.status, JobStatus::Queued);
         assert_eq!(jobs.result(&record.id).unwrap_err(), JobError::NotDone(JobStatus::Queued));
 
         // A restart keeps it queued.
         drop(jobs);
-        let jobs = Jobs::open(&dir, 1).unwrap();
+        let jobs = Jobs::open(&dir, 1, 1).unwrap();
         let job = jobs.next_queued().unwrap();
         jobs.run(&job, &std::sync::RwLock::new(ban_search::Index::new()));
         let done = jobs.get(&record.id).unwrap();
@@ -468,9 +492,9 @@ mod tests {
     fn a_bad_file_fails_with_its_reason_and_a_deleted_job_leaves_nothing() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("jobs");
-        let jobs = Jobs::open(&dir, 24).unwrap();
+        let jobs = Jobs::open(&dir, 24, 20).unwrap();
         let file = upload(root.path(), "adresse;ville\n\"1 allee;x\n");
-        let record = jobs.submit(Operation::Search, CsvOptions::default(), file, 24).unwrap();
+        let record = jobs.submit(Operation::Search, CsvOptions::default(), file, 24).unwrap().unwrap();
         jobs.run(&jobs.next_queued().unwrap(), &std::sync::RwLock::new(ban_search::Index::new()));
         let failed = wait_for(&jobs, &record.id, JobStatus::Failed);
         assert!(failed.error.as_deref().is_some_and(|e| e.contains("line 2")), "{failed:?}");

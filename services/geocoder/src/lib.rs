@@ -75,7 +75,7 @@ impl GeocoderState {
         let uploads = dir.join("uploads");
         let _ = std::fs::remove_dir_all(&uploads);
         std::fs::create_dir_all(&uploads)?;
-        let jobs = Arc::new(Jobs::open(&dir.join("jobs"), settings.job_ttl_hours)?);
+        let jobs = Arc::new(Jobs::open(&dir.join("jobs"), settings.job_ttl_hours, settings.max_queued_jobs)?);
         jobs.start(live.clone(), stop);
         Ok(GeocoderState {
             live,
@@ -497,6 +497,11 @@ fn job_problem(error: JobError) -> ApiError {
             "job_expired",
             "Tâche terminée depuis plus longtemps que sa durée de conservation : ses fichiers sont supprimés.",
         ),
+        JobError::Full => ApiError::unavailable(
+            "jobs_queue_full",
+            "Trop de tâches en attente : réessayez dans quelques minutes.",
+        )
+        .retry_after(60),
         JobError::NotDone(status) => ApiError::new(
             StatusCode::CONFLICT,
             "job_not_done",
@@ -516,6 +521,8 @@ async fn submit_job(
     form: Multipart,
     operation: Operation,
 ) -> Result<Response, ApiError> {
+    // A full queue refuses before the file is read.
+    state.jobs.room().map_err(job_problem)?;
     let upload = csv_upload(&state, &headers, form, state.job_max_bytes).await?;
     let jobs = state.jobs.clone();
     let record = tokio::task::spawn_blocking(move || {
@@ -526,7 +533,8 @@ async fn submit_job(
     .map_err(|e| {
         tracing::error!(error = %e, "geocoder: cannot keep a batch job");
         ApiError::internal("upload_failed", "La tâche n’a pas pu être enregistrée.")
-    })?;
+    })?
+    .map_err(job_problem)?;
     let mut response = (StatusCode::ACCEPTED, Json(job_answer(&record))).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/geocoder/jobs/{}", record.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -543,6 +551,7 @@ async fn submit_job(
     responses(
         (status = 202, description = "La tâche, en attente (à suivre à l’adresse Location)", body = openapi::JobAnswer, headers(("location" = String, description = "/geocoder/jobs/{id}"))),
         openapi::CsvProblems,
+        (status = 503, description = "Trop de tâches en attente (GEOCODER_MAX_QUEUED_JOBS) : réessayer après Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn submit_search_job(
@@ -562,6 +571,7 @@ async fn submit_search_job(
     responses(
         (status = 202, description = "La tâche, en attente (à suivre à l’adresse Location)", body = openapi::JobAnswer, headers(("location" = String, description = "/geocoder/jobs/{id}"))),
         openapi::CsvProblems,
+        (status = 503, description = "Trop de tâches en attente (GEOCODER_MAX_QUEUED_JOBS) : réessayer après Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn submit_reverse_job(
