@@ -9,10 +9,11 @@ use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
+use super::notices::{claim_sql, finish_sql, MailEnd};
 use super::{equal_filters, json, map_error, SqlStore};
 use crate::{
-    NewReport, NoticeEnd, NoticeStatus, Page, PageRequest, Report, ReportDecision, ReportEvent, ReportFilter,
-    ReportMail, ReportMailKind, ReportSettings, ReportStatus, ReportStore, StoreError, StoreResult,
+    NewReport, NoticeEnd, Page, PageRequest, Report, ReportDecision, ReportEvent, ReportFilter, ReportMail,
+    ReportMailKind, ReportSettings, ReportStatus, ReportStore, StoreError, StoreResult,
 };
 
 const REPORT_COLUMNS: &str =
@@ -300,16 +301,7 @@ where
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<ReportMail>> {
-        let sql = format!(
-            "UPDATE report_mails SET status = 'sending', attempts = attempts + 1, lease_until = $2, \
-             sender = $3, updated_at = $1 \
-             WHERE id = (SELECT id FROM report_mails WHERE \
-               (status = 'pending' AND (run_after IS NULL OR run_after <= $1)) \
-               OR (status = 'sending' AND lease_until < $1) \
-               ORDER BY id LIMIT 1{}) \
-             RETURNING {MAIL_COLUMNS}",
-            self.dialect.skip_locked
-        );
+        let sql = claim_sql("report_mails", MAIL_COLUMNS, self.dialect.skip_locked);
         sqlx::query_as(&sql)
             .bind(now)
             .bind(lease_until)
@@ -320,30 +312,18 @@ where
     }
 
     async fn finish_report_mail(&self, id: i64, end: NoticeEnd, at: DateTime<Utc>) -> StoreResult<()> {
-        let (status, recipients, message, sent_at, run_after) = match end {
-            NoticeEnd::Sent { recipients } => {
-                (NoticeStatus::Sent, Some(recipients.join(", ")), None, Some(at), None)
-            }
-            NoticeEnd::Unsendable { reason } => (NoticeStatus::Unsendable, None, Some(reason), None, None),
-            NoticeEnd::Retry { error, not_before } => {
-                (NoticeStatus::Pending, None, Some(error), None, Some(not_before))
-            }
-            NoticeEnd::Failed { error } => (NoticeStatus::Failed, None, Some(error), None, None),
-        };
-        let done: Option<(i64,)> = sqlx::query_as(
-            "UPDATE report_mails SET status = $2, recipients = $3, message = $4, sent_at = $5, run_after = $6, \
-             lease_until = NULL, sender = NULL, updated_at = $7 WHERE id = $1 RETURNING id",
-        )
-        .bind(id)
-        .bind(status.as_str())
-        .bind(recipients.as_deref())
-        .bind(message.as_deref())
-        .bind(sent_at)
-        .bind(run_after)
-        .bind(at)
-        .fetch_optional(&self.write)
-        .await
-        .map_err(map_error)?;
+        let MailEnd { status, recipients, message, sent_at, run_after } = MailEnd::new(end, at);
+        let done: Option<(i64,)> = sqlx::query_as(&finish_sql("report_mails"))
+            .bind(id)
+            .bind(status.as_str())
+            .bind(recipients.as_deref())
+            .bind(message.as_deref())
+            .bind(sent_at)
+            .bind(run_after)
+            .bind(at)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_error)?;
         done.map(drop).ok_or(StoreError::NotFound("report e-mail"))
     }
 
